@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("councils.urls")),
+    path("", include("proposals.urls")),
+]
+
+handler403 = "budget_portal.views.permission_denied"
+handler404 = "budget_portal.views.page_not_found"
+handler500 = "budget_portal.views.server_error"

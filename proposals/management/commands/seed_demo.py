@@ -1,0 +1,49 @@
+"""Load the seed councils' published plans and, in development only, the demo users."""
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from councils.models import Council, Membership, Role
+from proposals.seed import load_plan_file, seed_files
+
+DEMO_PASSWORD = "budget-demo-2019"
+
+# username: (first name, last name, [(council slug, role)], superuser)
+DEMO_USERS = {
+    "officer": ("Jo", "Smith", [("cheshire-east", Role.OFFICER)], False),
+    "officer_cwac": ("Sam", "Patel", [("cheshire-west-and-chester", Role.OFFICER)], False),
+    "approver": ("Alex", "Morgan", [("cheshire-east", Role.APPROVER), ("cheshire-west-and-chester", Role.APPROVER)], False),
+    "commissioner": ("Chris", "Taylor", [("cheshire-east", Role.COMMISSIONER), ("cheshire-west-and-chester", Role.COMMISSIONER)], False),
+    "admin": ("Pat", "Jones", [], True),
+}
+
+
+class Command(BaseCommand):
+    help = "Load the seed data (published plans) and, when DEBUG is on, the demo users. Safe to run twice."
+
+    def handle(self, *args, **options):
+        for path in seed_files():
+            plan, created = load_plan_file(path)
+            verb = "Loaded" if created else "Already loaded"
+            self.stdout.write(f"{verb}: {plan} ({plan.proposals.count()} proposals) from {path.name}")
+        if not settings.DEBUG:
+            self.stdout.write("DEBUG is off: demo users are not created.")
+            return
+        self._demo_users()
+
+    @transaction.atomic
+    def _demo_users(self):
+        User = get_user_model()
+        for username, (first, last, roles, superuser) in DEMO_USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "is_staff": True, "is_superuser": superuser,
+                          "email": f"{username}@example.invalid"},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            for slug, role in roles:
+                Membership.objects.get_or_create(user=user, council=Council.objects.get(slug=slug), role=role)
+        self.stdout.write(f"Demo users: {', '.join(DEMO_USERS)} (password: {DEMO_PASSWORD})")

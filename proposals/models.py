@@ -1,0 +1,336 @@
+"""The budget record: plans, proposals, their impact lines and yearly figures, and
+the audit trail of every change to them.
+
+Money is stored as whole £ thousands (``*_k`` fields) and converted to £m only by
+``proposals.money``. A figure is a ``Variation``: the cumulative variation to the
+plan's approved base-year budget for one line and one financial year. A year with no
+Variation row is *unprofiled*; a row with 0 is "No change". They are different.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from . import years as fy
+from .money import MAX_ABS_K, format_m
+
+
+class BudgetPlan(models.Model):
+    """A council's budget round (MTFS): financial years varying an approved base year."""
+
+    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="plans")
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    base_year = models.PositiveSmallIntegerField(
+        help_text="Start year of the approved base-year budget the figures vary (2018 for 2018/19)."
+    )
+    source = models.TextField(blank=True, help_text="Where the figures come from.")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["council", "-base_year", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "slug"], name="plan_slug_unique_per_council"),
+            models.CheckConstraint(condition=Q(base_year__gte=1990, base_year__lte=2100), name="plan_base_year_sane"),
+        ]
+
+    def __str__(self):
+        return f"{self.council.name}: {self.name}"
+
+    @property
+    def base_year_label(self):
+        return fy.label(self.base_year)
+
+
+class PlanYear(models.Model):
+    """One financial year of a plan. Variations point here, so a figure is always in
+    a year the plan has (and a database trigger checks it is this proposal's plan)."""
+
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.CASCADE, related_name="years")
+    start_year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["plan", "start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "start_year"], name="plan_year_unique"),
+            models.CheckConstraint(condition=Q(start_year__gte=1990, start_year__lte=2100), name="plan_year_sane"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return fy.label(self.start_year)
+
+
+class Theme(models.Model):
+    """The heading a proposal sits under in the budget book ("Reducing subsidy")."""
+
+    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["council", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["council", "name"], name="theme_name_unique_per_council")]
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceBudget(models.Model):
+    """A budget an impact line varies: a service budget, or a funding line such as a grant."""
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", "Service budget"
+        FUNDING = "funding", "Funding line"
+
+    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="service_budgets")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SERVICE)
+
+    class Meta:
+        ordering = ["council", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="service_budget_unique_per_council"),
+            models.CheckConstraint(condition=Q(kind__in=["service", "funding"]), name="service_budget_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Kind(models.TextChoices):
+    REVENUE_SAVINGS = "revenue_savings", "Revenue Savings"
+    REVENUE_INVESTMENT = "revenue_investment", "Revenue Investment"
+    INCOME_GENERATION = "income_generation", "Income Generation"
+    PRESSURE = "pressure", "Pressure"
+    CAPITAL = "capital", "Capital"
+    ONE_OFF_REVERSAL = "one_off_reversal", "Reversal of one-off item"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    CONSULTATION = "consultation", "Out to consultation"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# What every report counts unless asked otherwise.
+NOT_COUNTED = (Status.REJECTED, Status.WITHDRAWN)
+COUNTED_STATUSES = tuple(s for s in Status.values if s not in NOT_COUNTED)
+
+
+class ProposalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from councils.models import Council
+
+        return self.filter(plan__council__in=Council.objects.visible_to(user))
+
+    def for_plan(self, plan):
+        return self.filter(plan=plan)
+
+    def counted(self):
+        """Everything but rejected and withdrawn proposals: what reports count by default."""
+        return self.exclude(status__in=NOT_COUNTED)
+
+    def in_budget_book_order(self):
+        return self.order_by("outcome__position", "outcome__code", "theme__position", "position", "id")
+
+
+class Proposal(models.Model):
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.PROTECT, related_name="proposals")
+    outcome = models.ForeignKey("outcomes.Outcome", on_delete=models.PROTECT, related_name="proposals")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="proposals", null=True, blank=True)
+    reference = models.CharField(
+        max_length=20, null=True, blank=True,
+        help_text='As published, without brackets ("33"). Empty for a new proposal not yet numbered ([NEW]).',
+    )
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    position = models.PositiveIntegerField(default=0, help_text="Order within its theme in the budget book.")
+
+    # Kept by proposals.services on every save and import, for sorting large lists:
+    # the sum of all the proposal's figures over the plan (cash over the period), £k.
+    net_k = models.BigIntegerField(default=0)
+
+    # Optimistic locking: every save must name the version it started from.
+    version = models.PositiveIntegerField(default=1)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Who last changed the content (not the status).",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            # NULL references ([NEW]) may repeat; a number may not.
+            models.UniqueConstraint(
+                fields=["plan", "reference"], condition=Q(reference__isnull=False),
+                name="proposal_reference_unique_per_plan",
+            ),
+            models.CheckConstraint(condition=~Q(reference=""), name="proposal_reference_not_blank"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="proposal_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="proposal_status_valid"),
+            # The author does not approve: neither who created it nor who last changed it.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | (
+                    (Q(created_by__isnull=True) | ~Q(approved_by=F("created_by")))
+                    & (Q(updated_by__isnull=True) | ~Q(approved_by=F("updated_by")))
+                ),
+                name="proposal_approver_is_not_author",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status"], name="proposal_plan_status"),
+            models.Index(fields=["net_k", "id"], name="proposal_net"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_reference} {self.title}"
+
+    @property
+    def display_reference(self):
+        return f"[{self.reference}]" if self.reference else "[NEW]"
+
+    @property
+    def is_read_only(self):
+        return self.status == Status.APPROVED
+
+
+class ImpactLine(models.Model):
+    """ "Impact on External Care Costs Service Budget = …": one budget a proposal varies."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="lines")
+    service_budget = models.ForeignKey(ServiceBudget, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["proposal", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "service_budget"], name="one_line_per_budget_per_proposal"),
+        ]
+
+    def __str__(self):
+        return f"Impact on {self.service_budget.name}"
+
+
+class Variation(models.Model):
+    """The figure for one line in one financial year: cumulative variation to the base
+    year (``amount_k``), and the change from the line's previous profiled year
+    (``increment_k``, the incremental view), both in whole £ thousands."""
+
+    line = models.ForeignKey(ImpactLine, on_delete=models.CASCADE, related_name="variations")
+    year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="variations")
+    amount_k = models.BigIntegerField(help_text="Variation to the base-year budget, whole £ thousands.")
+    increment_k = models.BigIntegerField(
+        help_text="Change from the line's previous profiled year (or from the base year), £ thousands."
+    )
+
+    class Meta:
+        ordering = ["line", "year__start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "year"], name="one_variation_per_line_and_year"),
+            models.CheckConstraint(
+                condition=Q(amount_k__gte=-MAX_ABS_K, amount_k__lte=MAX_ABS_K), name="variation_amount_in_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "line"], name="variation_year_line")]
+
+    def __str__(self):
+        return f"{self.year.label}: {format_m(self.amount_k)}"
+
+
+class ChangeSet(models.Model):
+    """One save: who changed a proposal, when (stored in UTC), and how."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        EDIT = "edit", "Edited"
+        STATUS = "status", "Status changed"
+        IMPORT = "import", "Imported from a spreadsheet"
+        SEED = "seed", "Loaded from the published document"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="changesets")
+    council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    version = models.PositiveIntegerField(help_text="The proposal's version after this save.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["proposal", "version"], name="changeset_proposal_version"),
+            models.Index(fields=["council", "-at"], name="changeset_council_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.proposal_id} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.pop("_allow_update", False):
+            raise PermissionError("History is kept as it was written; it cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("History cannot be deleted.")
+
+
+class Change(models.Model):
+    """One changed value within a save: a header field, a line, or a yearly figure."""
+
+    class Kind(models.TextChoices):
+        FIELD = "field", "Field"
+        FIGURE = "figure", "Figure"
+        LINE = "line", "Impact line"
+        STATUS = "status", "Status"
+
+    changeset = models.ForeignKey(ChangeSet, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    field = models.CharField(max_length=100, help_text='Field name, or the line\'s budget for a figure.')
+    year_label = models.CharField(max_length=7, blank=True)
+    old = models.TextField(blank=True)
+    new = models.TextField(blank=True)
+    old_k = models.BigIntegerField(null=True, blank=True)
+    new_k = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["changeset", "id"]
+
+    def __str__(self):
+        return self.describe()
+
+    def describe(self):
+        """ "2020/21 External Care Costs: +8.000 → +8.500" """
+        subject = f"{self.year_label} {self.field}" if self.year_label else self.field
+        old = self.old if self.old != "" else "(none)"
+        new = self.new if self.new != "" else "(none)"
+        return f"{subject}: {old} \u2192 {new}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError("History is kept as it was written; it cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("History cannot be deleted.")

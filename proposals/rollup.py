@@ -1,0 +1,143 @@
+"""Roll-ups: investment, saving and net by outcome (or service, theme, kind) and year.
+
+All sums are done by the database in one grouped query over the yearly figures of the
+proposals given; Python only pivots the grouped rows and adds the total column.
+
+- ``view="cumulative"``: each year's variation to the base-year budget, as the budget
+  book prints it. ``view="incremental"``: each year's change from the year before.
+- Investment is the sum of the increases, saving the sum of the decreases, counted per
+  impact line and year, so lines that cancel (spend +1.451, grant -1.451) show both.
+- The total column is *cash over the period* (the sum of the years); the final year's
+  column is the *full-year effect*.
+"""
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+
+from outcomes.models import Outcome
+
+from .models import Kind, ServiceBudget, Theme, Variation
+
+GROUPINGS = {
+    "outcome": "line__proposal__outcome",
+    "service": "line__service_budget",
+    "theme": "line__proposal__theme",
+    "kind": "line__proposal__kind",
+}
+GROUPING_LABELS = {"outcome": "Outcome", "service": "Service budget", "theme": "Theme", "kind": "Kind"}
+VIEWS = {"cumulative": "amount_k", "incremental": "increment_k"}
+VIEW_LABELS = {
+    "cumulative": "Cumulative: variation to the base-year budget",
+    "incremental": "Incremental: change from the year before",
+}
+
+
+@dataclass
+class Cell:
+    """Sums in whole £ thousands. ``profiled`` is False where no proposal has a figure."""
+
+    increase: int = 0
+    decrease: int = 0
+    net: int = 0
+    profiled: bool = False
+
+    def __add__(self, other):
+        return Cell(
+            self.increase + other.increase, self.decrease + other.decrease, self.net + other.net,
+            self.profiled or other.profiled,
+        )
+
+
+@dataclass
+class Row:
+    key: str  # public key: the outcome's code, the budget's or theme's name, the kind's value
+    label: str
+    filter_value: str  # what the proposal list's filter takes to show exactly these proposals
+    years: dict = field(default_factory=dict)  # PlanYear.label -> Cell
+    total: Cell = field(default_factory=Cell)  # cash over the period
+
+
+@dataclass
+class Rollup:
+    plan: object
+    by: str
+    view: str
+    years: list  # PlanYear objects, in order
+    rows: list
+    totals: dict  # PlanYear.label -> Cell
+    grand_total: Cell
+
+    @property
+    def year_labels(self):
+        return [year.label for year in self.years]
+
+    @property
+    def full_year_effect(self):
+        """The final year's total: the ongoing effect once every proposal is in place."""
+        return self.totals[self.years[-1].label] if self.years else Cell()
+
+
+def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None):
+    """Roll up the figures of ``proposals`` (a queryset, already filtered) for ``plan``.
+
+    Queries: one for the plan's years (unless ``years`` is given), one grouped sum, one
+    for the labels of the groups."""
+    if by not in GROUPINGS:
+        raise ValueError(f"Unknown grouping {by!r}")
+    if view not in VIEWS:
+        raise ValueError(f"Unknown view {view!r}")
+    years = list(plan.years.all()) if years is None else list(years)
+    amount = VIEWS[view]
+    group = GROUPINGS[by]
+    grouped = (
+        Variation.objects.filter(line__proposal__in=proposals.order_by().values("pk"), year__in=[y.pk for y in years])
+        .values(group, "year")
+        .order_by()
+        .annotate(
+            increase=Sum(amount, filter=Q(**{f"{amount}__gt": 0}), default=0),
+            decrease=Sum(amount, filter=Q(**{f"{amount}__lt": 0}), default=0),
+            net=Sum(amount, default=0),
+            figures=Count("pk"),
+        )
+    )
+    year_by_pk = {year.pk: year for year in years}
+    cells = {}
+    for item in grouped:
+        cells[(item[group], year_by_pk[item["year"]].label)] = Cell(
+            int(item["increase"]), int(item["decrease"]), int(item["net"]), item["figures"] > 0
+        )
+    keys = {key for key, _ in cells}
+    rows = [
+        _row(group_value, key, label, filter_value, cells, years)
+        for group_value, key, label, filter_value in _labels(by, keys)
+    ]
+    totals = {}
+    for year in years:
+        totals[year.label] = sum((row.years[year.label] for row in rows), Cell())
+    grand_total = sum(totals.values(), Cell())
+    return Rollup(plan=plan, by=by, view=view, years=years, rows=rows, totals=totals, grand_total=grand_total)
+
+
+def _row(group_value, key, label, filter_value, cells, years):
+    row = Row(key=key, label=label, filter_value=filter_value)
+    for year in years:
+        row.years[year.label] = cells.get((group_value, year.label), Cell())
+    row.total = sum(row.years.values(), Cell())
+    return row
+
+
+def _labels(by, keys):
+    """(grouped value, public key, label, list filter value) per group, in budget-book order."""
+    if by == "outcome":
+        outcomes = Outcome.objects.filter(pk__in=keys).order_by("council__name", "position", "code")
+        return [(o.pk, o.code, f"Outcome {o.code} – {o.title}", str(o.pk)) for o in outcomes]
+    if by == "service":
+        budgets = ServiceBudget.objects.filter(pk__in=keys).order_by("name")
+        return [(b.pk, b.name, b.name, str(b.pk)) for b in budgets]
+    if by == "theme":
+        themes = list(Theme.objects.filter(pk__in=keys - {None}).order_by("position", "name"))
+        out = [(t.pk, t.name, t.name, str(t.pk)) for t in themes]
+        if None in keys:
+            out.append((None, "", "No theme", "none"))
+        return out
+    return [(value, value, label, value) for value, label in Kind.choices if value in keys]

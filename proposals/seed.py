@@ -1,0 +1,96 @@
+"""Load a published plan from its transcription in ``fixtures/`` (one JSON file per plan).
+
+The files are written as the documents print them ("-0.027", "No change" as "0.000", a
+year with no figure left out), so each can be checked against its source by eye. Loading
+is idempotent: a plan that already exists is left exactly as it is, edits and all.
+"""
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from councils.models import Council
+from outcomes.models import Outcome, OutcomeMeasure
+
+from . import years as fy
+from .models import BudgetPlan, ChangeSet, PlanYear, ServiceBudget, Theme
+from .money import parse_m
+from .services import LineInput, create_proposal
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+
+def seed_files():
+    return sorted(FIXTURES_DIR.glob("*.json"))
+
+
+def load_plan_file(path):
+    """Load one fixture file. Returns (plan, created: bool)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    with transaction.atomic():
+        council, _ = Council.objects.get_or_create(
+            slug=data["council"]["slug"], defaults={"name": data["council"]["name"]}
+        )
+        plan_data = data["plan"]
+        existing = BudgetPlan.objects.filter(council=council, slug=plan_data["slug"]).first()
+        if existing:
+            return existing, False
+        plan = BudgetPlan.objects.create(
+            council=council, slug=plan_data["slug"], name=plan_data["name"],
+            base_year=fy.parse_label(plan_data["base_year"]),
+            source=plan_data.get("source", ""), note=plan_data.get("note", ""),
+        )
+        plan_years = PlanYear.objects.bulk_create(
+            PlanYear(plan=plan, start_year=fy.parse_label(label)) for label in plan_data["years"]
+        )
+        year_by_label = {year.label: year for year in plan_years}
+
+        outcomes = {}
+        for position, item in enumerate(data["outcomes"]):
+            outcome, _ = Outcome.objects.update_or_create(
+                council=council, code=item["code"],
+                defaults={"title": item["title"], "what_this_means": item.get("what_this_means", ""),
+                          "position": position},
+            )
+            outcomes[item["code"]] = outcome
+            for measure in item.get("measures", []):
+                OutcomeMeasure.objects.get_or_create(
+                    outcome=outcome, number=measure["number"],
+                    defaults={"measure": measure["measure"], "current": measure.get("current", ""),
+                              "target": measure.get("target", "")},
+                )
+        themes = {}
+        for position, item in enumerate(data["themes"]):
+            themes[item["name"]], _ = Theme.objects.get_or_create(
+                council=council, name=item["name"],
+                defaults={"description": item.get("description", ""), "position": position},
+            )
+        budgets = {}
+        for item in data["service_budgets"]:
+            budgets[item["name"]], _ = ServiceBudget.objects.get_or_create(
+                council=council, name=item["name"], defaults={"kind": item.get("kind", "service")}
+            )
+
+        for position, item in enumerate(data["proposals"]):
+            lines = [
+                LineInput(
+                    service_budget=budgets[line["service_budget"]],
+                    figures={year_by_label[label]: parse_m(text) for label, text in line["figures"].items()},
+                )
+                for line in item["lines"]
+            ]
+            create_proposal(
+                plan=plan, user=None,
+                status=item.get("status", data["default_status"]),
+                action=ChangeSet.Action.SEED,
+                note=f"Transcribed from the published document ({Path(path).name}).",
+                fields={
+                    "reference": item["reference"], "title": item["title"], "kind": item["kind"],
+                    "theme": themes[item["theme"]] if item.get("theme") else None,
+                    "outcome": outcomes[item["outcome"]], "description": item.get("description", ""),
+                    "position": position,
+                },
+                lines=lines,
+            )
+    return plan, True

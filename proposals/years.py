@@ -1,0 +1,26 @@
+"""Financial years, labelled as UK councils write them: 2019 -> "2019/20"."""
+import re
+
+_LABEL = re.compile(r"^\s*(\d{4})\s*[/\-\u2013]\s*(\d{2}|\d{4})\s*$")
+
+
+class YearError(ValueError):
+    pass
+
+
+def label(start_year):
+    """The financial year starting in April of ``start_year``: 2019 -> "2019/20"."""
+    start_year = int(start_year)
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def parse_label(text):
+    """ "2019/20" (or "2019-20", "2019/2020") -> 2019. Raises YearError."""
+    match = _LABEL.match(str(text or ""))
+    if not match:
+        raise YearError(f"\u201c{text}\u201d is not a financial year such as 2019/20.")
+    start, end = int(match.group(1)), match.group(2)
+    expected = start + 1
+    if (len(end) == 2 and int(end) != expected % 100) or (len(end) == 4 and int(end) != expected):
+        raise YearError(f"\u201c{text}\u201d is not a financial year: the second year must follow the first.")
+    return start

@@ -1,0 +1,118 @@
+"""The cast every test shares: two councils' seed data and a named user for each role.
+
+- ``officer``: finance officer of Cheshire East (council A)
+- ``officer_cwac``: finance officer of Cheshire West and Chester (council B)
+- ``approver``: approver of both; ``commissioner``: commissioner of both
+- ``outsider``: signed in, no council at all; ``admin``: administrator
+"""
+import pytest
+from django.contrib.auth import get_user_model
+
+from councils.models import Council, Membership, Role
+from proposals.models import BudgetPlan, Proposal
+from proposals.seed import load_plan_file, seed_files
+
+PASSWORD = "test-password-123"
+
+
+@pytest.fixture
+def seed(db):
+    """Both seed plans, loaded from fixtures/ exactly as `seed_demo` loads them."""
+    for path in seed_files():
+        load_plan_file(path)
+    return {
+        "ce": BudgetPlan.objects.get(council__slug="cheshire-east"),
+        "cwac": BudgetPlan.objects.get(council__slug="cheshire-west-and-chester"),
+    }
+
+
+@pytest.fixture
+def ce_plan(seed):
+    return seed["ce"]
+
+
+@pytest.fixture
+def cwac_plan(seed):
+    return seed["cwac"]
+
+
+def make_user(username, *, memberships=(), superuser=False, first="", last=""):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=first or username.title(), last_name=last or "Tester",
+        is_superuser=superuser, is_staff=superuser,
+    )
+    for slug, role in memberships:
+        Membership.objects.create(user=user, council=Council.objects.get(slug=slug), role=role)
+    return user
+
+
+@pytest.fixture
+def officer(seed):
+    return make_user("officer", memberships=[("cheshire-east", Role.OFFICER)], first="Jo", last="Smith")
+
+
+@pytest.fixture
+def officer2(seed):
+    return make_user("officer2", memberships=[("cheshire-east", Role.OFFICER)], first="Lee", last="Brown")
+
+
+@pytest.fixture
+def officer_cwac(seed):
+    return make_user("officer_cwac", memberships=[("cheshire-west-and-chester", Role.OFFICER)])
+
+
+@pytest.fixture
+def approver(seed):
+    return make_user(
+        "approver",
+        memberships=[("cheshire-east", Role.APPROVER), ("cheshire-west-and-chester", Role.APPROVER)],
+        first="Alex", last="Morgan",
+    )
+
+
+@pytest.fixture
+def commissioner(seed):
+    return make_user(
+        "commissioner",
+        memberships=[("cheshire-east", Role.COMMISSIONER), ("cheshire-west-and-chester", Role.COMMISSIONER)],
+    )
+
+
+@pytest.fixture
+def outsider(seed):
+    return make_user("outsider")
+
+
+@pytest.fixture
+def admin_user(seed):
+    return make_user("admin", superuser=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a test client signed in as ``user``."""
+    from django.test import Client
+
+    def _client(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return _client
+
+
+def proposal(plan, reference):
+    return Proposal.objects.get(plan=plan, reference=reference)
+
+
+def db_snapshot():
+    """Everything a bad input must leave untouched, as comparable values."""
+    from proposals.models import Change, ChangeSet, ImpactLine, Variation
+
+    return {
+        "proposals": list(Proposal.objects.order_by("pk").values_list()),
+        "lines": list(ImpactLine.objects.order_by("pk").values_list()),
+        "variations": list(Variation.objects.order_by("pk").values_list()),
+        "changesets": ChangeSet.objects.count(),
+        "changes": Change.objects.count(),
+    }
