@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "councils",
     "outcomes",
     "proposals",
+    "reports",
+    "workbooks",
 ]
 
 MIDDLEWARE = [

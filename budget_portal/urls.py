@@ -5,6 +5,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("councils.urls")),
     path("", include("proposals.urls")),
+    path("", include("reports.urls")),
+    path("", include("outcomes.urls")),
+    path("", include("workbooks.urls")),
 ]
 
 handler403 = "budget_portal.views.permission_denied"
