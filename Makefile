@@ -28,7 +28,23 @@ run: install
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@[ -x /usr/bin/chromium ] || echo "*** Chromium not found at /usr/bin/chromium: browser journeys NOT run (see tests/browser/) ***"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# Production: gunicorn, DEBUG off, static files collected for WhiteNoise, migrations
+# applied. Every environment variable is documented in README, "Running in production".
+WEB_CONCURRENCY ?= 3
+serve: install
+	@[ -n "$$SECRET_KEY" ] || { echo "make serve: set SECRET_KEY (50+ random characters; see README, 'Running in production')" >&2; exit 1; }
+	@[ -n "$$ALLOWED_HOSTS" ] || { echo "make serve: set ALLOWED_HOSTS (the host names the service answers to, comma-separated)" >&2; exit 1; }
+	DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 $(PY) manage.py check --deploy
+	DEBUG=0 $(VENV)/bin/gunicorn budget_portal.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
+		--timeout 60 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200 \
+		--forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+		--access-logfile - --error-logfile - --log-level info
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

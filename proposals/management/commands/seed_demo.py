@@ -7,7 +7,7 @@ from django.db import transaction
 from councils.models import Council, Membership, Role
 from proposals.seed import load_plan_file, seed_files
 
-DEMO_PASSWORD = "budget-demo-2019"
+DEMO_PASSWORD = "budget-demo-2019"  # nosec B105 # the published demo password: demo users exist only when DEBUG is on
 
 # username: (first name, last name, [(council slug, role)], superuser)
 DEMO_USERS = {
