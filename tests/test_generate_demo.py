@@ -1,0 +1,164 @@
+"""generate_demo: a deterministic synthetic dataset of the shape asked for, whose stored
+increments and nets are what proposals.services would have stored."""
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from councils.models import Council
+from outcomes.models import Outcome
+from proposals.models import (
+    COUNTED_STATUSES, BudgetPlan, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation,
+)
+from proposals.services import increments
+from tests.conftest import db_snapshot
+
+SMALL = {"councils": 2, "outcomes": 3, "proposals": 4, "lines": 2, "years": 3, "seed": 7}
+
+
+def generate(**options):
+    call_command("generate_demo", **{**SMALL, **options}, stdout=open("/dev/null", "w"))
+
+
+def dataset(council_filter=None):
+    """Everything generated, as comparable values without database ids or timestamps."""
+    councils = Council.objects.all() if council_filter is None else Council.objects.filter(**council_filter)
+    figures = (
+        Variation.objects.filter(line__proposal__plan__council__in=councils)
+        .order_by("line__proposal__plan__council__slug", "line__proposal__reference", "line__position",
+                  "year__start_year")
+        .values_list(
+            "line__proposal__plan__council__name", "line__proposal__plan__name", "line__proposal__plan__base_year",
+            "line__proposal__reference", "line__proposal__title", "line__proposal__kind", "line__proposal__status",
+            "line__proposal__outcome__title", "line__proposal__theme__name", "line__proposal__net_k",
+            "line__service_budget__name", "year__start_year", "amount_k", "increment_k",
+        )
+    )
+    return list(figures)
+
+
+@pytest.mark.django_db
+def test_it_builds_councils_outcomes_proposals_lines_and_years_of_the_shape_asked_for():
+    generate()
+    assert Council.objects.count() == 2
+    assert BudgetPlan.objects.count() == 2
+    assert PlanYear.objects.count() == 2 * 3
+    assert Outcome.objects.count() == 2 * 3
+    assert Proposal.objects.count() == 2 * 3 * 4
+    assert ImpactLine.objects.count() == 2 * 3 * 4 * 2
+    assert Variation.objects.count() == 2 * 3 * 4 * 2 * 3
+    per_outcome = Proposal.objects.values("outcome").annotate(n=Count("pk")).values_list("n", flat=True)
+    assert set(per_outcome) == {4}
+    assert ChangeSet.objects.filter(action=ChangeSet.Action.SEED).count() == 2 * 3 * 4
+    plan = BudgetPlan.objects.first()
+    assert plan.base_year == 2024
+    assert list(plan.years.values_list("start_year", flat=True)) == [2025, 2026, 2027]
+
+
+@pytest.mark.django_db
+def test_it_gives_plausible_names_and_mostly_counted_statuses():
+    generate(councils=3, proposals=20)
+    for name in Council.objects.values_list("name", flat=True):
+        assert name.endswith("Council") and name[0].isupper()
+    assert Theme.objects.exists() and ServiceBudget.objects.exists()
+    counted = Proposal.objects.filter(status__in=COUNTED_STATUSES).count()
+    assert counted >= 0.8 * Proposal.objects.count()
+    assert Proposal.objects.values("kind").distinct().count() >= 4
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_data_and_another_seed_different_data():
+    with transaction.atomic():
+        generate()
+        first = dataset()
+        transaction.set_rollback(True)
+    assert not Council.objects.exists()
+    with transaction.atomic():
+        generate()
+        second = dataset()
+        transaction.set_rollback(True)
+    generate(seed=8)
+    assert first == second
+    assert len(first) == 2 * 3 * 4 * 2 * 3
+    assert dataset() != first
+
+
+@pytest.mark.django_db
+def test_a_council_is_the_same_whatever_the_number_of_councils():
+    with transaction.atomic():
+        generate(councils=1)
+        alone = dataset()
+        transaction.set_rollback(True)
+    generate(councils=3)
+    first_council = alone[0][0]
+    assert dataset({"name": first_council}) == alone
+
+
+@pytest.mark.django_db
+def test_stored_increments_and_nets_agree_with_the_figures():
+    generate(years=5)
+    by_line = {}
+    for line_id, start_year, amount, step in Variation.objects.values_list(
+        "line", "year__start_year", "amount_k", "increment_k"
+    ):
+        by_line.setdefault(line_id, {})[start_year] = (amount, step)
+    assert by_line
+    for figures in by_line.values():
+        expected = increments({year: amount for year, (amount, _) in figures.items()})
+        assert {year: step for year, (_, step) in figures.items()} == expected
+    summed = Proposal.objects.annotate(summed=Sum("lines__variations__amount_k")).values_list("net_k", "summed")
+    assert all(net == summed for net, summed in summed)
+    assert any(net != 0 for net, _ in summed)
+
+
+@pytest.mark.django_db
+def test_it_leaves_the_seed_councils_alone(seed):
+    before = db_snapshot()
+    seed_councils = list(Council.objects.values_list())
+    generate()
+    assert Council.objects.count() == len(seed_councils) + 2
+    assert list(Council.objects.filter(pk__in=[c[0] for c in seed_councils]).values_list()) == seed_councils
+    after = db_snapshot()
+    seed_proposals = {row[0] for row in before["proposals"]}
+    assert [row for row in after["proposals"] if row[0] in seed_proposals] == before["proposals"]
+    assert [row for row in after["variations"] if row in before["variations"]] == before["variations"]
+
+
+@pytest.mark.django_db
+def test_running_it_again_is_refused_and_changes_nothing():
+    generate()
+    before = db_snapshot()
+    councils = Council.objects.count()
+    with pytest.raises(CommandError, match="already exist.*Nothing was changed"):
+        generate()
+    with pytest.raises(CommandError, match="already exist"):
+        generate(councils=5)  # overlaps the first two
+    assert db_snapshot() == before
+    assert Council.objects.count() == councils
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"councils": 0}, "--councils must be between 1 and 1000; 0 was given"),
+        ({"councils": -3}, "--councils must be between 1 and 1000; -3 was given"),
+        ({"outcomes": 0}, "--outcomes must be between 1 and 50"),
+        ({"proposals": 1001}, "--proposals must be between 1 and 1000"),
+        ({"lines": 0}, "--lines must be between 1 and 10"),
+        ({"lines": 11}, "--lines must be between 1 and 10"),
+        ({"years": 11}, "--years must be between 1 and 10; 11 was given"),
+        ({"years": 0}, "--years must be between 1 and 10"),
+        ({"seed": -1}, "--seed must be zero or more"),
+        ({"base_year": 1900}, "--base-year must be between 1990 and 2090"),
+    ],
+)
+def test_bad_arguments_get_a_clear_message_and_change_nothing(seed, options, message):
+    before = db_snapshot()
+    councils = Council.objects.count()
+    with pytest.raises(CommandError) as error:
+        generate(**options)
+    assert message in str(error.value)
+    assert "Nothing was changed" in str(error.value)
+    assert db_snapshot() == before
+    assert Council.objects.count() == councils
