@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from proposals.views import home
+
 from . import views
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),

@@ -42,3 +42,32 @@ def require_edit(user, council):
 def require_approve(user, council):
     if not can_approve(user, council):
         raise PermissionDenied("Only the council's approvers can approve or reject proposals.")
+
+
+def roles_for(user, council):
+    """The roles ``user`` holds in ``council``, in one query (administrators hold all)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Role.values)
+    return frozenset(user.memberships.filter(council=council).values_list("role", flat=True))
+
+
+def get_plan_or_404(user, council_slug, plan_slug):
+    """A plan of a council the user has a role in; anything else is a 404."""
+    from proposals.models import BudgetPlan
+
+    return get_object_or_404(
+        BudgetPlan.objects.select_related("council").filter(council__in=councils_for(user)),
+        council__slug=council_slug, slug=plan_slug,
+    )
+
+
+def display_name(user):
+    """How history names a person: "J. Smith" (or their username), kept for deactivated users."""
+    if user is None:
+        return "the published document"
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if first and last:
+        return f"{first[0]}. {last}"
+    return user.get_full_name() or user.get_username()

@@ -295,3 +295,33 @@ def change_status(*, proposal, user, to, expected_version=None, note=""):
     proposal.status, proposal.version = current.status, current.version
     proposal.approved_by_id = current.approved_by_id
     return changeset
+
+
+# What the buttons that move a proposal say, by target status.
+TRANSITION_LABELS = {
+    Status.SUBMITTED: "Submit for approval",
+    Status.APPROVED: "Approve",
+    Status.REJECTED: "Reject",
+    Status.WITHDRAWN: "Withdraw",
+    Status.DRAFT: "Return to draft",
+}
+
+
+def may_change_status(user, proposal, to, roles):
+    """Whether ``user`` (holding ``roles`` in the proposal's council) may move it to ``to``.
+
+    The same rule the server enforces: the workflow allows the move, the user holds the
+    role it needs, and nobody approves a proposal they created or last changed."""
+    if to not in TRANSITIONS.get(proposal.status, set()):
+        return False
+    if role_for_transition(proposal.status, to) not in roles:
+        return False
+    if to == Status.APPROVED and user.pk in (proposal.created_by_id, proposal.updated_by_id):
+        return False
+    return True
+
+
+def available_transitions(user, proposal, roles):
+    """[(status, button label)] the user may apply to ``proposal`` now, in workflow order."""
+    order = [Status.SUBMITTED, Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN]
+    return [(to, TRANSITION_LABELS[to]) for to in order if may_change_status(user, proposal, to, roles)]

@@ -1,9 +1,23 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.shortcuts import render
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from councils.access import councils_for
+from councils.access import (
+    councils_for, get_council_or_404, get_plan_or_404, require_edit, roles_for,
+)
+from councils.models import Council, Role
 
-from .models import BudgetPlan
+from .forms import ProposalEditor, next_position
+from .models import BudgetPlan, ChangeSet, Proposal, Status
+from .services import (
+    ConflictError, ReadOnlyError, WorkflowError, change_status, create_proposal, role_for_transition,
+    save_proposal,
+)
 
 
 def home(request):
@@ -11,4 +25,153 @@ def home(request):
     councils = councils_for(request.user).prefetch_related(
         Prefetch("plans", queryset=BudgetPlan.objects.annotate(proposal_count=Count("proposals")))
     )
-    return render(request, "proposals/home.html", {"councils": councils})
+    editable = set(Council.objects.with_role(request.user, Role.OFFICER).values_list("pk", flat=True))
+    return render(request, "proposals/home.html", {"councils": councils, "editable_council_ids": editable})
+
+
+def proposal_page_url(proposal):
+    """The read-only proposal page (from the reports app), or its history until that exists."""
+    args = [proposal.plan.council.slug, proposal.plan.slug, proposal.pk]
+    try:
+        return reverse("reports:proposal_detail", args=args)
+    except NoReverseMatch:
+        return reverse("proposals:history", args=args)
+
+
+def _get_proposal(user, council_slug, plan_slug, pk):
+    plan = get_plan_or_404(user, council_slug, plan_slug)
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("theme", "outcome", "created_by", "updated_by", "approved_by"),
+        plan=plan, pk=pk,
+    )
+    proposal.plan = plan  # already fetched with its council
+    return plan, proposal
+
+
+@require_http_methods(["GET", "POST"])
+def new_proposal(request, council_slug, plan_slug):
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    require_edit(request.user, plan.council)
+    editor = ProposalEditor(plan=plan, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if "add_line" in request.POST:
+            editor = editor.redraw(extra_line=True)
+        elif editor.is_valid():
+            fields = {**editor.fields(), "position": next_position(plan)}
+            proposal = create_proposal(plan=plan, user=request.user, fields=fields, lines=editor.line_inputs())
+            proposal.plan = plan
+            messages.success(request, f"{proposal.display_reference} {proposal.title} has been created as a draft.")
+            return redirect(proposal_page_url(proposal))
+    return render(request, "proposals/proposal_form.html", {
+        "plan": plan, "council": plan.council, "editor": editor, "proposal": None, "cancel_url": reverse("home"),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def edit_proposal(request, council_slug, plan_slug, pk):
+    plan, proposal = _get_proposal(request.user, council_slug, plan_slug, pk)
+    require_edit(request.user, plan.council)
+    if proposal.is_read_only:
+        messages.error(
+            request,
+            "This proposal is approved, so it cannot be changed. An approver can return it to draft first.",
+        )
+        return redirect(proposal_page_url(proposal))
+
+    conflict = None
+    if request.method == "GET":
+        editor = ProposalEditor(plan=plan, proposal=proposal)
+    elif "add_line" in request.POST:
+        editor = ProposalEditor(plan=plan, proposal=proposal, data=request.POST).redraw(extra_line=True)
+    else:
+        editor = ProposalEditor(plan=plan, proposal=proposal, data=request.POST)
+        if editor.is_valid():
+            if editor.version is None:
+                return HttpResponseBadRequest("The form is missing the version it was opened at.")
+            try:
+                saved = save_proposal(
+                    proposal=proposal, user=request.user, fields=editor.fields(), lines=editor.line_inputs(),
+                    expected_version=editor.version,
+                )
+            except ConflictError as error:
+                conflict = error
+                # Show what they typed again, now against the current version: saving it
+                # again is a deliberate choice made after seeing the other person's changes.
+                editor = editor.redraw(version=error.proposal.version)
+            except ReadOnlyError as error:
+                messages.error(request, str(error))
+                return redirect(proposal_page_url(proposal))
+            else:
+                if saved is None:
+                    messages.info(request, "Nothing had changed, so nothing was saved.")
+                else:
+                    count = saved.changes.count()
+                    messages.success(
+                        request, f"Your changes to {proposal.display_reference} {proposal.title} have been saved "
+                                 f"({count} change{'s' if count != 1 else ''})."
+                    )
+                return redirect(proposal_page_url(proposal))
+    return render(request, "proposals/proposal_form.html", {
+        "plan": plan, "council": plan.council, "editor": editor, "proposal": proposal, "conflict": conflict,
+        "cancel_url": proposal_page_url(proposal),
+    }, status=409 if conflict else 200)
+
+
+@require_POST
+def change_proposal_status(request, council_slug, plan_slug, pk):
+    plan, proposal = _get_proposal(request.user, council_slug, plan_slug, pk)
+    to = request.POST.get("to", "")
+    if to not in Status.values:
+        return HttpResponseBadRequest("Unknown status.")
+    roles = roles_for(request.user, plan.council)
+    if not roles & {Role.OFFICER, Role.APPROVER}:
+        raise PermissionDenied("Your role does not allow changing proposals.")
+    if role_for_transition(proposal.status, to) not in roles:
+        raise PermissionDenied("Your role does not allow this change of status.")
+    try:
+        version = int(request.POST["version"])
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("The form is missing the version it was opened at.")
+    try:
+        change_status(proposal=proposal, user=request.user, to=to, expected_version=version,
+                      note=request.POST.get("note", "")[:300])
+    except ConflictError:
+        messages.error(
+            request,
+            "Someone changed this proposal after you opened it, so its status was not changed. "
+            "Check the latest version below (its history says what changed), then try again.",
+        )
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{proposal.display_reference} {proposal.title} is now {proposal.get_status_display().lower()}.")
+    return redirect(proposal_page_url(proposal))
+
+
+@require_GET
+def proposal_history(request, council_slug, plan_slug, pk):
+    plan, proposal = _get_proposal(request.user, council_slug, plan_slug, pk)
+    changesets = (
+        ChangeSet.objects.filter(proposal=proposal).select_related("user").prefetch_related("changes")
+        .order_by("-at", "-id")
+    )
+    return render(request, "proposals/history.html", {
+        "plan": plan, "council": plan.council, "proposal": proposal, "changesets": changesets,
+        "proposal_url": proposal_page_url(proposal),
+    })
+
+
+@require_GET
+def recent_changes(request, council_slug):
+    council = get_council_or_404(request.user, council_slug)
+    changesets = (
+        ChangeSet.objects.filter(council=council)
+        .select_related("user", "proposal__plan")
+        .prefetch_related("changes")
+        .order_by("-at", "-id")
+    )
+    page = Paginator(changesets, 25).get_page(request.GET.get("page"))
+    for changeset in page.object_list:
+        changeset.proposal.plan.council = council
+        changeset.proposal_url = proposal_page_url(changeset.proposal)
+    return render(request, "proposals/recent_changes.html", {"council": council, "page": page})

@@ -1,0 +1,253 @@
+"""The proposal form, in the layout of the budget book: the header fields, and a grid
+of impact lines by the plan's financial years.
+
+Figures are typed as people write them and read only by ``proposals.money.parse_m``;
+a blank cell is an unprofiled year, "No change" or 0 is a zero. Lines are added and
+removed without JavaScript: a few blank rows, a "Remove" box on each line, and an
+"Add another line" button that redraws the form with one more blank row.
+"""
+import re
+
+from django import forms
+from django.db.models import Max
+
+from outcomes.models import Outcome
+
+from .models import Kind, Proposal, ServiceBudget, Theme
+from .money import MoneyError, format_m, parse_m
+from .services import LineInput
+
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*$")
+MAX_LINES = 40
+
+
+def _year_field(year):
+    return f"y{year.start_year}"
+
+
+class ProposalForm(forms.Form):
+    reference = forms.CharField(
+        required=False, max_length=22,
+        help_text="The number as published, for example 33. Leave it blank for a new proposal "
+                  "not yet numbered; it is shown as [NEW].",
+    )
+    title = forms.CharField(max_length=300, error_messages={"required": "Enter a title"})
+    kind = forms.ChoiceField(choices=Kind.choices, error_messages={"required": "Choose the kind of proposal"})
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.none(), required=False, empty_label="(no theme)",
+        error_messages={"invalid_choice": "Choose one of this council's themes"},
+    )
+    outcome = forms.ModelChoiceField(
+        queryset=Outcome.objects.none(), empty_label="Choose an outcome",
+        error_messages={"required": "Choose the outcome the proposal serves",
+                        "invalid_choice": "Choose one of this council's outcomes"},
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, plan, proposal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan, self.proposal = plan, proposal
+        self.fields["theme"].queryset = Theme.objects.filter(council_id=plan.council_id)
+        self.fields["outcome"].queryset = Outcome.objects.filter(council_id=plan.council_id)
+
+    def clean_reference(self):
+        text = self.cleaned_data["reference"].strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1].strip()
+        if text == "" or text.upper() == "NEW":
+            return None
+        if len(text) > 20 or not _REFERENCE.match(text):
+            raise forms.ValidationError(
+                "Enter the reference as published, for example 33 (letters, numbers, dots and dashes only), "
+                "or leave it blank for [NEW]"
+            )
+        others = Proposal.objects.filter(plan=self.plan, reference=text)
+        if self.proposal is not None:
+            others = others.exclude(pk=self.proposal.pk)
+        other = others.first()
+        if other is not None:
+            raise forms.ValidationError(
+                f"Reference [{text}] is already used in this plan by \u201c{other.title}\u201d; "
+                f"choose another, or leave it blank for [NEW]"
+            )
+        return text
+
+
+class LineForm(forms.Form):
+    """One impact line: the budget it varies and one figure per year of the plan."""
+
+    service_budget = forms.TypedChoiceField(required=False, empty_value=None)
+
+    def __init__(self, *args, plan_years, budgets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan_years = plan_years
+        by_id = {budget.pk: budget for budget in budgets}
+        field = self.fields["service_budget"]
+        field.label = "Service budget"
+        field.coerce = lambda value: by_id[int(value)]
+        field.choices = [("", "Choose a budget")] + [
+            (group, [(b.pk, b.name) for b in budgets if b.kind == kind])
+            for kind, group in ServiceBudget.Kind.choices
+            if any(b.kind == kind for b in budgets)
+        ]
+        field.error_messages["invalid_choice"] = "Choose one of this council's service budgets"
+        for year in plan_years:
+            self.fields[_year_field(year)] = forms.CharField(
+                required=False, label=year.label, max_length=40,
+                widget=forms.TextInput(attrs={"size": 9, "class": "input-figure", "spellcheck": "false"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        figures = {}
+        for year in self.plan_years:
+            name = _year_field(year)
+            if name not in cleaned:  # its own field already failed
+                continue
+            try:
+                figures[year] = parse_m(cleaned[name])
+            except MoneyError as error:
+                self.add_error(name, str(error))
+        self.figures = figures
+        typed = any((self.data.get(self.add_prefix(_year_field(y))) or "").strip() for y in self.plan_years)
+        if cleaned.get("service_budget") is None and typed and not cleaned.get("DELETE") \
+                and "service_budget" not in self.errors:
+            self.add_error("service_budget", "Choose the service budget this line varies, or tick Remove")
+        return cleaned
+
+    @property
+    def is_blank(self):
+        """A row with neither a budget nor any figure: an unused blank row, ignored."""
+        return self.cleaned_data.get("service_budget") is None and not any(
+            (self.data.get(self.add_prefix(_year_field(y))) or "").strip() for y in self.plan_years
+        )
+
+    def figure_fields(self):
+        return [(year, self[_year_field(year)]) for year in self.plan_years]
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        seen = {}
+        for number, form in enumerate(self.forms, start=1):
+            if self._should_delete_form(form) or not hasattr(form, "cleaned_data"):
+                continue
+            budget = form.cleaned_data.get("service_budget")
+            if budget is None:
+                continue
+            if budget.pk in seen:
+                form.add_error(
+                    "service_budget",
+                    f"{budget.name} is already on line {seen[budget.pk]}; put all its figures on one line",
+                )
+            else:
+                seen[budget.pk] = number
+
+
+def line_formset(extra):
+    return forms.formset_factory(
+        LineForm, formset=BaseLineFormSet, extra=extra, can_delete=True,
+        max_num=MAX_LINES, validate_max=True, absolute_max=MAX_LINES,
+    )
+
+
+class ProposalEditor:
+    """The header form and the grid of lines, validated and saved together.
+
+    ``data`` is the POST, or None for a fresh form from ``proposal`` (or blank for a new
+    one). ``redraw`` rebuilds an unbound form from typed values: used to add a blank row
+    and to show a refused save again with everything the user typed."""
+
+    def __init__(self, *, plan, proposal=None, data=None, initial=None, line_initial=None, extra=None):
+        self.plan, self.proposal = plan, proposal
+        self.plan_years = list(plan.years.all())
+        self.budgets = list(ServiceBudget.objects.filter(council_id=plan.council_id))
+        if data is None and initial is None:
+            initial, line_initial = self._initial_from(proposal)
+        if extra is None:
+            extra = 1 if proposal is not None or line_initial else 3
+        self.form = ProposalForm(data, plan=plan, proposal=proposal, initial=initial)
+        self.lines = line_formset(extra)(
+            data, prefix="lines", initial=line_initial,
+            form_kwargs={"plan_years": self.plan_years, "budgets": self.budgets},
+        )
+
+    def _initial_from(self, proposal):
+        if proposal is None:
+            return {}, []
+        initial = {name: getattr(proposal, name) for name in ("title", "kind", "description", "version")}
+        initial.update(reference=proposal.reference or "", theme=proposal.theme_id, outcome=proposal.outcome_id)
+        lines = []
+        for line in proposal.lines.prefetch_related("variations__year"):
+            row = {"service_budget": line.service_budget_id}
+            for variation in line.variations.all():
+                row[_year_field(variation.year)] = format_m(variation.amount_k)
+            lines.append(row)
+        return initial, lines
+
+    def redraw(self, *, extra_line=False, version=None):
+        """An unbound editor showing exactly what was typed (ticked Remove boxes included)."""
+        data = self.form.data
+        initial = {name: data.get(name, "") for name in self.form.fields}
+        if version is not None:
+            initial["version"] = version
+        line_initial = []
+        for form in self.lines.forms:
+            row = {name: form.data.get(form.add_prefix(name), "") for name in form.fields if name != "DELETE"}
+            row["DELETE"] = bool(form.data.get(form.add_prefix("DELETE")))
+            if any(value for name, value in row.items() if name != "DELETE"):
+                line_initial.append(row)
+        blank_rows = sum(1 for form in self.lines.forms) - len(line_initial)
+        extra = max(blank_rows, 1) + (1 if extra_line else 0)
+        extra = min(extra, MAX_LINES - len(line_initial))
+        return ProposalEditor(
+            plan=self.plan, proposal=self.proposal, initial=initial, line_initial=line_initial, extra=extra
+        )
+
+    def is_valid(self):
+        form_ok = self.form.is_valid()
+        lines_ok = self.lines.is_valid()
+        return form_ok and lines_ok
+
+    @property
+    def version(self):
+        return self.form.cleaned_data.get("version")
+
+    def fields(self):
+        data = self.form.cleaned_data
+        return {name: data[name] for name in ("reference", "title", "kind", "theme", "outcome", "description")}
+
+    def line_inputs(self):
+        return [
+            LineInput(service_budget=form.cleaned_data["service_budget"], figures=form.figures)
+            for form in self.lines.forms
+            if not self.lines._should_delete_form(form) and not form.is_blank
+        ]
+
+    def errors(self):
+        """[(field id, message)] in the order of the page, for the error summary."""
+        if not self.form.is_bound:
+            return []
+        found = []
+        for name, messages in self.form.errors.items():
+            target = self.form[name].id_for_label if name in self.form.fields else "id_title"
+            found += [(target, message) for message in messages]
+        for message in self.lines.non_form_errors():
+            found.append(("lines-heading", message))
+        for number, form in enumerate(self.lines.forms, start=1):
+            if self.lines.can_delete and self.lines._should_delete_form(form):
+                continue
+            for name, messages in form.errors.items():
+                if name in form.fields:
+                    where = f"Line {number}" if name == "service_budget" else f"Line {number}, {form.fields[name].label}"
+                    found += [(form[name].id_for_label, f"{where}: {message}") for message in messages]
+                else:
+                    found += [("id_" + form.add_prefix("service_budget"), f"Line {number}: {m}") for m in messages]
+        return found
+
+
+def next_position(plan):
+    """Where a new proposal goes: after the plan's others."""
+    top = Proposal.objects.filter(plan=plan).aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
