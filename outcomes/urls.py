@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("c/<slug:council_slug>/<slug:plan_slug>/outcomes/<str:code>/", views.outcome_detail, name="outcome_detail"),
+]

@@ -77,8 +77,12 @@ class Rollup:
         return self.totals[self.years[-1].label] if self.years else Cell()
 
 
-def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None):
+def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figures=None):
     """Roll up the figures of ``proposals`` (a queryset, already filtered) for ``plan``.
+
+    ``figures`` is an optional Q over Variation narrowing which figures count (e.g. only
+    the lines on one service budget), so a roll-up filtered by service budget adds up
+    that budget's lines, not the whole of every proposal that touches it.
 
     Queries: one for the plan's years (unless ``years`` is given), one grouped sum, one
     for the labels of the groups."""
@@ -91,6 +95,7 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None):
     group = GROUPINGS[by]
     grouped = (
         Variation.objects.filter(line__proposal__in=proposals.order_by().values("pk"), year__in=[y.pk for y in years])
+        .filter(figures if figures is not None else Q())
         .values(group, "year")
         .order_by()
         .annotate(

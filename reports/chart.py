@@ -1,0 +1,124 @@
+"""A bar chart of a roll-up, drawn on the server as inline SVG (no script, CSP-safe).
+
+For each group and year: investment as a solid bar up from zero, saving as a hatched
+bar down from zero, and the net as a black tick. The roll-up table under it is its
+accessible equivalent; the SVG carries a title and description saying so.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from proposals.money import format_m
+
+WIDTH = 960
+HEIGHT = 360
+LEFT = 70
+RIGHT = 10
+TOP = 20
+BOTTOM = 60
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    label: str
+
+    def __post_init__(self):
+        self.x, self.y, self.width, self.height = (round(v, 1) for v in (self.x, self.y, self.width, self.height))
+
+
+@dataclass
+class Chart:
+    width: int = WIDTH
+    height: int = HEIGHT
+    zero_y: float = 0
+    left: int = LEFT
+    right_x: int = WIDTH - RIGHT
+    bars: list = field(default_factory=list)
+    ticks: list = field(default_factory=list)  # (y, label)
+    year_labels: list = field(default_factory=list)  # (x, label)
+    group_labels: list = field(default_factory=list)  # (x, label)
+    separators: list = field(default_factory=list)  # x
+    empty: bool = True
+    too_many: bool = False
+
+
+def _nice_step(largest_k):
+    """A round tick step in £ thousands giving about four ticks up to ``largest_k``."""
+    if largest_k <= 0:
+        return 1000
+    raw = Decimal(largest_k) / 4
+    magnitude = Decimal(10) ** (len(str(int(raw))) - 1)
+    for multiple in (1, 2, 5, 10):
+        if raw <= multiple * magnitude:
+            return int(multiple * magnitude)
+    return int(10 * magnitude)  # pragma: no cover
+
+
+MAX_GROUPS = 8
+
+
+def build_chart(result):
+    """Geometry for a Rollup: every coordinate is computed here, the template only draws.
+
+    Up to MAX_GROUPS groups; beyond that the bars would be too thin to read, and the
+    chart is left out (``too_many``) in favour of the table."""
+    chart = Chart()
+    if len(result.rows) > MAX_GROUPS:
+        chart.too_many = True
+        return chart
+    cells = [(row, year) for row in result.rows for year in result.year_labels]
+    largest_up = max([row.years[y].increase for row, y in cells] + [row.years[y].net for row, y in cells] + [0])
+    largest_down = max([-row.years[y].decrease for row, y in cells] + [-row.years[y].net for row, y in cells] + [0])
+    if not cells or (largest_up == 0 and largest_down == 0):
+        return chart
+    chart.empty = False
+    step = _nice_step(max(largest_up, largest_down))
+    top_k = -(-largest_up // step) * step
+    bottom_k = -(-largest_down // step) * step
+    plot_height = HEIGHT - TOP - BOTTOM
+    span = top_k + bottom_k or step
+    scale = Decimal(plot_height) / span
+
+    def y_of(amount_k):
+        return float(TOP + (top_k - amount_k) * scale)
+
+    chart.zero_y = round(y_of(0), 1)
+    tick = -bottom_k
+    while tick <= top_k:
+        chart.ticks.append((round(y_of(tick), 1), format_m(tick)))
+        tick += step
+
+    plot_width = WIDTH - LEFT - RIGHT
+    slots = len(cells) + max(len(result.rows) - 1, 0)  # a gap slot between groups
+    slot = plot_width / slots
+    bar_width = slot * 0.6
+    index = 0
+    for group_number, row in enumerate(result.rows):
+        if group_number:
+            chart.separators.append(round(LEFT + (index + 0.5) * slot, 1))
+            index += 1
+        group_start = index
+        for year in result.year_labels:
+            cell = row.years[year]
+            x = LEFT + index * slot + (slot - bar_width) / 2
+            centre = LEFT + (index + 0.5) * slot
+            chart.year_labels.append((round(centre, 1), year))
+            name = f"{row.key if result.by == 'outcome' else row.label}, {year}"
+            if cell.increase:
+                chart.bars.append(Bar(x, y_of(cell.increase), bar_width, y_of(0) - y_of(cell.increase),
+                                      "bar-increase", f"{name}: investment {format_m(cell.increase)}"))
+            if cell.decrease:
+                chart.bars.append(Bar(x, y_of(0), bar_width, y_of(cell.decrease) - y_of(0),
+                                      "bar-decrease", f"{name}: saving {format_m(cell.decrease)}"))
+            if cell.profiled:
+                chart.bars.append(Bar(x - 2, y_of(cell.net) - 1.5, bar_width + 4, 3,
+                                      "bar-net", f"{name}: net {format_m(cell.net)}"))
+            index += 1
+        middle = LEFT + (group_start + (index - group_start) / 2) * slot
+        short = f"Outcome {row.key}" if result.by == "outcome" else row.label
+        chart.group_labels.append((round(middle, 1), short if len(short) <= 28 else short[:27] + "…"))
+    return chart

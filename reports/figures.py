@@ -1,0 +1,44 @@
+"""Per-proposal yearly figures, summed by the database.
+
+``with_year_figures`` annotates each proposal with one sum per plan year (``y2019`` for
+2019/20) and ``net`` over the plan, in the view asked for (cumulative or incremental)
+and over the lines the filters keep. A year with no figure at all sums to None
+(unprofiled), which is not the same as 0 ("No change").
+"""
+from django.db.models import F, Q, Sum
+
+from .filters import FigureOptions
+
+
+def year_key(year):
+    """The annotation (and table column) name of a plan year: 2019/20 -> "y2019"."""
+    return f"y{year.start_year}"
+
+
+def _sums(years, options, prefix):
+    field = f"{prefix}{options.field}"
+    lines = options.variation_q(prefix)
+    sums = {
+        year_key(year): Sum(field, filter=Q(**{f"{prefix}year": year.pk}) & lines)
+        for year in years
+    }
+    sums["net"] = Sum(field, filter=Q(**{f"{prefix}year__in": [y.pk for y in years]}) & lines)
+    return sums
+
+
+def with_year_figures(proposals, years, options=FigureOptions()):
+    """Annotate ``proposals`` with their figure per year and their net (one query).
+
+    In the plain cumulative view the net is the stored ``net_k`` (cash over the period,
+    kept by proposals.services, and indexed for sorting); otherwise it is summed here
+    over the figures shown. In the incremental view the net is the sum of the
+    year-on-year changes, which is the final profiled year's cumulative figure."""
+    sums = _sums(years, options, "lines__variations__")
+    if options.view == "cumulative" and not options.narrows_lines:
+        sums["net"] = F("net_k")
+    return proposals.annotate(**sums)
+
+
+def year_totals(proposals, years, options=FigureOptions()):
+    """{year_key: total k or None, "net": ...} over all of ``proposals`` (one query)."""
+    return proposals.order_by().aggregate(**_sums(years, options, "lines__variations__"))

@@ -1,0 +1,255 @@
+"""The filters every report takes, read from the GET query string so any view of the
+figures can be bookmarked and shared.
+
+One FilterSet serves the roll-up, the proposal list, the outcome page and their
+downloads, so a drill-down link from a roll-up cell lands on exactly the proposals
+(and the figures) that make that cell up.
+
+Two kinds of filter:
+- on the proposal: search text, outcome, theme, kind, status;
+- on its figures: service budget, year and sign (investment / saving). These narrow
+  both which proposals are listed (those with such a figure) and which figures are
+  summed, so a list filtered to one service budget shows that budget's lines only.
+
+By default every report counts all statuses but rejected and withdrawn.
+"""
+from dataclasses import dataclass
+
+import django_filters as df
+from django import forms
+from django.db.models import Q
+
+from proposals.models import COUNTED_STATUSES, Kind, Status, Variation
+from proposals.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS
+
+SIGNS = {"increase": "Investment (increases) only", "decrease": "Saving (decreases) only"}
+PER_PAGE_CHOICES = (25, 100)
+
+
+def counted_statuses_text(statuses):
+    """ "Draft, Submitted, Out to consultation and Approved" """
+    labels = [Status(s).label for s in Status.values if s in statuses]
+    if len(labels) <= 1:
+        return "".join(labels) or "none"
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+@dataclass(frozen=True)
+class FigureOptions:
+    """Which figures count: the view (cumulative/incremental) and the line filters."""
+
+    view: str = "cumulative"
+    service: int | None = None
+    sign: str | None = None
+
+    @property
+    def field(self):
+        return VIEWS[self.view]
+
+    @property
+    def narrows_lines(self):
+        return self.service is not None or self.sign is not None
+
+    def variation_q(self, prefix=""):
+        """Conditions on a Variation reached through ``prefix`` ("" from Variation,
+        "lines__variations__" from Proposal)."""
+        line_prefix = prefix[: -len("variations__")] if prefix else "line__"
+        q = Q()
+        if self.service is not None:
+            q &= Q(**{f"{line_prefix}service_budget": self.service})
+        if self.sign == "increase":
+            q &= Q(**{f"{prefix}{self.field}__gt": 0})
+        elif self.sign == "decrease":
+            q &= Q(**{f"{prefix}{self.field}__lt": 0})
+        return q
+
+
+def _noop(queryset, name, value):
+    return queryset
+
+
+class ReportFilter(df.FilterSet):
+    """Built per plan: ``ReportFilter(request.GET, queryset=..., plan=..., choices=...)``.
+
+    ``choices`` is a ReportChoices (the council's outcomes, themes, budgets and the
+    plan's years, fetched once by the view and reused for labels)."""
+
+    q = df.CharFilter(label="Search reference, title and description", method="search")
+    outcome = df.ChoiceFilter(label="Outcome", field_name="outcome", empty_label="All outcomes")
+    theme = df.ChoiceFilter(label="Theme", method="by_theme", empty_label="All themes")
+    kind = df.ChoiceFilter(label="Kind", field_name="kind", choices=Kind.choices, empty_label="All kinds")
+    service = df.ChoiceFilter(label="Service budget", method=_noop, empty_label="All service budgets")
+    year = df.ChoiceFilter(label="Has a figure in", method=_noop, empty_label="Any year")
+    sign = df.ChoiceFilter(label="Figures", method=_noop, choices=list(SIGNS.items()), empty_label="Investment and saving")
+    view = df.ChoiceFilter(label="View", method=_noop, choices=list(VIEW_LABELS.items()), empty_label=None)
+    status = df.MultipleChoiceFilter(
+        label="Status", field_name="status", choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        fields = []  # every filter is declared above
+
+    # Filters this report does not offer (the roll-up drops search, year and sign).
+    omit = ()
+
+    def __init__(self, data=None, *args, plan, choices, **kwargs):
+        data = data.copy() if data is not None else None
+        if data is not None:
+            if not [s for s in data.getlist("status") if s]:
+                data.setlist("status", list(COUNTED_STATUSES))
+            if not data.get("view"):
+                data["view"] = "cumulative"
+        super().__init__(data, *args, **kwargs)
+        self.plan = plan
+        self.choices = choices
+        for name in self.omit:
+            del self.filters[name]
+        council = plan.council.name
+        self._choices("outcome", [(str(o.pk), str(o)) for o in choices.outcomes],
+                      "“%(value)s” is not an outcome of " + council + ".")
+        self._choices("theme", [(str(t.pk), t.name) for t in choices.themes] + [("none", "No theme")],
+                      "“%(value)s” is not a theme of " + council + ".")
+        self._choices("service", [(str(b.pk), b.name) for b in choices.budgets],
+                      "“%(value)s” is not a service budget of " + council + ".")
+        self._choices("year", [(y.label, y.label) for y in choices.years],
+                      "“%(value)s” is not a year of this plan (" + choices.years_text + ").")
+        self._choices("kind", None, "“%(value)s” is not a kind of proposal.")
+        self._choices("sign", None, "“%(value)s” is not a choice of figures: use increase or decrease.")
+        self._choices("view", None, "“%(value)s” is not a view: use cumulative or incremental.")
+        self._choices("status", None, "“%(value)s” is not a status.")
+
+    def _choices(self, name, choices, message):
+        if name not in self.filters:
+            return
+        if choices is not None:
+            self.filters[name].extra["choices"] = choices
+        self.filters[name].extra["error_messages"] = {"invalid_choice": message, "invalid_list": message}
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        reference = value.strip("[]")
+        return queryset.filter(
+            Q(reference__icontains=reference) | Q(title__icontains=value) | Q(description__icontains=value)
+        )
+
+    def by_theme(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(theme__isnull=True)
+        return queryset.filter(theme=value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        options = self.figure_options
+        year = self.chosen_year
+        if options.narrows_lines or year is not None:
+            figures = Variation.objects.filter(options.variation_q(), year__plan=self.plan)
+            if year is not None:
+                figures = figures.filter(year=year)
+            queryset = queryset.filter(pk__in=figures.values("line__proposal"))
+        return queryset
+
+    def _cleaned(self, name):
+        if name not in self.filters or not self.is_bound or not self.is_valid():
+            return None
+        return self.form.cleaned_data.get(name) or None
+
+    @property
+    def figure_options(self):
+        service = self._cleaned("service")
+        return FigureOptions(
+            view=self._cleaned("view") or "cumulative",
+            service=int(service) if service else None,
+            sign=self._cleaned("sign"),
+        )
+
+    @property
+    def chosen_year(self):
+        label = self._cleaned("year")
+        return next((y for y in self.choices.years if y.label == label), None) if label else None
+
+    @property
+    def statuses(self):
+        return self._cleaned("status") or list(COUNTED_STATUSES)
+
+    @property
+    def default_statuses(self):
+        return set(self.statuses) == set(COUNTED_STATUSES)
+
+    @property
+    def statuses_text(self):
+        return counted_statuses_text(self.statuses)
+
+    def error_list(self):
+        """[(field id, message)] for the error summary."""
+        if not self.is_bound:
+            return []
+        return [
+            (f"id_{name}", message)
+            for name, messages in self.form.errors.items()
+            for message in messages
+        ]
+
+    def active(self):
+        """[(label, value label)] of the filters narrowing the report, for the page heading."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        out = []
+        for name in ("q", "outcome", "theme", "kind", "service", "year", "sign"):
+            if name not in self.filters:
+                continue
+            value = self.form.cleaned_data.get(name)
+            if not value:
+                continue
+            field = self.form.fields[name]
+            shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
+            out.append((field.label, shown))
+        return out
+
+
+class RollupFilter(ReportFilter):
+    by = df.ChoiceFilter(label="Group by", method=_noop, choices=list(GROUPING_LABELS.items()), empty_label=None)
+    omit = ("q", "year", "sign")
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("by"):
+            data = data.copy()
+            data["by"] = "outcome"
+        super().__init__(data, *args, **kwargs)
+        self._choices("by", None, "“%(value)s” is not a grouping: use outcome, service, theme or kind.")
+
+    @property
+    def by_value(self):
+        return self._cleaned("by") or "outcome"
+
+
+@dataclass
+class ReportChoices:
+    """What a plan's filters offer, fetched once per request (one query each)."""
+
+    plans: list
+    outcomes: list
+    themes: list
+    budgets: list
+    years: list
+
+    @classmethod
+    def for_plan(cls, plan):
+        from outcomes.models import Outcome
+        from proposals.models import BudgetPlan, ServiceBudget, Theme
+
+        council = plan.council
+        return cls(
+            plans=list(BudgetPlan.objects.filter(council=council).order_by("-base_year", "slug")),
+            outcomes=list(Outcome.objects.filter(council=council).order_by("position", "code")),
+            themes=list(Theme.objects.filter(council=council).order_by("position", "name")),
+            budgets=list(ServiceBudget.objects.filter(council=council).order_by("name")),
+            years=list(plan.years.all()),
+        )
+
+    @property
+    def years_text(self):
+        if not self.years:
+            return "no years"
+        return f"{self.years[0].label} to {self.years[-1].label}"

@@ -1,0 +1,47 @@
+"""python manage.py rollup --council SLUG [--plan SLUG] [--by ...] [--view ...] [--format csv|json]
+
+Prints the roll-up page's figures (same function, same default statuses: all but
+rejected and withdrawn) for scripts. The JSON shape is documented in the README."""
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from councils.models import Council
+from proposals.models import Proposal
+from proposals.rollup import GROUPINGS, VIEWS, rollup
+from reports import downloads
+
+
+class Command(BaseCommand):
+    help = "Print a plan's roll-up (investment, saving, net by group and year) as JSON or CSV."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--council", required=True, help="Council slug, e.g. cheshire-east")
+        parser.add_argument("--plan", help="Plan slug (default: the council's latest plan)")
+        parser.add_argument("--by", default="outcome", help="outcome, service, theme or kind (default outcome)")
+        parser.add_argument("--view", default="cumulative", help="cumulative or incremental (default cumulative)")
+        parser.add_argument("--format", default="json", dest="fmt", help="json or csv (default json)")
+
+    def handle(self, *args, council, plan, by, view, fmt, **options):
+        if by not in GROUPINGS:
+            raise CommandError(f"Unknown --by {by!r}: use one of {', '.join(GROUPINGS)}.")
+        if view not in VIEWS:
+            raise CommandError(f"Unknown --view {view!r}: use cumulative or incremental.")
+        if fmt not in ("json", "csv"):
+            raise CommandError(f"Unknown --format {fmt!r}: use json or csv.")
+        found = Council.objects.filter(slug=council).first()
+        if found is None:
+            known = ", ".join(Council.objects.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"No council {council!r}. Councils: {known}.")
+        plans = found.plans.order_by("-base_year", "slug")
+        chosen = plans.filter(slug=plan).first() if plan else plans.first()
+        if chosen is None:
+            known = ", ".join(plans.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"No plan {plan!r} for {found.name}. Plans: {known}." if plan
+                               else f"{found.name} has no budget plans.")
+        result = rollup(plan=chosen, proposals=Proposal.objects.for_plan(chosen).counted(), by=by, view=view)
+        if fmt == "json":
+            self.stdout.write(json.dumps(downloads.rollup_json(result), indent=2, ensure_ascii=False))
+        else:
+            headers, rows = downloads.rollup_table(result)
+            self.stdout.write(downloads.to_csv(headers, rows), ending="")

@@ -1,0 +1,83 @@
+"""The proposal list as a django-tables2 table: one column per plan year, sortable on
+every column including the year figures (sums annotated by reports.figures)."""
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from proposals.money import format_m
+
+from .figures import year_key
+
+# Our own constant markup, never user text.
+NOT_PROFILED = mark_safe('<span aria-hidden="true">–</span><span class="visually-hidden">not profiled</span>')
+
+
+def money_html(amount_k):
+    """A £m figure for a page: the minus sign always shown, with a class for emphasis."""
+    if amount_k is None:
+        return NOT_PROFILED
+    text = format_m(amount_k)
+    if amount_k < 0:
+        return format_html('<span class="neg">{}</span>', text)
+    return text
+
+
+class FigureColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", NOT_PROFILED)
+        kwargs.setdefault("attrs", {"th": {"class": "num"}, "td": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return money_html(value)
+
+    def value(self, value):
+        return value
+
+
+class ProposalTable(tables.Table):
+    reference = tables.Column(verbose_name="Ref", default="[NEW]", order_by=("reference", "position", "id"))
+    title = tables.Column(verbose_name="Title", order_by=("title", "id"))
+    outcome = tables.Column(verbose_name="Outcome", accessor="outcome__code", order_by=("outcome__position", "outcome__code", "id"))
+    theme = tables.Column(verbose_name="Theme", accessor="theme__name", default="No theme", order_by=("theme__position", "theme__name", "id"))
+    kind = tables.Column(verbose_name="Kind", order_by=("kind", "id"))
+    status = tables.Column(verbose_name="Status", order_by=("status", "id"))
+
+    class Meta:
+        orderable = True
+        order_by_field = "sort"
+        page_field = "page"
+        per_page_field = "per_page"
+        empty_text = "No proposals match these filters."
+
+    def __init__(self, data, *, plan, years, view, **kwargs):
+        self.plan = plan
+        net_label = "Net: cash over the period" if view == "cumulative" else "Net: total of the changes"
+        extra = [(year_key(y), FigureColumn(verbose_name=y.label, order_by=(year_key(y), "id"))) for y in years]
+        extra.append(("net", FigureColumn(verbose_name=net_label, order_by=("net", "id"))))
+        super().__init__(data, extra_columns=extra, **kwargs)
+
+    def render_reference(self, record):
+        return record.display_reference
+
+    def render_title(self, record, value):
+        url = reverse(
+            "reports:proposal_detail", args=[self.plan.council.slug, self.plan.slug, record.pk]
+        )
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_kind(self, record):
+        return record.get_kind_display()
+
+    def render_status(self, record):
+        return record.get_status_display()
+
+    def value_reference(self, record):
+        return record.display_reference
+
+    def value_kind(self, record):
+        return record.get_kind_display()
+
+    def value_status(self, record):
+        return record.get_status_display()

@@ -1,0 +1,263 @@
+"""Report pages: the roll-up, the proposal list, the proposal page, and their downloads.
+
+Each page and its download come from the same filtered queryset. A bad filter value
+gets its message on the page (status 400) and no figures, never a server error.
+"""
+from django.db.models import Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django_tables2 import RequestConfig
+
+from councils.access import councils_for, get_council_or_404
+from proposals.models import BudgetPlan, ImpactLine, Proposal
+from proposals.rollup import GROUPING_LABELS, VIEW_LABELS, rollup
+
+from . import downloads
+from .chart import build_chart
+from .figures import with_year_figures, year_key, year_totals
+from .filters import PER_PAGE_CHOICES, SIGNS, ReportChoices, ReportFilter, RollupFilter
+from .tables import ProposalTable, money_html
+
+# The GET parameters that carry over from a roll-up into its drill-down links.
+CARRIED = ("outcome", "theme", "kind", "service", "status", "view")
+BY_FILTER = {"outcome": "outcome", "service": "service", "theme": "theme", "kind": "kind"}
+
+
+def get_plan_or_404(user, council_slug, plan_slug):
+    """The plan, if its council is one the user may see (one query); else 404."""
+    plans = BudgetPlan.objects.select_related("council").filter(council__in=councils_for(user))
+    return get_object_or_404(plans, council__slug=council_slug, slug=plan_slug)
+
+
+def council_home(request, council_slug):
+    """/c/<council>/ -> the roll-up of the council's latest plan."""
+    council = get_council_or_404(request.user, council_slug)
+    plan = council.plans.order_by("-base_year", "slug").first()
+    if plan is None:
+        raise Http404("This council has no budget plans yet.")
+    return redirect("reports:rollup", council.slug, plan.slug)
+
+
+def _report_filters(request, plan, filter_class, queryset):
+    choices = ReportChoices.for_plan(plan)
+    filters = filter_class(request.GET, queryset=queryset, plan=plan, choices=choices)
+    return choices, filters
+
+
+def _switched_plan(request, plan, choices, url_name):
+    """A different plan chosen in the form: the same report for that plan."""
+    wanted = request.GET.get("plan")
+    if not wanted or wanted == plan.slug or wanted not in {p.slug for p in choices.plans}:
+        return None
+    params = request.GET.copy()
+    for name in ("plan", "year", "page"):
+        params.pop(name, None)
+    url = reverse(url_name, args=[plan.council.slug, wanted])
+    return redirect(f"{url}?{params.urlencode()}" if params else url)
+
+
+def _plan_error(request, plan, choices):
+    wanted = request.GET.get("plan")
+    if wanted and wanted not in {p.slug for p in choices.plans}:
+        return [("id_plan", f"“{wanted}” is not a budget plan of {plan.council.name}.")]
+    return []
+
+
+def _bad_download(errors):
+    text = "This download could not be made:\n" + "\n".join(message for _, message in errors) + "\n"
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
+# The roll-up
+
+
+def rollup_page(request, council_slug, plan_slug, fmt=None):
+    """Outcomes (or service budgets, themes, kinds) × years: investment, saving, net."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    choices, filters = _report_filters(request, plan, RollupFilter, Proposal.objects.for_plan(plan))
+    switched = _switched_plan(request, plan, choices, "reports:rollup")
+    if switched:
+        return switched
+    errors = _plan_error(request, plan, choices) + filters.error_list()
+    context = {"plan": plan, "council": plan.council, "choices": choices, "filters": filters, "errors": errors,
+               "by_label": GROUPING_LABELS[filters.by_value]}
+    if errors:
+        if fmt:
+            return _bad_download(errors)
+        return render(request, "reports/rollup.html", context, status=400)
+
+    options = filters.figure_options
+    result = rollup(
+        plan=plan, proposals=filters.qs, by=filters.by_value, view=options.view,
+        years=choices.years, figures=options.variation_q(),
+    )
+    if fmt:
+        headers, rows = downloads.rollup_table(result)
+        return downloads.response(fmt, f"{plan.council.slug}-{plan.slug}-rollup-by-{result.by}-{result.view}",
+                                  "Roll-up", headers, rows)
+    context.update(
+        result=result,
+        table_rows=_rollup_rows(request, plan, result),
+        chart=build_chart(result),
+        query=request.GET.urlencode(),
+        view_links=_switch_links(request, "view", VIEW_LABELS, options.view),
+        by_links=_switch_links(request, "by", GROUPING_LABELS, result.by),
+    )
+    return render(request, "reports/rollup.html", context)
+
+
+def _switch_links(request, name, labels, current):
+    links = []
+    for value, label in labels.items():
+        params = request.GET.copy()
+        params[name] = value
+        links.append({"label": label, "url": "?" + params.urlencode(), "current": value == current})
+    return links
+
+
+def _rollup_rows(request, plan, result):
+    """The table as rows of cells, each figure with the link to the proposals behind it."""
+    list_url = reverse("reports:proposal_list", args=[plan.council.slug, plan.slug])
+    carried = [(name, value) for name in CARRIED for value in request.GET.getlist(name) if value]
+    group_filter = BY_FILTER[result.by]
+
+    def link(filter_value, year, measure):
+        params = [(k, v) for k, v in carried if k != group_filter]
+        if filter_value is not None:
+            params.append((group_filter, filter_value))
+        if year:
+            params.append(("year", year))
+        if measure in SIGNS:
+            params.append(("sign", measure))
+        return f"{list_url}?{urlencode(params)}"
+
+    def cells(filter_value, years, total):
+        out = []
+        for measure, label in downloads.MEASURES:
+            figures = [
+                {"html": money_html(getattr(years[y], measure)) if years[y].profiled else money_html(None),
+                 "url": link(filter_value, y, measure) if years[y].profiled else None, "year": y}
+                for y in result.year_labels
+            ]
+            figures.append({"html": money_html(getattr(total, measure)) if total.profiled else money_html(None),
+                            "url": link(filter_value, None, measure) if total.profiled else None, "year": None})
+            out.append({"label": label, "measure": measure, "figures": figures})
+        return out
+
+    rows = []
+    for row in result.rows:
+        outcome_url = None
+        if result.by == "outcome":
+            outcome_url = reverse("outcomes:outcome_detail", args=[plan.council.slug, plan.slug, row.key])
+        rows.append({"label": row.label, "key": row.key, "outcome_url": outcome_url,
+                     "measures": cells(row.filter_value, row.years, row.total)})
+    total = {"label": f"All {GROUPING_LABELS[result.by].lower()}s" if result.by != "service" else "All service budgets",
+             "measures": cells(None, result.totals, result.grand_total)}
+    return {"rows": rows, "total": total}
+
+
+# The proposal list
+
+
+def _per_page(request):
+    raw = request.GET.get("per_page", "")
+    if raw == "":
+        return PER_PAGE_CHOICES[0], []
+    if raw.isdigit() and int(raw) in PER_PAGE_CHOICES:
+        return int(raw), []
+    return PER_PAGE_CHOICES[0], [("id_per_page", f"“{raw}” is not a number of rows per page: choose 25 or 100.")]
+
+
+def proposal_list(request, council_slug, plan_slug, fmt=None):
+    """The proposals behind any figure: filtered, searched, sorted, paginated."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    queryset = Proposal.objects.for_plan(plan).select_related("outcome", "theme").in_budget_book_order()
+    choices, filters = _report_filters(request, plan, ReportFilter, queryset)
+    switched = _switched_plan(request, plan, choices, "reports:proposal_list")
+    if switched:
+        return switched
+    per_page, per_page_errors = _per_page(request)
+    errors = _plan_error(request, plan, choices) + filters.error_list() + per_page_errors
+    context = {"plan": plan, "council": plan.council, "choices": choices, "filters": filters, "errors": errors,
+               "per_page": per_page, "per_page_choices": PER_PAGE_CHOICES}
+    if errors:
+        if fmt:
+            return _bad_download(errors)
+        return render(request, "reports/proposal_list.html", context, status=400)
+
+    options = filters.figure_options
+    proposals = with_year_figures(filters.qs, choices.years, options)
+    table = ProposalTable(proposals, plan=plan, years=choices.years, view=options.view)
+    if fmt:
+        RequestConfig(request, paginate=False).configure(table)
+        headers, rows = downloads.proposal_table(table.data.data, choices.years, options.view)
+        return downloads.response(fmt, f"{plan.council.slug}-{plan.slug}-proposals", "Proposals", headers, rows)
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    totals = year_totals(filters.qs, choices.years, options)
+    context.update(
+        table=table,
+        totals=[money_html(totals[year_key(y)]) for y in choices.years] + [money_html(totals["net"])],
+        query=request.GET.urlencode(),
+        query_without_sort=_replace(request, sort=None, page=None),
+        query_without_page=_replace(request, page=None),
+        options=options,
+        per_page_links=[
+            {"n": n, "current": n == per_page, "url": "?" + _replace(request, per_page=n, page=None)}
+            for n in PER_PAGE_CHOICES
+        ],
+    )
+    return render(request, "reports/proposal_list.html", context)
+
+
+def _replace(request, **changes):
+    params = request.GET.copy()
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return params.urlencode()
+
+
+# The proposal page
+
+
+def proposal_detail(request, council_slug, plan_slug, pk):
+    """One proposal as the budget book prints it, with its net per year."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    proposal = get_object_or_404(Proposal.objects.for_plan(plan).select_related("outcome", "theme"), pk=pk)
+    years = list(plan.years.all())
+    lines = list(
+        ImpactLine.objects.filter(proposal=proposal)
+        .select_related("service_budget")
+        .prefetch_related("variations")
+        .annotate(total=Sum("variations__amount_k"))
+    )
+    sums = {}
+    for year in years:
+        in_year = Q(lines__variations__year=year.pk)
+        sums[f"c{year.pk}"] = Sum("lines__variations__amount_k", filter=in_year)
+        sums[f"i{year.pk}"] = Sum("lines__variations__increment_k", filter=in_year)
+    net = Proposal.objects.filter(pk=proposal.pk).aggregate(**sums)
+
+    line_rows = []
+    for line in lines:
+        by_year = {v.year_id: v.amount_k for v in line.variations.all()}
+        line_rows.append({"name": line.service_budget.name, "kind": line.service_budget.get_kind_display(),
+                          "figures": [_book_figure(by_year.get(y.pk)) for y in years],
+                          "total": _book_figure(line.total)})
+    context = {
+        "plan": plan, "council": plan.council, "proposal": proposal, "years": years, "line_rows": line_rows,
+        "net_row": [_book_figure(net[f"c{y.pk}"]) for y in years],
+        "increment_row": [_book_figure(net[f"i{y.pk}"]) for y in years],
+        "cash_over_period": _book_figure(proposal.net_k if lines else None),
+        "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]),
+    }
+    return render(request, "reports/proposal_detail.html", context)
+
+
+def _book_figure(amount_k):
+    """As the budget book shows a figure: 0 is "No change", no figure is "not profiled"."""
+    return {"html": money_html(amount_k), "no_change": amount_k == 0, "profiled": amount_k is not None}
