@@ -1,6 +1,137 @@
+"""Admin for councils and memberships (administrators only), and the council scoping
+every other admin page in the project uses.
+
+In the admin, what a signed-in staff user may do follows their council role, not
+Django model permissions: administrators (superusers) manage everything; a council's
+finance officers see and work on that council's records; nobody else (commissioners,
+approvers) gets anything. Keeping one source of truth (the Membership) means there is
+no permission group that could disagree with it.
+"""
 from django.contrib import admin
 
-from .models import Council, Membership
+from .models import Council, Membership, Role
+
+
+def officer_council_ids(request):
+    """Ids of the councils where the signed-in user is a finance officer (cached per request)."""
+    if not hasattr(request, "_officer_council_ids"):
+        user = request.user
+        if not user.is_active or not user.is_staff:
+            ids = frozenset()
+        else:
+            ids = frozenset(Council.objects.with_role(user, Role.OFFICER).values_list("pk", flat=True))
+        request._officer_council_ids = ids
+    return request._officer_council_ids
+
+
+def council_id_of(obj, lookup):
+    """Follow ``lookup`` ("plan__council") from ``obj`` to its council's id."""
+    *path, last = lookup.split("__")
+    for name in path:
+        obj = getattr(obj, name)
+    return getattr(obj, f"{last}_id")
+
+
+class CouncilScopedAdmin(admin.ModelAdmin):
+    """A model admin limited to the councils where the user is a finance officer.
+
+    ``council_lookup`` is the path from the model to its council. Administrators keep
+    Django's defaults; finance officers may view (and, if ``officers_may_edit``, add and
+    change) their councils' records, and never delete.
+    """
+
+    council_lookup = "council"
+    officers_may_edit = True
+
+    def in_scope(self, request, obj):
+        return council_id_of(obj, self.council_lookup) in officer_council_ids(request)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.council_lookup}__in": officer_council_ids(request)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        limit_foreign_key_to_councils(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        if request.user.is_superuser:
+            return super().has_module_permission(request)
+        return bool(officer_council_ids(request))
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_view_permission(request, obj)
+        return bool(officer_council_ids(request)) and (obj is None or self.in_scope(request, obj))
+
+    def has_add_permission(self, request):
+        if request.user.is_superuser:
+            return super().has_add_permission(request)
+        return self.officers_may_edit and bool(officer_council_ids(request))
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_change_permission(request, obj)
+        return self.officers_may_edit and self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_delete_permission(request, obj)
+        return False
+
+
+class ScopedInlineMixin:
+    """For a non-superuser, an inline's permissions are its parent record's: a finance
+    officer who may change an outcome may add, change and remove its measures."""
+
+    def _parent_admin(self):
+        return self.admin_site._registry[self.parent_model]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        limit_foreign_key_to_councils(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_view_permission(request, obj)
+        return self._parent_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_add_permission(request, obj)
+        return self._parent_admin().has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_change_permission(request, obj)
+        return self._parent_admin().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_delete_permission(request, obj)
+        return self._parent_admin().has_change_permission(request, obj)
+
+
+# Foreign keys to these models are limited to the user's councils in every admin form.
+_SCOPED_TARGETS = {
+    "councils.council": "pk",
+    "proposals.budgetplan": "council",
+    "proposals.theme": "council",
+    "proposals.servicebudget": "council",
+    "outcomes.outcome": "council",
+}
+
+
+def limit_foreign_key_to_councils(db_field, request, kwargs):
+    if request.user.is_superuser:
+        return
+    target = db_field.related_model._meta.label_lower
+    if target in _SCOPED_TARGETS and "queryset" not in kwargs:
+        kwargs["queryset"] = db_field.related_model._default_manager.filter(
+            **{f"{_SCOPED_TARGETS[target]}__in": officer_council_ids(request)}
+        )
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,3 +154,4 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["council", "role"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
+    list_select_related = ["user", "council"]
