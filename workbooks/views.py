@@ -1,0 +1,147 @@
+"""The cabinet-paper workbook download, the flat list downloads, and the import
+journey: upload -> preview -> confirm.
+
+Downloads are for anyone who may see the plan; importing is for the council's finance
+officers (and administrators). The preview's plan of changes is kept in the session
+under a one-time token; confirming applies exactly that, never figures sent back by
+the browser.
+"""
+import io
+import secrets
+import tempfile
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from councils.access import require_edit
+from proposals.models import Proposal
+from reports.filters import ReportChoices, ReportFilter
+from reports.views import get_plan_or_404
+
+from .exports import Export, write_flat_csv, write_flat_export, write_workbook
+from .forms import ImportForm
+from .imports import ImportFailed, Refused, apply_import, preview_import
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SESSION_KEY = "workbooks_import"
+
+
+def _filtered(request, plan):
+    """The report filters applied to the plan's proposals, as the reports read them.
+    Returns (choices, filters, errors)."""
+    choices = ReportChoices.for_plan(plan)
+    filters = ReportFilter(request.GET, queryset=Proposal.objects.for_plan(plan), plan=plan, choices=choices)
+    return choices, filters, filters.error_list()
+
+
+def _included(filters):
+    words = [f"statuses {filters.statuses_text}"]
+    words += [f"{label.lower()} {value}" for label, value in filters.active()]
+    return "; ".join(words)
+
+
+def _bad_download(errors):
+    text = "This download could not be made:\n" + "\n".join(message for _, message in errors) + "\n"
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _file_response(out, filename, content_type):
+    out.seek(0)
+    response = FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def export(request, council_slug, plan_slug):
+    """The cabinet-paper workbook of the proposals the report filters select."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    choices, filters, errors = _filtered(request, plan)
+    if errors:
+        return _bad_download(errors)
+    # Spooled: small workbooks stay in memory, large ones go to a temporary file.
+    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
+    write_workbook(export=Export(plan=plan, proposals=filters.qs, included=_included(filters)), out=out,
+                   years=choices.years)
+    return _file_response(out, f"{plan.council.slug}-{plan.slug}-cabinet-workbook.xlsx", XLSX)
+
+
+@require_GET
+def export_flat(request, council_slug, plan_slug, fmt):
+    """The flat proposal list (one row per impact line), the import format, as CSV or .xlsx."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("No such download.")
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    choices, filters, errors = _filtered(request, plan)
+    if errors:
+        return _bad_download(errors)
+    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
+    name = f"{plan.council.slug}-{plan.slug}-proposals"
+    if fmt == "xlsx":
+        write_flat_export(proposals=filters.qs, years=choices.years, out=out)
+        return _file_response(out, f"{name}.xlsx", XLSX)
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    write_flat_csv(proposals=filters.qs, years=choices.years, out=text)
+    text.flush()
+    text.detach()
+    return _file_response(out, f"{name}.csv", "text/csv; charset=utf-8")
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request, council_slug, plan_slug):
+    """Upload a workbook or CSV and see what importing it would change."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    require_edit(request.user, plan.council)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"plan": plan, "council": plan.council, "form": form, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > settings.UPLOAD_MAX_BYTES:
+                raise Refused(
+                    f"The file is {upload.size / 1024 / 1024:.1f} MB, which is over the limit of "
+                    f"{settings.UPLOAD_MAX_BYTES / 1024 / 1024:.1f} MB. Split it, or export only the outcomes you have changed."
+                )
+            preview = preview_import(plan=plan, data=upload.read(), filename=upload.name)
+        except Refused as refusal:
+            form.add_error("file", str(refusal))
+        else:
+            request.session.pop(SESSION_KEY, None)
+            token = ""
+            if preview.can_apply:
+                token = secrets.token_urlsafe(24)
+                request.session[SESSION_KEY] = {"token": token, "plan_of_changes": preview.plan_of_changes()}
+            return render(request, "workbooks/preview.html", {**context, "preview": preview, "token": token})
+    status = 400 if form.errors else 200
+    return render(request, "workbooks/import.html", context, status=status)
+
+
+@require_POST
+def import_confirm(request, council_slug, plan_slug):
+    """Apply the previewed import: the plan of changes kept on the server, once."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    require_edit(request.user, plan.council)
+    stored = request.session.get(SESSION_KEY)
+    token = request.POST.get("token", "")
+    if (
+        not stored or not token or not constant_time_compare(stored["token"], token)
+        or stored["plan_of_changes"].get("plan") != plan.pk
+    ):
+        messages.error(request, "This preview has expired or has already been applied. Upload the file again.")
+        return redirect("workbooks:import", plan.council.slug, plan.slug)
+    del request.session[SESSION_KEY]
+    try:
+        created, changed = apply_import(plan=plan, plan_of_changes=stored["plan_of_changes"], user=request.user)
+    except ImportFailed as failure:
+        messages.error(request, str(failure))
+        return redirect("workbooks:import", plan.council.slug, plan.slug)
+    messages.success(
+        request,
+        f"Imported {stored['plan_of_changes']['filename']}: {created} proposal{'s' if created != 1 else ''} created "
+        f"and {changed} changed. Each change is recorded in the proposal's history with you as its author.",
+    )
+    return redirect("workbooks:import", plan.council.slug, plan.slug)
