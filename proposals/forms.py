@@ -85,7 +85,14 @@ class LineForm(forms.Form):
         by_id = {budget.pk: budget for budget in budgets}
         field = self.fields["service_budget"]
         field.label = "Service budget"
-        field.coerce = lambda value: by_id[int(value)]
+
+        def coerce(value):
+            try:
+                return by_id[int(value)]
+            except KeyError:
+                raise ValueError(value) from None  # reported as an invalid choice
+
+        field.coerce = coerce
         field.choices = [("", "Choose a budget")] + [
             (group, [(b.pk, b.name) for b in budgets if b.kind == kind])
             for kind, group in ServiceBudget.Kind.choices

@@ -105,6 +105,10 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
     ReadOnlyError if it is approved."""
     with transaction.atomic():
         current = Proposal.objects.select_for_update(of=("self",)).select_related("theme", "outcome").get(pk=proposal.pk)
+        if Proposal.plan.is_cached(proposal):  # the caller already has the plan (and maybe its years)
+            current.plan = proposal.plan
+        if hasattr(proposal, "_plan_years"):
+            current._plan_years = proposal._plan_years
         if current.version != expected_version:
             raise ConflictError(current, changes_since(current, expected_version))
         if current.is_read_only:
@@ -231,6 +235,7 @@ def _record(proposal, user, action, changes, note=""):
     for change in changes:
         change.changeset = changeset
     Change.objects.bulk_create(changes)
+    changeset.recorded_changes = changes
     return changeset
 
 

@@ -88,6 +88,7 @@ def edit_proposal(request, council_slug, plan_slug, pk):
         if editor.is_valid():
             if editor.version is None:
                 return HttpResponseBadRequest("The form is missing the version it was opened at.")
+            proposal._plan_years = editor.plan_years  # read once for the form; the save reuses them
             try:
                 saved = save_proposal(
                     proposal=proposal, user=request.user, fields=editor.fields(), lines=editor.line_inputs(),
@@ -105,7 +106,7 @@ def edit_proposal(request, council_slug, plan_slug, pk):
                 if saved is None:
                     messages.info(request, "Nothing had changed, so nothing was saved.")
                 else:
-                    count = saved.changes.count()
+                    count = len(saved.recorded_changes)
                     messages.success(
                         request, f"Your changes to {proposal.display_reference} {proposal.title} have been saved "
                                  f"({count} change{'s' if count != 1 else ''})."
