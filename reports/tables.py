@@ -23,6 +23,10 @@ def money_html(amount_k):
     return text
 
 
+NET_CUMULATIVE = mark_safe('Net<br><span class="th-note">cash over the period</span>')
+NET_INCREMENTAL = mark_safe('Net<br><span class="th-note">total of the changes</span>')
+
+
 class FigureColumn(tables.Column):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default", NOT_PROFILED)
@@ -38,7 +42,7 @@ class FigureColumn(tables.Column):
 
 class ProposalTable(tables.Table):
     reference = tables.Column(verbose_name="Ref", default="[NEW]", order_by=("reference", "position", "id"))
-    title = tables.Column(verbose_name="Title", order_by=("title", "id"))
+    title = tables.Column(verbose_name="Title", order_by=("title", "id"), attrs={"td": {"class": "title"}})
     outcome = tables.Column(verbose_name="Outcome", accessor="outcome__code", order_by=("outcome__position", "outcome__code", "id"))
     theme = tables.Column(verbose_name="Theme", accessor="theme__name", default="No theme", order_by=("theme__position", "theme__name", "id"))
     kind = tables.Column(verbose_name="Kind", order_by=("kind", "id"))
@@ -53,7 +57,7 @@ class ProposalTable(tables.Table):
 
     def __init__(self, data, *, plan, years, view, **kwargs):
         self.plan = plan
-        net_label = "Net: cash over the period" if view == "cumulative" else "Net: total of the changes"
+        net_label = NET_CUMULATIVE if view == "cumulative" else NET_INCREMENTAL
         extra = [(year_key(y), FigureColumn(verbose_name=y.label, order_by=(year_key(y), "id"))) for y in years]
         extra.append(("net", FigureColumn(verbose_name=net_label, order_by=("net", "id"))))
         super().__init__(data, extra_columns=extra, **kwargs)

@@ -138,11 +138,12 @@ def _rollup_rows(request, plan, result):
         for measure, label in downloads.MEASURES:
             figures = [
                 {"html": money_html(getattr(years[y], measure)) if years[y].profiled else money_html(None),
-                 "url": link(filter_value, y, measure) if years[y].profiled else None, "year": y}
+                 "url": link(filter_value, y, measure) if _has_proposals(years[y], measure) else None, "year": y}
                 for y in result.year_labels
             ]
             figures.append({"html": money_html(getattr(total, measure)) if total.profiled else money_html(None),
-                            "url": link(filter_value, None, measure) if total.profiled else None, "year": None})
+                            "url": link(filter_value, None, measure) if _has_proposals(total, measure) else None,
+                            "year": None})
             out.append({"label": label, "measure": measure, "figures": figures})
         return out
 
@@ -156,6 +157,13 @@ def _rollup_rows(request, plan, result):
     total = {"label": f"All {GROUPING_LABELS[result.by].lower()}s" if result.by != "service" else "All service budgets",
              "measures": cells(None, result.totals, result.grand_total)}
     return {"rows": rows, "total": total}
+
+
+def _has_proposals(cell, measure):
+    """Whether any proposal makes this figure up (a zero investment has none)."""
+    if not cell.profiled:
+        return False
+    return measure == "net" or getattr(cell, measure) != 0
 
 
 # The proposal list
