@@ -1,0 +1,130 @@
+"""Text people type is shown as text, never run: stored hostile text in a proposal, its
+outcome, theme, service budget and its author's name renders inert on every page and
+download, and hostile text in the address is not reflected as markup.
+
+Spreadsheets count too: text that starts with "=" must reach a workbook as text, not
+as a formula Excel would run.
+"""
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils.html import escape
+from openpyxl import load_workbook
+
+from outcomes.models import Outcome
+from proposals.models import ServiceBudget, Theme
+from proposals.services import LineInput, save_proposal
+
+from .conftest import proposal
+from .test_security_url_walk import RULES, app_urls, url_for
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+FORMULA = '=HYPERLINK("https://evil.example/","Open")'
+RAW_MARKUP = re.compile(r"<script>alert\(1\)|<img src=x onerror", re.IGNORECASE)
+
+
+@pytest.fixture
+def hostile(ce_plan, officer):
+    growth = proposal(ce_plan, "41")
+    get_user_model().objects.filter(pk=officer.pk).update(first_name=SCRIPT, last_name=IMG)
+    officer.refresh_from_db()
+    lines = [
+        LineInput(line.service_budget, {v.year: v.amount_k for v in line.variations.select_related("year")})
+        for line in growth.lines.select_related("service_budget")
+    ]
+    save_proposal(
+        proposal=growth, user=officer, fields={"title": f"Care {SCRIPT}", "description": f"Costs {IMG}"},
+        lines=lines, expected_version=growth.version,
+    )
+    Outcome.objects.filter(pk=growth.outcome_id).update(title=f"People {IMG}")
+    Theme.objects.filter(pk=growth.theme_id).update(name=FORMULA)
+    ServiceBudget.objects.filter(pk=growth.lines.first().service_budget_id).update(name=f"Care {SCRIPT}")
+    growth.refresh_from_db()
+    return growth
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def readable_urls(growth):
+    kwargs = {"council_slug": growth.plan.council.slug, "plan_slug": growth.plan.slug, "pk": growth.pk,
+              "code": growth.outcome.code, "fmt": "csv"}
+    for name, pattern in app_urls():
+        if RULES[name][0]["admin"] == 200 and name != "healthz":
+            yield name, url_for(name, pattern, kwargs)
+    yield "export_flat xlsx", url_for("workbooks:export_flat", dict(app_urls())["workbooks:export_flat"],
+                                      {**kwargs, "fmt": "xlsx"})
+
+
+def test_stored_hostile_text_is_inert_on_every_page(hostile, admin_client):
+    shown_escaped = set()
+    for name, url in readable_urls(hostile):
+        response = admin_client.get(url, follow=True)
+        assert response.status_code == 200, url
+        content_type = response["Content-Type"]
+        if content_type.startswith("text/html"):
+            body = response.content.decode()
+            assert not RAW_MARKUP.search(body), f"{url} renders stored text as markup"
+            if escape(SCRIPT) in body or escape(IMG) in body:
+                shown_escaped.add(name)
+        else:
+            assert response["Content-Disposition"].startswith("attachment"), f"{url} is not a download"
+            assert response["X-Content-Type-Options"] == "nosniff"
+    # The test can fail: the hostile text is really on the pages that show it.
+    assert {"reports:proposal_detail", "proposals:history", "proposals:edit", "reports:proposal_list"} <= shown_escaped
+
+
+def test_hostile_text_in_the_address_is_not_reflected_as_markup(hostile, admin_client):
+    for name, url in readable_urls(hostile):
+        response = admin_client.get(url, {"q": SCRIPT, "status": IMG, "per_page": SCRIPT, "by": IMG, "page": IMG})
+        if response["Content-Type"].startswith("text/html"):
+            assert not RAW_MARKUP.search(response.content.decode()), f"{url} reflects the query string as markup"
+
+
+def _workbook_urls(growth):
+    slugs = {"council_slug": growth.plan.council.slug, "plan_slug": growth.plan.slug}
+    return [
+        f"/c/{slugs['council_slug']}/{slugs['plan_slug']}/workbook.xlsx",
+        f"/c/{slugs['council_slug']}/{slugs['plan_slug']}/proposals/download.xlsx",
+        f"/c/{slugs['council_slug']}/{slugs['plan_slug']}/rollup/download.xlsx?by=theme",
+        f"/c/{slugs['council_slug']}/{slugs['plan_slug']}/proposals-flat.xlsx",
+    ]
+
+
+def test_text_that_looks_like_a_formula_reaches_workbooks_as_text(hostile, admin_client):
+    found = 0
+    for url in _workbook_urls(hostile):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and "evil.example" in cell.value:
+                        found += 1
+                        assert cell.data_type == "s", f"{url} {sheet.title}!{cell.coordinate} is a formula: {cell.value}"
+    assert found, "the theme's name appears in none of the workbooks"
+
+
+def test_text_that_looks_like_a_formula_is_neutralised_in_csv(hostile, admin_client):
+    slugs = f"/c/{hostile.plan.council.slug}/{hostile.plan.slug}"
+    found = 0
+    for url in (f"{slugs}/proposals/download.csv", f"{slugs}/rollup/download.csv?by=theme", f"{slugs}/proposals-flat.csv"):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))):
+            for value in row:
+                if "evil.example" in value:
+                    found += 1
+                    assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), f"{url}: {value!r} would run as a formula"
+    assert found, "the theme's name appears in none of the CSV files"

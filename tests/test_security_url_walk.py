@@ -1,0 +1,196 @@
+"""Every URL of the app, as every kind of user, GET and POST: the status each must get.
+
+The walk iterates the URL resolver, so a page added without a line in ``RULES`` fails
+here until someone decides who may see it. Objects are real seed objects of Cheshire
+East; ``officer_cwac`` (Cheshire West and Chester) and ``outsider`` (no council) are the
+users of another council, who must get a 404 that does not confirm the page exists.
+
+Each request runs inside a transaction that is rolled back, so a POST that succeeds
+(an approval) does not change what the next request sees.
+"""
+from contextlib import contextmanager
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from outcomes.models import Outcome
+
+from .conftest import db_snapshot, proposal
+
+ANON = "anonymous"
+SIGNED_IN = ("officer", "officer_cwac", "outsider", "approver", "commissioner", "admin")
+READERS = {"officer": 200, "approver": 200, "commissioner": 200, "admin": 200, "officer_cwac": 404, "outsider": 404}
+EDITORS = {"officer": 200, "admin": 200, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
+EVERYONE = dict.fromkeys(SIGNED_IN, 200)
+LOGIN = "login"  # anonymous is sent to sign in
+
+
+def signed_in(status):
+    return dict.fromkeys(SIGNED_IN, status)
+
+
+# A read-only page may refuse a POST (405) or answer it as it answers a GET; either way
+# the POST must change nothing in the database.
+READ_ONLY = "405, or as GET, changing nothing"
+
+# name: (GET {role: status}, POST {role: status}); anonymous gets LOGIN unless the page is public.
+READ_PAGE = (READERS, signed_in(READ_ONLY))
+RULES = {
+    "home": (EVERYONE, signed_in(READ_ONLY)),
+    "login": ({**signed_in(302), ANON: 200}, {**signed_in(302), ANON: 200}),
+    "logout": (signed_in(405), signed_in(302)),
+    "accessibility": ({**EVERYONE, ANON: 200}, {**signed_in(405), ANON: 405}),
+    "healthz": ({**EVERYONE, ANON: 200}, {**signed_in(405), ANON: 405}),
+    # A council's page sends its readers on to the plan (the seed councils have one each).
+    "reports:council": ({**READERS, **dict.fromkeys(("officer", "approver", "commissioner", "admin"), 302)},
+                        signed_in(READ_ONLY)),
+    "reports:rollup": READ_PAGE,
+    "reports:rollup_csv": READ_PAGE,
+    "reports:rollup_xlsx": READ_PAGE,
+    "reports:proposal_list": READ_PAGE,
+    "reports:proposal_list_csv": READ_PAGE,
+    "reports:proposal_list_xlsx": READ_PAGE,
+    "reports:proposal_detail": READ_PAGE,
+    "outcomes:outcome_detail": READ_PAGE,
+    "proposals:history": READ_PAGE,
+    "proposals:recent_changes": READ_PAGE,
+    "workbooks:export": READ_PAGE,
+    "workbooks:export_flat": READ_PAGE,
+    # Forms: officers (and administrators) only; an empty POST is a form with errors.
+    "proposals:new": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),
+    "proposals:edit": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),
+    "workbooks:import": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
+    # Actions: POST only. Approving a proposal out to consultation is for approvers.
+    "proposals:status": (
+        signed_in(405),
+        {"officer": 403, "commissioner": 403, "approver": 302, "admin": 302, "officer_cwac": 404, "outsider": 404},
+    ),
+    "workbooks:import_confirm": (
+        signed_in(405),
+        {"officer": 302, "admin": 302, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404},
+    ),
+}
+PUBLIC = {"login", "accessibility", "healthz"}
+
+
+def app_urls(patterns=None, namespace=None):
+    """(name, pattern) for every named URL of the app, the Django admin's aside."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            inner = entry.namespace or namespace
+            if namespace and entry.namespace:
+                inner = f"{namespace}:{entry.namespace}"
+            yield from app_urls(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL {entry.pattern} has no name, so no access rule can name it"
+            yield (f"{namespace}:{entry.name}" if namespace else entry.name), entry
+
+
+@pytest.fixture
+def cast(officer, officer_cwac, outsider, approver, commissioner, admin_user):
+    return {
+        "officer": officer, "officer_cwac": officer_cwac, "outsider": outsider, "approver": approver,
+        "commissioner": commissioner, "admin": admin_user,
+    }
+
+
+@pytest.fixture
+def objects(ce_plan):
+    """Real objects for every URL argument: Cheshire East's plan, proposal [41], outcome 5."""
+    growth = proposal(ce_plan, "41")
+    return {
+        "kwargs": {
+            "council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk,
+            "code": Outcome.objects.get(council=ce_plan.council, proposals=growth).code, "fmt": "csv",
+        },
+        "post": {"to": "approved", "version": growth.version},
+    }
+
+
+def url_for(name, pattern, kwargs):
+    needed = {key: kwargs[key] for key in pattern.pattern.converters}
+    return reverse(name, kwargs=needed)
+
+
+@contextmanager
+def rolled_back():
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def test_every_url_has_an_access_rule():
+    names = {name for name, _ in app_urls()}
+    assert names - set(RULES) == set(), "add these to RULES: who may GET and POST them?"
+    assert set(RULES) - names == set(), "RULES names URLs that no longer exist"
+
+
+@pytest.mark.parametrize("role", [ANON, *SIGNED_IN])
+def test_each_role_gets_the_status_it_must_on_every_url(role, cast, objects):
+    client = Client()
+    wrong = []
+    for name, pattern in app_urls():
+        url = url_for(name, pattern, objects["kwargs"])
+        for method, index in (("GET", 0), ("POST", 1)):
+            if role != ANON:
+                client.force_login(cast[role])  # again: signing out is one of the URLs
+            if role == ANON and name not in PUBLIC:
+                expected = LOGIN
+            else:
+                expected = RULES[name][index][role]
+            with rolled_back():
+                if method == "GET":
+                    response = client.get(url)
+                else:
+                    before = db_snapshot()
+                    response = client.post(url, objects["post"])
+                    changed = db_snapshot() != before
+            if expected == LOGIN:
+                ok = response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+            elif expected == READ_ONLY:
+                ok = response.status_code in (405, RULES[name][0][role]) and not changed
+            else:
+                ok = response.status_code == expected
+            if not ok:
+                where = response.get("Location", "")
+                wrong.append(f"{method} {url} ({name}): expected {expected}, got {response.status_code} {where}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+def test_an_object_of_another_council_is_not_found_under_this_councils_address(cast, ce_plan, cwac_plan, objects):
+    """Swapping in another council's proposal or outcome keeps the 404, even for an administrator."""
+    other = {"pk": proposal(cwac_plan, cwac_plan.proposals.order_by("pk").first().reference).pk,
+             "code": "not-an-outcome-of-this-council"}
+    wrong = []
+    for role in ("officer", "approver", "admin"):
+        client = Client()
+        client.force_login(cast[role])
+        for name, pattern in app_urls():
+            converters = pattern.pattern.converters
+            if not {"pk", "code"} & set(converters):
+                continue
+            url = url_for(name, pattern, {**objects["kwargs"], **other})
+            with rolled_back():
+                if RULES[name][0][role] == 405:  # POST-only actions
+                    response = client.post(url, objects["post"])
+                else:
+                    response = client.get(url)
+            if response.status_code != 404:
+                wrong.append(f"{role}: {url} ({name}) gave {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_django_admin_is_for_administrators_only(cast):
+    for role in ("officer", "approver", "commissioner"):
+        client = Client()
+        client.force_login(cast[role])
+        response = client.get("/admin/")
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), role
+    admin = Client()
+    admin.force_login(cast["admin"])
+    assert admin.get("/admin/").status_code == 200
+    assert Client().get("/admin/").status_code == 302
