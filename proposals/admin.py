@@ -10,6 +10,7 @@ What a user sees and may do follows their council role (see ``councils.admin``).
 """
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Prefetch
 from django.forms.models import BaseInlineFormSet
@@ -28,6 +29,10 @@ from .services import (
 )
 
 related_only = admin.RelatedOnlyFieldListFilter
+
+admin.site.site_header = "Budget Portal administration"
+admin.site.site_title = "Budget Portal admin"
+admin.site.index_title = "Budget records"
 PROPOSAL_FIELDS = ["plan", "reference", "title", "kind", "outcome", "theme", "description"]
 
 
@@ -198,6 +203,12 @@ class ImpactLineInline(ScopedInlineMixin, admin.TabularInline):
     verbose_name = "impact line"
     verbose_name_plural = "Impact lines: cumulative variation to the base-year budget, £m"
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget = field.widget.widget  # no add/change pop-ups crowding the figures table
+        return field
+
     def get_queryset(self, request):
         return (
             super().get_queryset(request)
@@ -235,7 +246,7 @@ class ProposalAdmin(CouncilScopedAdmin):
     council_lookup = "plan__council"
     form = ProposalAdminForm
     inlines = [ImpactLineInline]
-    list_display = ["reference_display", "title", "outcome", "theme", "kind", "status", "net_m"]
+    list_display = ["reference_display", "title", "net_m", "status", "kind", "theme", "outcome_code"]
     list_display_links = ["reference_display", "title"]
     list_filter = [("plan", related_only), ("outcome", related_only), ("theme", related_only), "kind", "status"]
     search_fields = ["=reference", "title"]
@@ -250,7 +261,11 @@ class ProposalAdmin(CouncilScopedAdmin):
     def reference_display(self, obj):
         return obj.display_reference
 
-    @admin.display(description="Net £m", ordering="net_k")
+    @admin.display(description="Outcome", ordering="outcome__code")
+    def outcome_code(self, obj):
+        return obj.outcome.code
+
+    @admin.display(description="Net £m (all years)", ordering="net_k")
     def net_m(self, obj):
         return format_m(obj.net_k)
 

@@ -364,3 +364,30 @@ def test_nobody_can_change_or_delete_history_in_the_admin(client_for, request, c
         assert client.get(reverse(f"admin:proposals_{model}_add")).status_code == 403
     assert db_snapshot() == before
     assert ImpactLine.objects.exists()
+
+
+@pytest.mark.parametrize("model, council_path", [
+    ("proposals_budgetplan", "council"), ("proposals_theme", "council"),
+    ("proposals_servicebudget", "council"), ("outcomes_outcome", "council"),
+])
+def test_officer_sees_only_their_councils_plans_themes_budgets_and_outcomes(officer_client, seed, model,
+                                                                           council_path):
+    shown = listed(officer_client.get(reverse(f"admin:{model}_changelist")))
+    assert shown and {getattr(obj, council_path).slug for obj in shown} == {"cheshire-east"}
+
+
+def test_officer_adds_themes_only_to_their_own_council(client_for, officer_cwac, ce_plan):
+    client = client_for(staff(officer_cwac))
+    form = client.get(reverse("admin:proposals_theme_add")).context["adminform"].form
+    assert [c.slug for c in form.fields["council"].queryset] == ["cheshire-west-and-chester"]
+    before = ce_plan.council.themes.count()
+    response = client.post(reverse("admin:proposals_theme_add"), {"council": ce_plan.council_id, "name": "Sneaky"})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert ce_plan.council.themes.count() == before
+
+
+def test_officer_cannot_change_plans(client_for, officer, ce_plan):
+    client = client_for(staff(officer))
+    url = reverse("admin:proposals_budgetplan_change", args=[ce_plan.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"name": "Renamed"}).status_code == 403
