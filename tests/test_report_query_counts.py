@@ -1,0 +1,127 @@
+"""Each report page and download runs a fixed number of queries, pinned here, and the
+same number with 200 more proposals (totals are the database's, never a loop)."""
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from proposals.models import ImpactLine, Kind, Proposal, ServiceBudget, Status, Variation
+from proposals.services import increments
+
+
+def add_generated_proposals(plan, count):
+    """``count`` fully-profiled proposals with two lines each, written in bulk (with
+    their increments and stored net kept right, as proposals.services would)."""
+    years = list(plan.years.all())
+    outcomes = list(plan.council.outcomes.all())
+    themes = list(plan.council.themes.all()) or [None]
+    budgets = list(ServiceBudget.objects.filter(council=plan.council)[:2])
+    kinds = itertools.cycle([Kind.REVENUE_SAVINGS, Kind.REVENUE_INVESTMENT, Kind.PRESSURE])
+    statuses = itertools.cycle([Status.DRAFT, Status.APPROVED, Status.CONSULTATION, Status.REJECTED])
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            plan=plan, outcome=outcomes[n % len(outcomes)], theme=themes[n % len(themes)],
+            reference=f"G{n}", title=f"Generated proposal {n}", kind=next(kinds), status=next(statuses),
+            description="Generated for a test.", position=1000 + n,
+        )
+        for n in range(count)
+    )
+    lines = ImpactLine.objects.bulk_create(
+        ImpactLine(proposal=p, service_budget=budget, position=i)
+        for p in proposals for i, budget in enumerate(budgets)
+    )
+    variations, nets = [], {}
+    for number, line in enumerate(lines):
+        cumulative = {y.start_year: ((number * 37 + i * 11) % 200 - 100) * (i + 1) for i, y in enumerate(years)}
+        steps = increments(cumulative)
+        for year in years:
+            variations.append(Variation(line=line, year=year, amount_k=cumulative[year.start_year],
+                                        increment_k=steps[year.start_year]))
+        nets[line.proposal_id] = nets.get(line.proposal_id, 0) + sum(cumulative.values())
+    Variation.objects.bulk_create(variations)
+    for p in proposals:
+        p.net_k = nets[p.pk]
+    Proposal.objects.bulk_update(proposals, ["net_k"])
+    return proposals
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def pages(plan):
+    args = [plan.council.slug, plan.slug]
+    some = Proposal.objects.filter(plan=plan).order_by("pk").first()
+    outcome = plan.council.outcomes.first()
+    return {
+        "rollup": reverse("reports:rollup", args=args),
+        "rollup_incremental_by_service": reverse("reports:rollup", args=args) + "?view=incremental&by=service",
+        "rollup_csv": reverse("reports:rollup_csv", args=args),
+        "rollup_xlsx": reverse("reports:rollup_xlsx", args=args),
+        "list_25": reverse("reports:proposal_list", args=args),
+        "list_100": reverse("reports:proposal_list", args=args) + "?per_page=100&sort=-y2020",
+        "list_filtered": reverse("reports:proposal_list", args=args) + "?year=2020/21&sign=decrease&q=e",
+        "list_csv": reverse("reports:proposal_list_csv", args=args),
+        "list_xlsx": reverse("reports:proposal_list_xlsx", args=args) + "?view=incremental",
+        "proposal": reverse("reports:proposal_detail", args=[*args, some.pk]),
+        "outcome": reverse("outcomes:outcome_detail", args=[*args, outcome.code]),
+    }
+
+
+# Whole request: session + user (2), plan with its council (1), then per page below.
+# Roll-up: the filters' choices (plans, outcomes, themes, budgets, years: 5), the
+# grouped sum and the groups' labels (2). List: choices (5), count, page, totals (3).
+# Proposal page: proposal, years, lines, their figures, the net per year (5), plus
+# whatever the shared actions include asks for. Outcome page: outcome, measures,
+# years, proposals with their figures, the totals (5).
+PINNED = {
+    "rollup": 10,
+    "rollup_incremental_by_service": 10,
+    "rollup_csv": 10,
+    "rollup_xlsx": 10,
+    "list_25": 11,
+    "list_100": 11,
+    "list_filtered": 11,
+    "list_csv": 9,
+    "list_xlsx": 9,
+    "proposal": None,  # pinned in test_the_proposal_page_query_count_does_not_grow
+    "outcome": 8,
+}
+
+
+@pytest.mark.parametrize("page", sorted(PINNED))
+def test_query_count_is_pinned_and_does_not_grow_with_the_data(client_for, commissioner, ce_plan, page):
+    client = client_for(commissioner)
+    url = pages(ce_plan)[page]
+    client.get(url)  # warm anything cached per process (content types, etc.)
+    small = count_queries(client, url)
+    add_generated_proposals(ce_plan, 200)
+    large = count_queries(client, url)
+    assert small == large, f"{page}: {small} queries with the seed, {large} with 200 more proposals"
+    if PINNED[page] is not None:
+        assert small == PINNED[page], f"{page}: {small} queries"
+
+
+def test_the_list_pages_really_hold_25_and_100_rows_at_the_larger_size(client_for, commissioner, ce_plan):
+    add_generated_proposals(ce_plan, 200)
+    client = client_for(commissioner)
+    urls = pages(ce_plan)
+    assert len(client.get(urls["list_25"]).context["table"].page.object_list) == 25
+    assert len(client.get(urls["list_100"]).context["table"].page.object_list) == 100
+
+
+def test_the_proposal_page_query_count_does_not_grow(client_for, commissioner, ce_plan):
+    client = client_for(commissioner)
+    url = pages(ce_plan)["proposal"]
+    client.get(url)
+    small = count_queries(client, url)
+    add_generated_proposals(ce_plan, 200)
+    assert count_queries(client, url) == small
+    # Ours: session, user, plan, proposal, years, lines, figures, net per year (8); the
+    # editing engineer's actions include adds its own role checks on top.
+    assert small <= 14
