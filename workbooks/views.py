@@ -96,7 +96,7 @@ def import_upload(request, council_slug, plan_slug):
     """Upload a workbook or CSV and see what importing it would change."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
     require_edit(request.user, plan.council)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     context = {"plan": plan, "council": plan.council, "form": form, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
