@@ -32,7 +32,9 @@ class ProposalForm(forms.Form):
                   "not yet numbered; it is shown as [NEW].",
     )
     title = forms.CharField(max_length=300, error_messages={"required": "Enter a title"})
-    kind = forms.ChoiceField(choices=Kind.choices, error_messages={"required": "Choose the kind of proposal"})
+    kind = forms.ChoiceField(
+        choices=[("", "Choose the kind")] + Kind.choices, error_messages={"required": "Choose the kind of proposal"},
+    )
     theme = forms.ModelChoiceField(
         queryset=Theme.objects.none(), required=False, empty_label="(no theme)",
         error_messages={"invalid_choice": "Choose one of this council's themes"},
@@ -211,6 +213,39 @@ class ProposalEditor:
         return ProposalEditor(
             plan=self.plan, proposal=self.proposal, initial=initial, line_initial=line_initial, extra=extra
         )
+
+    def mark_conflicts(self, changesets):
+        """Note on each field what the other person changed it to, so the user can see
+        both versions side by side before deciding what to save."""
+        from councils.access import display_name
+
+        from .models import Change
+        from .services import FIELD_LABELS
+
+        field_notes, figure_notes, line_notes = {}, {}, {}
+        for changeset in changesets:
+            who = display_name(changeset.user)
+            for change in changeset.changes.all():
+                new = change.new or "(none)"
+                if change.kind == Change.Kind.FIELD:
+                    field_notes[change.field] = f"{who} changed this to {new}"
+                elif change.kind == Change.Kind.FIGURE:
+                    figure_notes[(change.field, change.year_label)] = f"{who} changed this to {new}"
+                elif change.kind == Change.Kind.LINE:
+                    line_notes[change.field] = f"{who} {new} this line"
+        for name, label in FIELD_LABELS.items():
+            if label in field_notes:
+                self.form.fields[name].conflict_note = field_notes[label]
+        names = {str(budget.pk): budget.name for budget in self.budgets}
+        for form in self.lines.forms:
+            budget = names.get(str(form.initial.get("service_budget", "")))
+            if budget is None:
+                continue
+            if budget in line_notes:
+                form.fields["service_budget"].conflict_note = line_notes[budget]
+            for year in self.plan_years:
+                if (budget, year.label) in figure_notes:
+                    form.fields[_year_field(year)].conflict_note = figure_notes[(budget, year.label)]
 
     def is_valid(self):
         form_ok = self.form.is_valid()

@@ -99,6 +99,7 @@ def edit_proposal(request, council_slug, plan_slug, pk):
                 # Show what they typed again, now against the current version: saving it
                 # again is a deliberate choice made after seeing the other person's changes.
                 editor = editor.redraw(version=error.proposal.version)
+                editor.mark_conflicts(error.changesets)
             except ReadOnlyError as error:
                 messages.error(request, str(error))
                 return redirect(proposal_page_url(proposal))

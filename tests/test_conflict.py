@@ -39,6 +39,7 @@ def test_a_second_save_of_a_header_field_from_the_same_version_is_refused(client
     assert "Edited by J. Smith" in html
     assert "Title: Growth in Demand for Adult Social Care \u2192 Growth in demand: first edit" in html
     assert 'value="Growth in demand: second edit"' in html  # the second person's typing is kept
+    assert "J. Smith changed this to Growth in demand: first edit</p>" in html
 
     p41.refresh_from_db()
     assert p41.title == "Growth in demand: first edit" and p41.version == 2
@@ -59,6 +60,8 @@ def test_a_second_save_of_a_single_yearly_figure_is_refused(client_for, officer,
     html = unescape(response.content.decode())
     assert "2020/21 External Care Costs: +8.500 \u2192 +8.750" in html
     assert 'value="+9.000"' in html
+    # beside the figure, what the other person changed it to
+    assert '<p class="conflict-note">J. Smith changed this to +8.750</p>' in html
 
     assert p41.lines.get().variations.get(year__start_year=2020).amount_k == 8750
     [changeset] = edits(p41)
