@@ -1,0 +1,120 @@
+"""CSV and .xlsx downloads: exactly the page's rows and figures, numbers as numbers,
+and text a spreadsheet would run as a formula kept as text."""
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from proposals.models import Proposal
+from proposals.money import parse_m, to_decimal_m
+from reports.downloads import csv_safe
+from tests.conftest import proposal
+
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "<script>alert(1)</script>"]
+
+
+def read_csv(response):
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def read_xlsx(response):
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return sheet, [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def url(name, the_plan, query=""):
+    return reverse(f"reports:{name}", args=[the_plan.council.slug, the_plan.slug]) + (f"?{query}" if query else "")
+
+
+def test_rollup_csv_has_the_published_cheshire_west_totals(client_for, commissioner, cwac_plan):
+    rows = read_csv(client_for(commissioner).get(url("rollup_csv", cwac_plan)))
+    assert rows[0] == ["Key", "Group", "Figure", "2016/17", "2017/18", "2018/19", "2019/20", "Cash over the period"]
+    nets = {row[0]: row[6] for row in rows[1:] if row[2] == "Net" and row[0]}
+    assert nets == {"01": "3.211", "02": "-4.548", "03": "-5.171"}
+    unprofiled = next(row for row in rows if row[0] == "01")
+    assert unprofiled[3] == ""  # no figure in 2016/17: blank, not 0
+
+
+def test_rollup_xlsx_has_numbers_in_a_three_decimal_format(client_for, commissioner, cwac_plan):
+    sheet, rows = read_xlsx(client_for(commissioner).get(url("rollup_xlsx", cwac_plan)))
+    assert rows[0][:3] == ["Key", "Group", "Figure"]
+    net_01 = next(row for row in rows if row[0] == "01" and row[2] == "Net")
+    assert Decimal(str(net_01[6])).quantize(Decimal("0.001")) == Decimal("3.211")
+    assert net_01[3] is None
+    cell = next(c for c in sheet["G"] if c.row > 1 and c.value is not None)
+    assert cell.data_type == "n" and cell.number_format == "0.000"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_list_downloads_are_every_matching_row_in_the_pages_order(client_for, commissioner, ce_plan):
+    client = client_for(commissioner)
+    page = client.get(url("proposal_list", ce_plan, "sort=-y2020&per_page=100"))
+    shown = [p.display_reference + " " + p.title for p in page.context["table"].data.data]
+    rows = read_csv(client.get(url("proposal_list_csv", ce_plan, "sort=-y2020")))
+    assert [f"{r[0]} {r[1]}" for r in rows[1:]] == shown
+    _, xrows = read_xlsx(client.get(url("proposal_list_xlsx", ce_plan, "sort=-y2020")))
+    assert [f"{r[0]} {r[1]}" for r in xrows[1:]] == shown
+
+
+def test_list_csv_has_41s_figures_in_both_views(client_for, commissioner, ce_plan):
+    client = client_for(commissioner)
+    rows = read_csv(client.get(url("proposal_list_csv", ce_plan)))
+    assert rows[0] == ["Ref", "Title", "Outcome", "Theme", "Kind", "Status", "2019/20", "2020/21", "2021/22",
+                       "Net: cash over the period"]
+    row = next(r for r in rows if r[0] == "[41]")
+    assert row[6:] == ["3.500", "8.500", "8.500", "20.500"]
+    rows = read_csv(client.get(url("proposal_list_csv", ce_plan, "view=incremental")))
+    assert next(r for r in rows if r[0] == "[41]")[6:] == ["3.500", "5.000", "0.000", "8.500"]
+
+
+def test_a_bad_filter_gives_a_400_with_the_message_and_no_file(client_for, commissioner, ce_plan):
+    response = client_for(commissioner).get(url("proposal_list_xlsx", ce_plan, "year=2099/00"))
+    assert response.status_code == 400
+    assert "is not a year of this plan" in response.content.decode()
+    assert "attachment" not in response.get("Content-Disposition", "")
+
+
+@pytest.mark.parametrize("title", HOSTILE)
+def test_hostile_titles_come_back_as_text(client_for, commissioner, ce_plan, title):
+    Proposal.objects.filter(pk=proposal(ce_plan, "41").pk).update(title=title)
+    client = client_for(commissioner)
+    sheet, rows = read_xlsx(client.get(url("proposal_list_xlsx", ce_plan, "q=41")))
+    assert rows[1][1] == title
+    assert sheet["B2"].data_type == "s"
+    assert rows[1][6] == 3.5  # the figures stay numbers
+    csv_rows = read_csv(client.get(url("proposal_list_csv", ce_plan, "q=41")))
+    assert csv_rows[1][1] == csv_safe(title)
+    assert not csv_rows[1][1].startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_csv_safe_leaves_numbers_and_plain_text_alone():
+    assert csv_safe("Direct Payments Review") == "Direct Payments Review"
+    assert csv_safe("=1+1") == "'=1+1"
+    assert csv_safe(Decimal("-0.5")) == Decimal("-0.5")
+
+
+def test_a_hostile_group_label_is_text_in_the_rollup_xlsx(client_for, commissioner, ce_plan):
+    ce_plan.council.outcomes.filter(code="5").update(title="=cmd|' /C calc'!A0")
+    sheet, rows = read_xlsx(client_for(commissioner).get(url("rollup_xlsx", ce_plan)))
+    assert rows[1][1] == "Outcome 5 – =cmd|' /C calc'!A0"
+    ce_plan.council.themes.filter(name="Reducing subsidy").update(name="=2+5")
+    sheet, rows = read_xlsx(client_for(commissioner).get(url("rollup_xlsx", ce_plan, "by=theme")))
+    cell = next(c for c in sheet["B"] if c.value == "=2+5")
+    assert cell.data_type == "s"
+
+
+def test_downloads_of_another_council_are_not_found(client_for, officer_cwac, ce_plan):
+    client = client_for(officer_cwac)
+    for name in ("rollup_csv", "rollup_xlsx", "proposal_list_csv", "proposal_list_xlsx"):
+        assert client.get(url(name, ce_plan)).status_code == 404
+
+
+def test_download_figures_are_exact(client_for, commissioner, ce_plan):
+    rows = read_csv(client_for(commissioner).get(url("proposal_list_csv", ce_plan, "per_page=100")))
+    total = sum(Decimal(r[6]) for r in rows[1:])
+    assert total == to_decimal_m(parse_m("3.588"))
