@@ -105,3 +105,28 @@ def test_the_checks_themselves_catch_a_violation_and_a_csp_breach(open_as, seed)
     assert any("Content Security Policy" in problem for problem in page.problems)
     assert page.title() != "1"
     page.problems.clear()
+
+
+def test_import_upload_its_errors_and_its_preview_are_accessible(open_as, officer, ce_plan, client):
+    base = f"/c/{ce_plan.council.slug}/{ce_plan.slug}"
+    client.force_login(officer)
+    flat = client.get(f"{base}/proposals-flat.csv")
+    content = b"".join(flat.streaming_content) if flat.streaming else flat.content
+    changed = content.replace(b"Growth in Demand for Adult Social Care", b"Growth in Demand for Adult Social Care (imported)")
+    assert changed != content
+
+    page = open_as(officer)
+    page.goto(f"{base}/import/")
+    assert_accessible(page, "a11y-import")
+    page.locator("input[type=file]").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a spreadsheet"}
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    assert_accessible(page, "a11y-import-errors")
+    page.locator("input[type=file]").set_input_files(
+        {"name": "proposals.csv", "mimeType": "text/csv", "buffer": changed}
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    assert page.get_by_text("Growth in Demand for Adult Social Care (imported)").first.is_visible()
+    assert_accessible(page, "a11y-import-preview")
