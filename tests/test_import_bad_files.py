@@ -138,10 +138,10 @@ def test_a_file_without_proposal_columns(ce_plan, client):
 
 def test_an_unknown_column_heading(ce_plan, client, book):
     def edit(wb):
-        wb["Outcome 5"].cell(6, 20).value = "Notes"
+        wb["Outcome 5"].cell(7, 20).value = "Notes"
 
     [problem] = problems(client, ce_plan, edit_workbook(book, edit))
-    assert problem.startswith("Sheet \u2018Outcome 5\u2019, row 6, column T")
+    assert problem.startswith("Sheet \u2018Outcome 5\u2019, row 7, column T")
     assert "Unknown column heading \u201cNotes\u201d" in problem
 
 
@@ -150,7 +150,7 @@ def test_text_in_a_figure(ce_plan, client, book):
         find_cell(wb["Outcome 5"], "[33]", "2020/21").value = "about 30k"
 
     [problem] = problems(client, ce_plan, edit_workbook(book, edit))
-    assert problem.startswith("Sheet \u2018Outcome 5\u2019, row 8, column I (2020/21):")
+    assert problem.startswith("Sheet \u2018Outcome 5\u2019, row 9, column I (2020/21):")
     assert "\u201cabout 30k\u201d is not a figure in £m" in problem
 
 
@@ -172,7 +172,7 @@ def test_more_than_three_decimals(ce_plan, client, book):
 
 def test_a_year_outside_the_plan(ce_plan, client, book):
     def edit(wb):
-        wb["Outcome 5"].cell(6, 20).value = "2023/24"
+        wb["Outcome 5"].cell(7, 20).value = "2023/24"
 
     [problem] = problems(client, ce_plan, edit_workbook(book, edit))
     assert "2023/24 is not a year of this plan, which runs from 2019/20 to 2021/22" in problem
@@ -207,7 +207,7 @@ def test_every_problem_is_listed_with_its_sheet_row_and_column(ce_plan, client, 
     found = problems(client, ce_plan, edit_workbook(book, edit))
     assert len(found) == 3
     assert [p.split(":")[0] for p in found] == [
-        "Sheet \u2018Outcome 5\u2019, row 8, column H (2019/20)",
-        "Sheet \u2018Outcome 5\u2019, row 11, column C (Kind)",
-        "Sheet \u2018Outcome 5\u2019, row 22, column I (2020/21)",
+        "Sheet \u2018Outcome 5\u2019, row 9, column H (2019/20)",
+        "Sheet \u2018Outcome 5\u2019, row 12, column C (Kind)",
+        "Sheet \u2018Outcome 5\u2019, row 23, column I (2020/21)",
     ]

@@ -28,7 +28,7 @@ def edit_workbook(data, edit):
     return out.getvalue()
 
 
-def find_cell(ws, reference, year, budget=None, header_row=6):
+def find_cell(ws, reference, year, budget=None, header_row=7):
     """The cell of ``year`` on the line of the proposal ``reference`` ("[33]")."""
     cols = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
     for row in range(header_row + 1, ws.max_row + 1):

@@ -16,7 +16,7 @@ from tests.conftest import proposal
 from tests.test_workbook_formulas import evaluate, number
 
 MONEY_FORMAT = "#,##0.000;-#,##0.000;0.000"
-HEADER_ROW = 6
+HEADER_ROW = 7
 
 
 def download(client, plan, query=""):

@@ -59,7 +59,7 @@ def test_hostile_titles_come_back_from_the_workbook_as_text_cells(ce_plan, hosti
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     ws = wb["Outcome 5"]
     found = {}
-    for row in ws.iter_rows(min_row=7):
+    for row in ws.iter_rows(min_row=8):
         ids = [c for c in row if c.column == ws.max_column - 1]
         if ids and ids[0].value in hostile_titles:
             title = row[1]

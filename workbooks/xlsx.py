@@ -60,6 +60,7 @@ WIDTHS = {
     "Service budget": 42, "Total over the period": 14, "Proposal id": 11, "Version": 9,
 }
 YEAR_WIDTH = 11
+OUTCOME_HEADER_ROW = 7
 
 TITLE_FONT = Font(bold=True, size=14)
 BOLD = Font(bold=True)
@@ -70,6 +71,7 @@ THIN = Side(style="thin", color="FF000000")
 SUBTOTAL_BORDER = Border(top=THIN)
 TOTAL_BORDER = Border(top=THIN, bottom=Side(style="double", color="FF000000"))
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="bottom")
 RIGHT_HEADER_ALIGN = Alignment(wrap_text=True, vertical="bottom", horizontal="right")
 
@@ -155,13 +157,10 @@ def formula_cell(ws, formula, **style):
     return cell
 
 
-def cell_value(ws, value, **style):
-    """Any value as a safe cell: text through ``text_cell``, numbers as numbers."""
-    if value is None or isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        cell = WriteOnlyCell(ws, value=value)
-        _style(cell, style)
-        return cell
-    return text_cell(ws, value, **style)
+def _plain(ws, value, **style):
+    cell = WriteOnlyCell(ws, value=value)
+    _style(cell, style)
+    return cell
 
 
 def _style(cell, style):
@@ -236,12 +235,13 @@ class _OutcomeSheet:
         self.total_col = self.last_year_col + 1
         for index, name in enumerate(self.columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, YEAR_WIDTH)
-        header_row = 6
+        header_row = OUTCOME_HEADER_ROW
         ws.freeze_panes = f"A{header_row + 1}"
         self.row = 0
         self._append([text_cell(ws, self.label, font=TITLE_FONT)])
         self._append([text_cell(ws, f"{title.council}: {title.plan}. Proposals included: {title.included}. As at {title.as_at}.")])
-        self._append([text_cell(ws, CUMULATIVE_NOTE.format(base=title.base_year) + " " + LEGEND, font=MUTED)])
+        self._append([text_cell(ws, CUMULATIVE_NOTE.format(base=title.base_year), font=MUTED)])
+        self._append([text_cell(ws, LEGEND, font=MUTED)])
         self._append([text_cell(ws, REIMPORT_NOTE, font=MUTED)])
         self._append([])
         self._append([
@@ -275,17 +275,17 @@ class _OutcomeSheet:
         for line in lines:
             row = self.row + 1
             cells = [
-                text_cell(ws, record.reference),
+                text_cell(ws, record.reference, alignment=TOP),
                 text_cell(ws, record.title, alignment=WRAP),
-                text_cell(ws, record.kind),
-                text_cell(ws, record.outcome_code),
-                text_cell(ws, record.theme),
-                text_cell(ws, record.status),
+                text_cell(ws, record.kind, alignment=TOP),
+                text_cell(ws, record.outcome_code, alignment=TOP),
+                text_cell(ws, record.theme, alignment=TOP),
+                text_cell(ws, record.status, alignment=TOP),
                 text_cell(ws, line.service_budget, alignment=WRAP),
             ]
-            cells += [number_cell(ws, line.figures.get(year)) for year in self.years]
-            cells.append(formula_cell(ws, self._row_total(row)))
-            cells += [WriteOnlyCell(ws, value=record.id), WriteOnlyCell(ws, value=record.version)]
+            cells += [number_cell(ws, line.figures.get(year), alignment=TOP) for year in self.years]
+            cells.append(formula_cell(ws, self._row_total(row), alignment=TOP))
+            cells += [_plain(ws, record.id, font=MUTED, alignment=TOP), _plain(ws, record.version, font=MUTED, alignment=TOP)]
             self._append(cells)
 
     def _row_total(self, row):
@@ -310,8 +310,9 @@ class _OutcomeSheet:
         """Close the last theme, write the outcome total; return what the summary needs."""
         self._close_theme()
         row = self.row + 1
-        cells = [None, text_cell(self.ws, f"Total \u2013 {self.label}", font=BOLD, fill=TOTAL_FILL)]
-        cells += [None] * (self.first_year_col - 3)
+        cells = [_plain(self.ws, None, fill=TOTAL_FILL),
+                 text_cell(self.ws, f"Total \u2013 {self.label}", font=BOLD, fill=TOTAL_FILL)]
+        cells += [_plain(self.ws, None, fill=TOTAL_FILL) for _ in range(self.first_year_col - 3)]
         totals = {}
         for index, year in zip(range(self.first_year_col, self.last_year_col + 1), self.years):
             col = self._col(index)
