@@ -112,6 +112,30 @@ def test_a_new_row_creates_a_draft_proposal_recorded_as_imported(ce_plan, office
     assert created.changesets.get().action == ChangeSet.Action.IMPORT
 
 
+def test_importing_a_new_row_twice_does_not_duplicate_it(ce_plan, officer, client_for):
+    client = client_for(officer)
+
+    def add(wb):
+        wb["Outcome 5"].append(["[NEW]", "Shared reablement hub", "Revenue Savings", "5", "Reducing subsidy", "",
+                                "Leisure", -0.1, -0.25, 0])
+
+    data = edit_workbook(exported_workbook(client, ce_plan), add)
+    confirm(client, ce_plan, upload(client, ce_plan, data))
+    preview = upload(client, ce_plan, data).context["preview"]
+    assert (preview.created, preview.changed, preview.unchanged) == ([], [], 19)
+
+    def change(wb):
+        add(wb)
+        wb["Outcome 5"].cell(wb["Outcome 5"].max_row, 8).value = -0.2
+
+    before = db_snapshot()
+    preview = upload(client, ce_plan, edit_workbook(exported_workbook(client, ce_plan, "status=consultation"), change)).context["preview"]
+    [problem] = preview.problems
+    assert "[NEW] Shared reablement hub is already in the portal" in str(problem)
+    assert db_snapshot() == before
+    assert Proposal.objects.filter(title="Shared reablement hub").count() == 1
+
+
 def test_an_approved_proposal_cannot_be_changed_by_import(cwac_plan, officer_cwac, client_for):
     client = client_for(officer_cwac)
 

@@ -602,6 +602,19 @@ def _describe_lines(old_lines, new_lines, lookups):
     return changes
 
 
+def _already_there(values, lookups):
+    """The proposal a row without an id stands for, if the portal has it already: same
+    reference, or (for a [NEW] one) same outcome and title."""
+    if values["reference"] is not None:
+        pk = lookups.reference_owner.get(values["reference"])
+        return lookups.proposals[pk] if pk is not None else None
+    title = values["title"].casefold()
+    for proposal in lookups.proposals.values():
+        if proposal.reference is None and proposal.outcome_id == values["outcome"].pk and proposal.title.casefold() == title:
+            return proposal
+    return None
+
+
 def _plan_data(values, lines):
     return {
         "fields": {
@@ -641,6 +654,19 @@ def preview_import(*, plan, data, filename):
         label = f"{label} {v['title']}"
         lines = [(row.values["budget"].pk, row.values["figures"]) for row in members if row.values["budget"]]
         first = members[0]
+        if v["id"] is None:
+            existing = _already_there(v, lookups)
+            if existing is not None:
+                # A new row imported before (the file has no id for it yet): never a duplicate.
+                if not _describe_fields(existing, v) + _describe_lines(lookups.lines.get(existing.pk, []), lines, lookups):
+                    preview.unchanged += 1
+                else:
+                    problems.append(Problem(
+                        first.table, first.number, first.where("Title"),
+                        f"{existing.display_reference} {existing.title} is already in the portal (it was probably "
+                        "imported from this file before). To change it, export the workbook again and edit that.",
+                    ))
+                continue
         if v["reference"] is not None:
             other = references_in_file.setdefault(v["reference"], key)
             owner = lookups.reference_owner.get(v["reference"])
