@@ -247,3 +247,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(ce_plan, client):
     url = reverse("workbooks:export", args=[ce_plan.council.slug, ce_plan.slug])
     response = client.get(url)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_service_budget_filter_keeps_whole_proposals_and_says_so(seed, commissioner, client_for):
+    plan = seed["ce"]
+    winter = Proposal.objects.get(plan=plan, title="New Adult Social Care Winter pressures")
+    grant = winter.lines.get(service_budget__name="Additional Ringfenced Grant Funding").service_budget
+    _, wb = download(client_for(commissioner), plan, f"service={grant.pk}")
+    budgets = sorted(cells["Service budget"].value for _, cells in line_rows(wb["Outcome 5"]))
+    assert budgets == ["Additional Ringfenced Grant Funding", "External Care Costs"]
+    assert "shown with all its lines" in wb["Summary"]["B6"].value

@@ -41,6 +41,9 @@ def _filtered(request, plan):
 def _included(filters):
     words = [f"statuses {filters.statuses_text}"]
     words += [f"{label.lower()} {value}" for label, value in filters.active()]
+    if filters.figure_options.narrows_lines or filters.chosen_year is not None:
+        # The workbook round-trips whole proposals, so it never drops a line.
+        words.append("each proposal with a matching figure is shown with all its lines")
     return "; ".join(words)
 
 
