@@ -46,5 +46,15 @@ serve: install
 		--forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
 		--access-logfile - --error-logfile - --log-level info
 
+# Benchmarks (bench/run.py) on PostgreSQL: rebuilds the database named in DATABASE_URL
+# (its name must contain "bench"), at the small and the national size, and writes
+# bench/results/latest.json. BENCH_SKIP_NATIONAL=1 runs the small size only.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/budget_portal_bench
+bench: install
+	@pg_isready -h 127.0.0.1 -p 5432 -q || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start; \
+		for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; }
+	@command -v wrk >/dev/null 2>&1 || echo "*** wrk not found: the throughput figures will be reported as missing ***"
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" $(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

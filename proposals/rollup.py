@@ -84,6 +84,9 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     the lines on one service budget), so a roll-up filtered by service budget adds up
     that budget's lines, not the whole of every proposal that touches it.
 
+    ``years`` may hold the years of several plans (a roll-up across councils): figures
+    are then added up by financial year label.
+
     Queries: one for the plan's years (unless ``years`` is given), one grouped sum, one
     for the labels of the groups."""
     if by not in GROUPINGS:
@@ -106,11 +109,12 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
         )
     )
     year_by_pk = {year.pk: year for year in years}
+    years = _distinct_by_label(years)
     cells = {}
     for item in grouped:
-        cells[(item[group], year_by_pk[item["year"]].label)] = Cell(
-            int(item["increase"]), int(item["decrease"]), int(item["net"]), item["figures"] > 0
-        )
+        key = (item[group], year_by_pk[item["year"]].label)
+        cell = Cell(int(item["increase"]), int(item["decrease"]), int(item["net"]), item["figures"] > 0)
+        cells[key] = cells[key] + cell if key in cells else cell
     keys = {key for key, _ in cells}
     rows = [
         _row(group_value, key, label, filter_value, cells, years)
@@ -121,6 +125,14 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
         totals[year.label] = sum((row.years[year.label] for row in rows), Cell())
     grand_total = sum(totals.values(), Cell())
     return Rollup(plan=plan, by=by, view=view, years=years, rows=rows, totals=totals, grand_total=grand_total)
+
+
+def _distinct_by_label(years):
+    """One year per label, in the order first given."""
+    first = {}
+    for year in years:
+        first.setdefault(year.label, year)
+    return list(first.values())
 
 
 def _row(group_value, key, label, filter_value, cells, years):

@@ -129,7 +129,7 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
             for line in ImpactLine.objects.filter(proposal=current).select_related("service_budget")
         }
         existing_figures = {}
-        for variation in Variation.objects.filter(line__proposal=current).select_related("year"):
+        for variation in Variation.objects.filter(line__proposal=current):
             existing_figures[(variation.line_id, variation.year_id)] = variation
         changes += _write_lines(current, lines, existing_lines, existing_figures)
 

@@ -1,0 +1,1 @@
+"""The benchmark suite (``make bench``): hot paths against their physical baselines. See bench/run.py."""

@@ -1,0 +1,665 @@
+"""The benchmark suite: every hot path against the best the database or the spreadsheet
+library can do, measured in the same run, as a ratio. Run by ``make bench``:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/budget_portal_bench python -m bench.run
+
+For each size (``small``: 1 council, 400 proposals; ``national``: 317 councils, 126,800
+proposals, 1.27M yearly figures) it rebuilds the database named in DATABASE_URL (its name
+must contain "bench": it is dropped), generates the data with ``generate_demo``, and times:
+
+1. roll-up page (one council) and the roll-up over all councils, against the raw SQL
+   GROUP BY of the same figures;
+2. proposal list, 25 and 100 rows sorted by net, one council and all councils, against
+   the same rows rendered by a minimal hand-written template (bench/views.py);
+3. cabinet-paper workbook (one council) and the flat export (all councils), against bare
+   openpyxl write-only writing the same cells (read back from the app's file), and the
+   export's peak memory growth (RSS, in a fresh process);
+4. saving a proposal of 10 lines x 5 years, every figure changed, through
+   ``proposals.services.save_proposal``, against ``bulk_update`` of the same rows;
+5. requests per second of the roll-up and list pages under gunicorn (2 workers) with wrk
+   on loopback, against a minimal view on the same server.
+
+Each pair is timed alternately (measured, baseline, measured, …) for several rounds after
+a warm-up, and the medians are compared. Pages go through the real views with Django's
+test Client (signed in with force_login). Results, with the machine's details, are
+printed and written to bench/results/latest.json.
+
+Environment: BENCH_SKIP_NATIONAL=1 (small size only), BENCH_REUSE_DB=1 (keep a database
+that already holds the size's dataset), BENCH_ROUNDS (rounds per pair), BENCH_WRK_SECONDS
+(length of each wrk run, default 10).
+"""
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import openpyxl  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from councils.models import Council, Membership, Role  # noqa: E402
+from proposals.models import BudgetPlan, PlanYear, Proposal, ServiceBudget, Status, Variation  # noqa: E402
+from proposals.services import LineInput, create_proposal, increments, save_proposal  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+SHAPE = {"outcomes": 10, "proposals": 40, "lines": 2, "years": 5, "seed": 1}
+SIZES = {"small": 1, "national": 317}
+DEFAULT_ROUNDS = {"small": 15, "national": 5}
+
+ROLLUP_SQL = """
+SELECT p.outcome_id, v.year_id,
+       COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k > 0), 0),
+       COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k < 0), 0),
+       COALESCE(SUM(v.amount_k), 0), COUNT(*)
+FROM proposals_variation v
+JOIN proposals_impactline l ON l.id = v.line_id
+JOIN proposals_proposal p ON p.id = l.proposal_id
+WHERE p.status NOT IN ('rejected', 'withdrawn') {plan_filter}
+GROUP BY p.outcome_id, v.year_id
+"""
+
+
+def log(message):
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------- timing
+
+
+def ms_since(start):
+    return (time.perf_counter() - start) * 1000
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return ms_since(start)
+
+
+def compare(name, measured, baseline, *, target, rounds, note="", warmup=1):
+    """Time ``measured`` and ``baseline`` alternately; return the result row."""
+    for _ in range(warmup):
+        measured()
+        baseline()
+    m_times, b_times = [], []
+    for i in range(rounds):
+        # Alternate which goes first, so neither always runs on a warmer cache.
+        if i % 2 == 0:
+            m_times.append(timed(measured))
+            b_times.append(timed(baseline))
+        else:
+            b_times.append(timed(baseline))
+            m_times.append(timed(measured))
+    m, b = statistics.median(m_times), statistics.median(b_times)
+    ratio = m / b if b else float("inf")
+    row = {
+        "name": name, "unit": "ms", "measured": round(m, 2), "baseline": round(b, 2), "ratio": round(ratio, 3),
+        "target": f"<= {target}", "met": ratio <= target, "rounds": rounds,
+        "measured_all": [round(t, 2) for t in m_times], "baseline_all": [round(t, 2) for t in b_times],
+    }
+    if note:
+        row["note"] = note
+    show(row)
+    return row
+
+
+def show(row):
+    if row.get("missing"):
+        log(f"  {row['name']:<52} MISSING: {row['note']}")
+        return
+    unit = row.get("unit", "ms")
+    mark = "met" if row.get("met") else "NOT MET"
+    log(
+        f"  {row['name']:<52} {row['measured']:>10} {unit:<5} baseline {row['baseline']:>10} {unit:<5} "
+        f"ratio {row['ratio']:>7} (target {row['target']}) {mark}"
+    )
+
+
+def missing(name, why):
+    row = {"name": name, "missing": True, "met": False, "note": why}
+    show(row)
+    return row
+
+
+# ---------------------------------------------------------------- dataset
+
+
+def database_name():
+    return settings.DATABASES["default"]["NAME"]
+
+
+def rebuild_database():
+    db = settings.DATABASES["default"]
+    name = db["NAME"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("bench: DATABASE_URL must point at PostgreSQL.")
+    if "bench" not in name:
+        sys.exit(f"bench: refusing to drop database {name!r}: its name must contain 'bench'.")
+    connections.close_all()
+    import psycopg2
+
+    admin = psycopg2.connect(
+        dbname="postgres", host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def dataset_present(councils):
+    try:
+        return (
+            Council.objects.count() == councils
+            and Proposal.objects.exclude(reference="BENCH").count() == councils * SHAPE["outcomes"] * SHAPE["proposals"]
+        )
+    except Exception:  # no tables yet
+        connection.close()
+        return False
+
+
+def build(size):
+    councils = SIZES[size]
+    if os.environ.get("BENCH_REUSE_DB") == "1" and dataset_present(councils):
+        log(f"Reusing the {size} dataset in {database_name()}")
+        return {"reused": True}
+    log(f"Building the {size} dataset in {database_name()} ({councils} councils)…")
+    start = time.perf_counter()
+    rebuild_database()
+    migrated = time.perf_counter()
+    call_command("generate_demo", councils=councils, **SHAPE, verbosity=0)
+    done = time.perf_counter()
+    log(f"  migrate {migrated - start:.1f} s, generate_demo {done - migrated:.1f} s")
+    return {"migrate_seconds": round(migrated - start, 1), "generate_seconds": round(done - migrated, 1)}
+
+
+def dataset_counts():
+    return {
+        "councils": Council.objects.count(),
+        "proposals": Proposal.objects.count(),
+        "impact_lines": Proposal.lines.rel.related_model.objects.count(),
+        "figures": Variation.objects.count(),
+    }
+
+
+class Cast:
+    """The users and records the benchmark uses."""
+
+    def __init__(self):
+        User = get_user_model()
+        self.council = Council.objects.order_by("pk").first()
+        self.plan = BudgetPlan.objects.filter(council=self.council).first()
+        self.admin, _ = User.objects.get_or_create(
+            username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+        )
+        self.reader, _ = User.objects.get_or_create(username="bench-reader")
+        Membership.objects.get_or_create(user=self.reader, council=self.council, role=Role.COMMISSIONER)
+        self.officer, _ = User.objects.get_or_create(username="bench-officer")
+        Membership.objects.get_or_create(user=self.officer, council=self.council, role=Role.OFFICER)
+        self.reader_client = self.client(self.reader)
+        self.admin_client = self.client(self.admin)
+        self.years = list(self.plan.years.all())
+        self.save_proposal = self.ten_line_proposal()
+
+    @staticmethod
+    def client(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    def ten_line_proposal(self):
+        existing = Proposal.objects.filter(plan=self.plan, reference="BENCH").first()
+        if existing:
+            return existing
+        budgets = list(ServiceBudget.objects.filter(council=self.council).order_by("pk")[:10])
+        lines = [
+            LineInput(service_budget=b, figures={y: -10 * (i + 1) * (n + 1) for n, y in enumerate(self.years)})
+            for i, b in enumerate(budgets)
+        ]
+        outcome = self.council.outcomes.order_by("position").first()
+        return create_proposal(
+            plan=self.plan, user=self.officer, lines=lines,
+            fields={"reference": "BENCH", "title": "Benchmark: ten lines over five years", "kind": "revenue_savings",
+                    "outcome": outcome, "theme": None, "description": ""},
+        )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def url_or_none(name, *args):
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def fetch(client, url):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} gave {response.status_code}")
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def page_queries(client, url):
+    connection.force_debug_cursor = True
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            fetch(client, url)
+    finally:
+        connection.force_debug_cursor = False
+        reset_queries()
+    return len(captured)
+
+
+def raw_rollup(plan_ids=None):
+    plan_filter = "AND p.plan_id = ANY(%s)" if plan_ids is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(ROLLUP_SQL.format(plan_filter=plan_filter), [plan_ids] if plan_ids is not None else [])
+        return cursor.fetchall()
+
+
+def workbook_cells(content):
+    """Every sheet's cell values, read back from the app's workbook: what the baseline writes."""
+    book = openpyxl.load_workbook(BytesIO(content), read_only=True)
+    sheets = [(sheet.title, [list(row) for row in sheet.iter_rows(values_only=True)]) for sheet in book.worksheets]
+    book.close()
+    return sheets
+
+
+def bare_write_only(sheets):
+    book = openpyxl.Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- hot paths
+
+
+def bench_rollup(cast, size, rounds):
+    rows = []
+    url = url_or_none("reports:rollup", cast.council.slug, cast.plan.slug)
+    name = f"{size}: roll-up page, one council"
+    if url is None:
+        rows.append(missing(name, "reports:rollup is not there yet"))
+    else:
+        row = compare(name, lambda: fetch(cast.reader_client, url), lambda: raw_rollup([cast.plan.pk]),
+                      target=1.3, rounds=rounds, note="view through the test Client vs raw SQL GROUP BY of the plan")
+        row["queries"] = page_queries(cast.reader_client, url)
+        rows.append(row)
+    # The roll-up pages are per plan; the all-councils figure is the rollup() the page uses,
+    # over every council's counted proposals and every plan's years (merged by label),
+    # against the raw SQL over the same rows.
+    from proposals.rollup import rollup
+
+    all_years = list(PlanYear.objects.order_by("plan", "start_year"))
+    counted = Proposal.objects.counted()
+    rows.append(compare(
+        f"{size}: roll-up, all councils (rollup())",
+        lambda: rollup(plan=cast.plan, proposals=counted, years=all_years), lambda: raw_rollup(None),
+        target=1.1, rounds=rounds,
+        note="proposals.rollup.rollup over every plan (no all-councils page exists) vs raw SQL GROUP BY",
+    ))
+    return rows
+
+
+def bench_list(cast, size, rounds):
+    rows = []
+    one = url_or_none("reports:proposal_list", cast.council.slug, cast.plan.slug)
+    minimal_one = reverse("bench_minimal_list", args=[cast.plan.pk])
+    minimal_all = reverse("bench_minimal_list_all")
+    all_url = url_or_none("reports:proposal_list_all")
+    one_medians = {}
+    for per_page in (25, 100):
+        query = f"?sort=-net&per_page={per_page}"
+        name = f"{size}: proposal list, one council, {per_page} rows by net"
+        if one is None:
+            rows.append(missing(name, "reports:proposal_list is not there yet"))
+        else:
+            row = compare(name, lambda: fetch(cast.reader_client, one + query),
+                          lambda: fetch(cast.reader_client, minimal_one + query), target=1.8, rounds=rounds,
+                          note="list view vs the same rows in a minimal hand-written template")
+            row["queries"] = page_queries(cast.reader_client, one + query)
+            one_medians[per_page] = row["measured"]
+            rows.append(row)
+        name = f"{size}: proposal list, all councils, {per_page} rows by net"
+        if all_url is None:
+            rows.append(missing(name, "there is no all-councils list page (reports:proposal_list_all)"))
+            # What the database side of one would cost: the minimal page over all councils
+            # against the minimal page for one council.
+            row = compare(f"{size}: minimal list, all councils vs one council, {per_page} rows by net",
+                          lambda: fetch(cast.admin_client, minimal_all + query),
+                          lambda: fetch(cast.admin_client, minimal_one + query), target=2, rounds=rounds,
+                          note="informational: the baseline page over all councils vs over one council")
+            rows.append(row)
+        else:
+            row = compare(name, lambda: fetch(cast.admin_client, all_url + query),
+                          lambda: fetch(cast.admin_client, minimal_all + query), target=1.8, rounds=rounds,
+                          note="list view vs the same rows in a minimal hand-written template")
+            row["queries"] = page_queries(cast.admin_client, all_url + query)
+            rows.append(row)
+            if per_page in one_medians:
+                ratio = row["measured"] / one_medians[per_page]
+                rows.append({
+                    "name": f"{size}: all-councils list vs one-council list, {per_page} rows", "unit": "ms",
+                    "measured": row["measured"], "baseline": one_medians[per_page], "ratio": round(ratio, 3),
+                    "target": "<= 2", "met": ratio <= 2,
+                })
+                show(rows[-1])
+    return rows
+
+
+def bench_workbooks(cast, size, rounds):
+    rows = []
+    url = url_or_none("workbooks:export", cast.council.slug, cast.plan.slug)
+    name = f"{size}: cabinet-paper workbook, one council"
+    if url is None:
+        rows.append(missing(name, "workbooks:export is not there yet"))
+    else:
+        sheets = workbook_cells(fetch(cast.reader_client, url))
+        row = compare(name, lambda: fetch(cast.reader_client, url), lambda: bare_write_only(sheets), target=2,
+                      rounds=rounds, note="the view's workbook vs bare openpyxl write-only of the same cells")
+        row["queries"] = page_queries(cast.reader_client, url)
+        row["cells"] = sum(len(r) for _, rs in sheets for r in rs)
+        rows.append(row)
+    url = url_or_none("workbooks:export_flat", cast.council.slug, cast.plan.slug, "xlsx")
+    name = f"{size}: flat export (xlsx), one council"
+    if url is None:
+        rows.append(missing(name, "workbooks:export_flat is not there yet"))
+    else:
+        rows += flat_export(cast.reader_client, url, name, size, rounds, "bench-reader")
+    url = url_or_none("workbooks:export_all")
+    name = f"{size}: flat export, all councils"
+    if url is None:
+        rows.append(missing(name, "there is no all-councils flat export (workbooks:export_all)"))
+    else:
+        export_rounds = max(3, rounds // 3) if size == "national" else rounds
+        rows += flat_export(cast.admin_client, url, name, size, export_rounds, "bench-admin")
+    return rows
+
+
+def flat_export(client, url, name, size, rounds, username):
+    sheets = workbook_cells(fetch(client, url))
+    row = compare(name, lambda: fetch(client, url), lambda: bare_write_only(sheets), target=1.5,
+                  rounds=rounds, note="the export vs bare openpyxl write-only of the same cells")
+    row["queries"] = page_queries(client, url)
+    row["cells"] = sum(len(r) for _, rs in sheets for r in rs)
+    return [row, export_memory(url, name, username)]
+
+
+def export_memory(url, name, username):
+    """Peak RSS growth of one export, in a fresh process so earlier work does not hide it."""
+    script = (
+        "import os, resource, sys\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'bench.settings')\n"
+        "import django; django.setup()\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from django.test import Client\n"
+        "c = Client(); c.force_login(get_user_model().objects.get(username=sys.argv[2]))\n"
+        "c.get('/bench/minimal/')\n"
+        "import openpyxl, openpyxl.cell, openpyxl.utils, workbooks.exports  # imported before, not counted\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')\n"
+        "before = rss()\n"
+        "r = c.get(sys.argv[1]); size = len(b''.join(r.streaming_content) if r.streaming else r.content)\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "print(peak - before, size)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, url, username], capture_output=True, text=True, cwd=ROOT, check=True)
+    growth, file_bytes = (int(x) for x in out.stdout.split())
+    mb = growth / 1024 / 1024
+    row = {
+        "name": f"{name}, peak memory growth", "unit": "MB", "measured": round(mb, 1),
+        "baseline": 64, "ratio": round(mb / 64, 3), "target": "<= 64 MB", "met": mb <= 64,
+        "file_bytes": file_bytes, "note": "peak RSS minus RSS before the request, in a fresh process",
+    }
+    show(row)
+    return row
+
+
+def bench_save(cast, size, rounds):
+    proposal = cast.save_proposal
+    lines = list(proposal.lines.select_related("service_budget").order_by("position"))
+    years = cast.years
+    state = {"flip": 0}
+
+    def figures(flip, line_index, year_index):
+        return -(10 + flip) * (line_index + 1) * (year_index + 1)
+
+    def through_services():
+        state["flip"] = 1 - state["flip"]
+        proposal.refresh_from_db(fields=["version"])
+        inputs = [
+            LineInput(service_budget=line.service_budget,
+                      figures={y: figures(state["flip"], i, n) for n, y in enumerate(years)})
+            for i, line in enumerate(lines)
+        ]
+        save_proposal(proposal=proposal, user=cast.officer, fields={}, lines=inputs,
+                      expected_version=proposal.version)
+
+    variations = list(Variation.objects.filter(line__proposal=proposal).select_related("year"))
+    line_index = {line.pk: i for i, line in enumerate(lines)}
+    year_index = {y.pk: n for n, y in enumerate(years)}
+    bulk_state = {"flip": 0}
+
+    def bulk():
+        bulk_state["flip"] = 1 - bulk_state["flip"]
+        by_line = {}
+        for v in variations:
+            v.amount_k = figures(bulk_state["flip"] + 2, line_index[v.line_id], year_index[v.year_id])
+            by_line.setdefault(v.line_id, {})[v.year.start_year] = v.amount_k
+        for v in variations:
+            v.increment_k = increments(by_line[v.line_id])[v.year.start_year]
+        Variation.objects.bulk_update(variations, ["amount_k", "increment_k"])
+
+    assert len(variations) == 50, len(variations)
+    return [compare(f"{size}: save a proposal, 10 lines x 5 years all changed", through_services, bulk,
+                    target=2, rounds=rounds, note="services.save_proposal vs bulk_update of the same 50 rows")]
+
+
+# ---------------------------------------------------------------- throughput
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(url, cookie, seconds):
+    out = subprocess.run(
+        [shutil.which("wrk") or "/usr/bin/wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "30s",
+         "-H", f"Cookie: {cookie}", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = next(float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec"))
+    errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line]
+    if errors:
+        raise RuntimeError(f"wrk {url}: {errors}")
+    return rps
+
+
+def bench_throughput(cast, size):
+    if not (shutil.which("wrk") or os.path.exists("/usr/bin/wrk")):
+        return [missing(f"{size}: throughput", "wrk is not installed")]
+    seconds = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
+    pages = {
+        "roll-up": url_or_none("reports:rollup", cast.council.slug, cast.plan.slug),
+        "proposal list (25 rows by net)": (
+            (url_or_none("reports:proposal_list", cast.council.slug, cast.plan.slug) or "") + "?sort=-net&per_page=25"
+        ),
+    }
+    if pages["proposal list (25 rows by net)"].startswith("?"):
+        pages["proposal list (25 rows by net)"] = None
+    port = free_port()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={cast.reader_client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "budget_portal.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    rows = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        minimal = base + reverse("bench_minimal")
+        wrk(minimal, cookie, 2)  # warm both workers
+        for label, path in pages.items():
+            name = f"{size}: throughput, {label}"
+            if path is None:
+                rows.append(missing(name, "the page is not there yet"))
+                continue
+            wrk(base + path, cookie, 2)
+            page_rps, minimal_rps = [], []
+            for _ in range(2):  # alternately, two rounds of half the time each
+                page_rps.append(wrk(base + path, cookie, max(1, seconds // 2)))
+                minimal_rps.append(wrk(minimal, cookie, max(1, seconds // 2)))
+            p, m = statistics.median(page_rps), statistics.median(minimal_rps)
+            row = {
+                "name": name, "unit": "req/s", "measured": round(p, 1), "baseline": round(m, 1),
+                "ratio": round(p / m, 4), "target": ">= 0.05", "met": p / m >= 0.05, "rounds": 2,
+                "note": f"gunicorn 2 workers, wrk -t2 -c8, {seconds} s per page in two rounds, vs a minimal view",
+            }
+            show(row)
+            rows.append(row)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return rows
+
+
+# ---------------------------------------------------------------- machine and main
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    except OSError:
+        mem_kb = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=ROOT).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "os": platform.platform(), "python": platform.python_version(), "django": django.get_version(),
+        "postgresql": pg, "openpyxl": openpyxl.__version__,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "git_commit": commit,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run_size(size):
+    log(f"\n== {size} size")
+    built = build(size)
+    cast = Cast()
+    counts = dataset_counts()
+    log(f"  dataset: {counts}")
+    rounds = int(os.environ.get("BENCH_ROUNDS", DEFAULT_ROUNDS[size]))
+    results = []
+    for step in (bench_rollup, bench_list, bench_workbooks, bench_save):
+        results += step(cast, size, rounds)
+    results += bench_throughput(cast, size)
+    return {"dataset": {**counts, **built}, "rounds": rounds, "results": results}
+
+
+def main():
+    sizes = ["small"] if os.environ.get("BENCH_SKIP_NATIONAL") == "1" else ["small", "national"]
+    started = time.perf_counter()
+    report = {"machine": None, "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "shape": SHAPE,
+              "sizes": {}}
+    for size in sizes:
+        report["sizes"][size] = run_size(size)
+    report["machine"] = machine()
+    report["total_seconds"] = round(time.perf_counter() - started, 1)
+    all_rows = [row for s in report["sizes"].values() for row in s["results"]]
+    report["summary"] = {
+        "met": sum(1 for r in all_rows if r.get("met")),
+        "not_met": [r["name"] for r in all_rows if not r.get("met") and not r.get("missing")],
+        "missing": [r["name"] for r in all_rows if r.get("missing")],
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    log(f"\nMachine: {report['machine']}")
+    log(f"Met {report['summary']['met']} of {len(all_rows)}; not met: {report['summary']['not_met']}; "
+        f"missing: {report['summary']['missing']}")
+    log(f"Wrote {RESULTS.relative_to(ROOT)} in {report['total_seconds']} s")
+
+
+def markdown(report):
+    """The results as a Markdown table, for the README: ``python -m bench.run --markdown``."""
+    m = report["machine"]
+    out = [
+        f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; Python "
+        f"{m['python']}, Django {m['django']}, PostgreSQL {m['postgresql']}, openpyxl {m['openpyxl']} "
+        f"(commit {m['git_commit']}; load average {report.get('load_average_at_start')} at the start, "
+        f"{m.get('load_average_at_end')} at the end).",
+        "",
+        "| size | hot path | measured | baseline | ratio | target | met |",
+        "|---|---|---:|---:|---:|---|---|",
+    ]
+    for size, data in report["sizes"].items():
+        for row in data["results"]:
+            name = row["name"].split(": ", 1)[1]
+            if row.get("missing"):
+                out.append(f"| {size} | {name} | – | – | – | – | missing: {row['note']} |")
+                continue
+            unit = row.get("unit", "ms")
+            out.append(
+                f"| {size} | {name} | {row['measured']} {unit} | {row['baseline']} {unit if unit != 'MB' else ''} "
+                f"| {row['ratio']} | {row['target']} | {'yes' if row['met'] else '**no**'} |"
+            )
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:
+        print(markdown(json.loads(RESULTS.read_text())))
+    else:
+        main()
