@@ -114,9 +114,8 @@ def import_upload(request, council_slug, plan_slug):
             form.add_error("file", str(refusal))
         else:
             request.session.pop(SESSION_KEY, None)
-            token = ""
-            if preview.can_apply:
-                token = secrets.token_urlsafe(24)
+            token = secrets.token_urlsafe(24) if preview.can_apply else None
+            if token:
                 request.session[SESSION_KEY] = {"token": token, "plan_of_changes": preview.plan_of_changes()}
             return render(request, "workbooks/preview.html", {**context, "preview": preview, "token": token})
     status = 400 if form.errors else 200

@@ -249,7 +249,6 @@ class _OutcomeSheet:
                       alignment=RIGHT_HEADER_ALIGN if self._is_number_column(index) else HEADER_ALIGN)
             for index, name in enumerate(self.columns, start=1)
         ])
-        assert self.row == header_row
         self.theme = None
         self.theme_first_row = None
         self.subtotal_rows = []
