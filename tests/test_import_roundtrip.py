@@ -208,3 +208,30 @@ def test_the_flat_csv_round_trips_an_edit(ce_plan, officer):
     assert [c for item in preview.changed for c in item.changes] == [
         "2021/22 Commissioning \u2013 External Care Costs: -0.500 \u2192 -0.600"
     ]
+
+
+def test_a_status_changed_in_the_portal_since_the_export_does_not_block_other_changes(
+    ce_plan, officer, approver, client_for
+):
+    from proposals.services import change_status
+
+    client = client_for(officer)
+    data = edit_workbook(exported_workbook(client, ce_plan),
+                         lambda wb: setattr(find_cell(wb["Outcome 5"], "[41]", "2021/22"), "value", 9.25))
+    change_status(proposal=proposal(ce_plan, "33"), user=approver, to=Status.APPROVED)
+    preview = upload(client, ce_plan, data).context["preview"]
+    assert not preview.problems and not preview.conflicts
+    assert [item.label.split()[0] for item in preview.changed] == ["[41]"]
+
+
+def test_a_status_typed_into_the_file_is_refused(ce_plan, officer, client_for):
+    client = client_for(officer)
+
+    def edit(wb):
+        ws = wb["Outcome 5"]
+        ws.cell(find_cell(ws, "[33]", "2019/20").row, 6).value = "Approved"
+
+    before = db_snapshot()
+    [problem] = upload(client, ce_plan, edit_workbook(exported_workbook(client, ce_plan), edit)).context["preview"].problems
+    assert "a status is changed through the approval workflow, not by import" in str(problem)
+    assert db_snapshot() == before

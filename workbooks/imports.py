@@ -687,7 +687,9 @@ def preview_import(*, plan, data, filename):
         if _same_text(v["title"], proposal.title):
             v["title"] = proposal.title  # a spreadsheet trims spaces and turns CR into LF
         changes = _describe_fields(proposal, v) + _describe_lines(lookups.lines.get(proposal.pk, []), lines, lookups)
-        if v["status"] is not None and v["status"] != proposal.status:
+        # A status that differs because the proposal moved on in the portal since the
+        # export is not the file's doing; one typed into an up-to-date file is refused.
+        if v["status"] is not None and v["status"] != proposal.status and v["version"] == proposal.version:
             problems.append(Problem(first.table, first.number, first.where("Status"),
                                     f"{proposal.display_reference} is {proposal.get_status_display()} in the portal; "
                                     "a status is changed through the approval workflow, not by import."))
