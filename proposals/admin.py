@@ -42,9 +42,9 @@ def figure_field_name(year):
 
 def plan_years_of(proposal):
     """The proposal's plan years, read once per request and kept on the object."""
-    if not hasattr(proposal, "_admin_plan_years"):
-        proposal._admin_plan_years = list(proposal.plan.years.all())
-    return proposal._admin_plan_years
+    if not hasattr(proposal, "_plan_years"):
+        proposal._plan_years = list(proposal.plan.years.all())
+    return proposal._plan_years
 
 
 def describe_conflict(proposal, saves):
