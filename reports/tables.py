@@ -10,7 +10,7 @@ from proposals.money import format_m
 from .figures import year_key
 
 # Our own constant markup, never user text.
-NOT_PROFILED = mark_safe('<span aria-hidden="true">–</span><span class="visually-hidden">not profiled</span>')
+NOT_PROFILED = mark_safe('<span aria-hidden="true">–</span><span class="visually-hidden">not profiled</span>')  # nosec B308 # constant markup
 
 
 def money_html(amount_k):
@@ -23,8 +23,8 @@ def money_html(amount_k):
     return text
 
 
-NET_CUMULATIVE = mark_safe('Net<br><span class="th-note">cash over the period</span>')
-NET_INCREMENTAL = mark_safe('Net<br><span class="th-note">total of the changes</span>')
+NET_CUMULATIVE = mark_safe('Net<br><span class="th-note">cash over the period</span>')  # nosec B308 # constant markup
+NET_INCREMENTAL = mark_safe('Net<br><span class="th-note">total of the changes</span>')  # nosec B308 # constant markup
 
 
 class FigureColumn(tables.Column):

@@ -137,7 +137,7 @@ def council_names(seed, count):
     """``count`` distinct plausible council names, the same for the same seed."""
     places = [stem + ending for stem in PLACE_STEMS for ending in PLACE_ENDINGS]
     names = [f"{place} {kind}" for place in places for kind in COUNCIL_TYPES]
-    rng = random.Random(f"councils:{seed}")
+    rng = random.Random(f"councils:{seed}")  # nosec B311 # deterministic demo data, not a secret
     rng.shuffle(names)
     chosen, used_places = [], set()
     for name in names:  # one council per place, as in England
@@ -266,7 +266,7 @@ class Command(BaseCommand):
         years = PlanYear.objects.bulk_create(
             PlanYear(plan=d.plan, start_year=base_year + 1 + y) for d in data for y in range(n_years)
         )
-        rngs = [random.Random(f"council:{options['seed']}:{index}") for index, _ in batch]
+        rngs = [random.Random(f"council:{options['seed']}:{index}") for index, _ in batch]  # nosec B311 # deterministic demo data
         outcomes, themes, budgets = [], [], []
         for d, rng in zip(data, rngs):
             titles = rng.sample(OUTCOME_TITLES, min(len(OUTCOME_TITLES), options["outcomes"]))
