@@ -120,3 +120,12 @@ def test_recent_changes_uses_a_fixed_number_of_queries(client_for, officer, ce_p
     toggle(proposal(ce_plan, "33"), officer, 42)
     with django_assert_num_queries(6):
         client.get(path)
+
+
+def test_a_user_with_history_cannot_be_deleted_only_deactivated(client_for, officer, p41):
+    from django.db.models import ProtectedError
+
+    edit_figure(client_for(officer), p41, 2020, "+8.750")
+    with pytest.raises(ProtectedError):
+        officer.delete()
+    assert ChangeSet.objects.filter(user=officer).count() == 1
