@@ -1,9 +1,9 @@
 """axe-core finds no WCAG 2.2 AA violation on the pages people use, including their
 error states. Journeys check the pages in the middle of a task; this file checks
 each page on its own, as the accessibility statement promises."""
-import pytest
+import re
 
-from proposals.models import Status
+import pytest
 
 from ..conftest import proposal
 from .conftest import assert_accessible, axe_violations
@@ -130,3 +130,45 @@ def test_import_upload_its_errors_and_its_preview_are_accessible(open_as, office
     page.get_by_role("button", name="Upload and preview").click()
     assert page.get_by_text("Growth in Demand for Adult Social Care (imported)").first.is_visible()
     assert_accessible(page, "a11y-import-preview")
+
+
+def test_server_error_page_is_accessible(open_as, seed):
+    """The 500 page as Django's handler renders it, served at an address of the app so
+    it gets the real stylesheet."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("errors/500.html")
+    page = open_as(None)
+    page.route("**/boom/", lambda route: route.fulfill(status=500, body=html, content_type="text/html; charset=utf-8"))
+    response = page.goto("/boom/")
+    assert response.status == 500
+    assert page.get_by_role("heading", name="Sorry, there is a problem with the service").is_visible()
+    assert_accessible(page, "a11y-500")
+
+
+def test_expired_form_page_is_accessible(open_as, officer):
+    page = open_as(None)
+    page.goto("/accounts/login/")
+    page.context.clear_cookies()  # the CSRF cookie goes, as when a session expires
+    page.get_by_label("Username").fill("officer")
+    page.get_by_label("Password").fill("test-password-123")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="This form has expired").is_visible()
+    assert_accessible(page, "a11y-403-csrf")
+
+
+@pytest.mark.parametrize("where", ["rollup/", "proposals/", "outcomes/5/"])
+def test_negative_figures_never_rely_on_colour_alone(open_as, commissioner, ce_plan, where):
+    page = open_as(commissioner)
+    page.goto(f"/c/{ce_plan.council.slug}/{ce_plan.slug}/{where}")
+    figures = page.locator("td.num, th.num, td .neg, .neg").all_inner_texts()
+    negatives = page.locator(".neg").all_inner_texts()
+    assert negatives, "the seed has savings: some figure must be negative"
+    for text in negatives:
+        assert text.strip().startswith(("-", "\u2212", "(")), f"{text!r} is shown as negative by colour only"
+    coloured = page.evaluate("""() => [...document.querySelectorAll('main td, main th, main span')]
+        .filter(el => getComputedStyle(el).color === 'rgb(164, 18, 14)' && el.children.length === 0)
+        .map(el => el.innerText.trim())""")
+    for text in coloured:
+        assert not re.fullmatch(r"\+?\d[\d,]*\.\d{3}", text), f"{text!r} is red but has no minus sign"
+    assert figures
