@@ -156,3 +156,17 @@ def test_what_users_type_is_shown_escaped(client_for, officer, p41):
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     html = client.get(f"/c/{p41.plan.council.slug}/changes/").content.decode()
     assert nasty not in html and "&lt;script&gt;" in html
+
+
+def test_the_roll_up_reflects_a_saved_change_at_once(client_for, officer, p41, ce_plan):
+    from proposals.rollup import rollup
+
+    def outcome_5(view):
+        result = rollup(plan=ce_plan, proposals=Proposal.objects.for_plan(ce_plan).counted(), view=view)
+        return result.totals["2020/21"].net
+
+    before, before_step = outcome_5("cumulative"), outcome_5("incremental")
+    lines = set_figure(current_lines(p41), p41.lines.get().service_budget_id, 2020, "+8.750")
+    client_for(officer).post(url("edit", p41), form_data(p41, lines=lines))
+    assert outcome_5("cumulative") == before + 250
+    assert outcome_5("incremental") == before_step + 250  # 2021/22's step shrinks by as much

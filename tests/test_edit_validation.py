@@ -131,3 +131,28 @@ def test_a_new_proposal_with_errors_creates_nothing(client_for, officer, ce_plan
                      lines=[{"service_budget": "", "y2019": "-0.1"}])
     links, _ = refused(client_for(officer), new_url(ce_plan), data)
     assert [href for href, _ in links] == ["id_title", "id_outcome", "id_lines-0-service_budget"]
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda d: d.pop("lines-TOTAL_FORMS"),
+    lambda d: d.update({"lines-TOTAL_FORMS": "1000"}),
+    lambda d: d.update({"version": "not a number"}),
+    lambda d: d.update({"kind": "bribe"}),
+    lambda d: d.update({"lines-0-service_budget": "999999"}),
+])
+def test_a_tampered_form_is_refused_without_saving(client_for, officer, p41, tamper):
+    data = form_data(p41, title="Changed")
+    tamper(data)
+    before = db_snapshot()
+    response = client_for(officer).post(url("edit", p41), data)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert db_snapshot() == before
+
+
+def test_a_form_without_its_version_is_a_bad_request(client_for, officer, p41):
+    data = form_data(p41, title="Changed")
+    del data["version"]
+    before = db_snapshot()
+    assert client_for(officer).post(url("edit", p41), data).status_code == 400
+    assert db_snapshot() == before

@@ -6,7 +6,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from proposals.models import Change, ChangeSet, Proposal, Status
+from proposals.models import Change, ChangeSet, Status
 from proposals.services import change_status
 from tests.conftest import proposal
 from tests.editing import current_lines, form_data, set_figure, url
