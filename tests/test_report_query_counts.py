@@ -122,6 +122,6 @@ def test_the_proposal_page_query_count_does_not_grow(client_for, commissioner, c
     small = count_queries(client, url)
     add_generated_proposals(ce_plan, 200)
     assert count_queries(client, url) == small
-    # Ours: session, user, plan, proposal, years, lines, figures, net per year (8); the
-    # editing engineer's actions include adds its own role checks on top.
-    assert small <= 14
+    # Session, user, plan, proposal, years, lines, figures, net per year (8), and the
+    # role checks of the shared actions include (proposals/_proposal_actions.html: 3).
+    assert small == 11
