@@ -122,3 +122,22 @@ def test_signing_in_with_the_keyboard(open_as, officer):
     page.keyboard.type("test-password-123")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Councils and plans").wait_for()
+
+
+def test_an_officer_edits_a_figure_and_saves_with_the_keyboard(open_as, officer, ce_plan):
+    growth = proposal(ce_plan, "41")
+    page = open_as(officer)
+    page.goto(f"/c/{ce_plan.council.slug}/{ce_plan.slug}/proposals/{growth.pk}/")
+    tab_to(page, r"^Edit")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save changes").wait_for()
+    field_id = page.get_by_label("Line 1: 2020/21, £m").get_attribute("id")
+    tab_to(page, element_id=field_id, limit=150)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("+8.750")
+    now = tab_to(page, r"^Save changes$")
+    assert now["background"] == FOCUS_YELLOW or now["shadow"] or now["outline"]
+    page.keyboard.press("Enter")
+    page.locator(".messages").wait_for()
+    screenshot(page, "keyboard-edit-saved")
+    assert growth.lines.get().variations.get(year__start_year=2020).amount_k == 8750
