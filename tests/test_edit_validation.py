@@ -46,6 +46,10 @@ def test_it_rejects_a_fourth_decimal_place(client_for, officer, p41):
         "figures are in \u00a3m to the nearest \u00a31,000.",
     )]
     assert 'id="id_lines-0-y2020"' in html and 'value="8.5001"' in html  # what was typed stays
+    # the field says it is in error and points at its message
+    field = re.search(r'<input[^>]*id="id_lines-0-y2020"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_lines-0-y2020_error"' in field
+    assert '<p class="error-message" id="id_lines-0-y2020_error">' in html
 
 
 def test_it_rejects_text_as_a_figure(client_for, officer, p41):
@@ -63,7 +67,9 @@ def test_it_rejects_an_absurd_magnitude(client_for, officer, p41):
 
 
 def test_it_rejects_a_reference_already_used_in_the_plan(client_for, officer, p41):
-    links, _ = refused(client_for(officer), url("edit", p41), form_data(p41, reference="[33]"))
+    links, html = refused(client_for(officer), url("edit", p41), form_data(p41, reference="[33]"))
+    field = re.search(r'<input[^>]*id="id_reference"[^>]*>', html).group(0)
+    assert 'aria-describedby="id_reference_helptext id_reference_error"' in field
     assert links == [(
         "id_reference",
         "Reference [33] is already used in this plan by \u201cIndependent Living Fund - Attrition Factor "
