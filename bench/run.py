@@ -8,12 +8,16 @@ proposals, 1.27M yearly figures) it rebuilds the database named in DATABASE_URL 
 must contain "bench": it is dropped), generates the data with ``generate_demo``, and times:
 
 1. roll-up page (one council) and the roll-up over all councils, against the raw SQL
-   GROUP BY of the same figures;
+   GROUP BY of the same figures (the pages are per plan, so "all councils" is
+   ``proposals.rollup.rollup`` over every plan's years, merged by label);
 2. proposal list, 25 and 100 rows sorted by net, one council and all councils, against
-   the same rows rendered by a minimal hand-written template (bench/views.py);
-3. cabinet-paper workbook (one council) and the flat export (all councils), against bare
-   openpyxl write-only writing the same cells (read back from the app's file), and the
-   export's peak memory growth (RSS, in a fresh process);
+   the same rows rendered by a minimal hand-written template (bench/views.py); an
+   all-councils list is timed if the app gains one named ``reports:proposal_list_all``,
+   otherwise reported missing, with the minimal page over all councils vs one council;
+3. cabinet-paper workbook (one council) and the flat export, against bare openpyxl
+   write-only writing the same cells (read back from the app's file), and the export's
+   peak memory growth (RSS, in a fresh process); the flat export is per plan, and an
+   all-councils one is timed if the app gains one named ``workbooks:export_all``;
 4. saving a proposal of 10 lines x 5 years, every figure changed, through
    ``proposals.services.save_proposal``, against ``bulk_update`` of the same rows;
 5. requests per second of the roll-up and list pages under gunicorn (2 workers) with wrk
@@ -268,14 +272,13 @@ def fetch(client, url):
 
 
 def page_queries(client, url):
-    connection.force_debug_cursor = True
-    try:
-        with CaptureQueriesContext(connection) as captured:
-            fetch(client, url)
-    finally:
-        connection.force_debug_cursor = False
-        reset_queries()
-    return len(captured)
+    """Queries of one request, session and user included."""
+    reset_queries()  # the request's start clears the log, so it must start empty
+    with CaptureQueriesContext(connection) as captured:
+        fetch(client, url)
+    count = len(captured)  # read from the log, so before clearing it
+    reset_queries()
+    return count
 
 
 def raw_rollup(plan_ids=None):
