@@ -6,7 +6,7 @@ import re
 import pytest
 
 from ..conftest import proposal
-from .conftest import assert_accessible, axe_violations
+from .conftest import assert_accessible, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -172,3 +172,23 @@ def test_negative_figures_never_rely_on_colour_alone(open_as, commissioner, ce_p
     for text in coloured:
         assert not re.fullmatch(r"\+?\d[\d,]*\.\d{3}", text), f"{text!r} is red but has no minus sign"
     assert figures
+
+
+@pytest.mark.parametrize("where", ["rollup/", "proposals/", "proposal", "edit", "history", "import/"])
+def test_pages_reflow_at_320_pixels_without_scrolling_sideways(open_as, officer, ce_plan, where):
+    """WCAG 1.4.10 (what 400% zoom on a 1280 px screen gives): only data tables may scroll,
+    inside their own wrapper; the page itself never does."""
+    growth = proposal(ce_plan, "41")
+    base = f"/c/{ce_plan.council.slug}/{ce_plan.slug}/"
+    url = {"proposal": f"{base}proposals/{growth.pk}/", "edit": f"{base}proposals/{growth.pk}/edit/",
+           "history": f"{base}proposals/{growth.pk}/history/"}.get(where, base + where)
+    page = open_as(officer)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(url)
+    page.locator("details").evaluate_all("els => els.forEach(d => d.open = true)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+             .filter(e => e.getBoundingClientRect().right > 321 && !e.closest('.table-wrap'))
+             .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
+    screenshot(page, f"a11y-reflow-{where.strip('/')}")
