@@ -195,12 +195,10 @@ class ProposalEditor:
             lines.append(row)
         return initial, lines
 
-    def redraw(self, *, extra_line=False, version=None):
-        """An unbound editor showing exactly what was typed (ticked Remove boxes included)."""
+    def _typed(self):
+        """What was typed, as (header initial, line rows, number of blank rows)."""
         data = self.form.data
         initial = {name: data.get(name, "") for name in self.form.fields}
-        if version is not None:
-            initial["version"] = version
         line_initial = []
         for form in self.lines.forms:
             row = {name: form.data.get(form.add_prefix(name), "") for name in form.fields if name != "DELETE"}
@@ -208,37 +206,121 @@ class ProposalEditor:
             if any(value for name, value in row.items() if name != "DELETE"):
                 line_initial.append(row)
         blank_rows = sum(1 for form in self.lines.forms) - len(line_initial)
+        return initial, line_initial, blank_rows
+
+    def redraw(self, *, extra_line=False):
+        """An unbound editor showing exactly what was typed (ticked Remove boxes included)."""
+        initial, line_initial, blank_rows = self._typed()
         extra = max(blank_rows, 1) + (1 if extra_line else 0)
         extra = min(extra, MAX_LINES - len(line_initial))
         return ProposalEditor(
             plan=self.plan, proposal=self.proposal, initial=initial, line_initial=line_initial, extra=extra
         )
 
-    def mark_conflicts(self, changesets):
-        """Note on each field what the other person changed it to, so the user can see
-        both versions side by side before deciding what to save."""
+    def merge_after_conflict(self, error):
+        """The form to show after a refused save: a three-way merge, so nothing is lost.
+
+        For each value someone else changed since this form was opened: if this user
+        left it as it was (or made the same change), their new value is taken in; if
+        this user changed it too, this user's value is kept and marked. Everything else
+        this user typed stays as typed. The form now carries the current version, so
+        saving it keeps both people's changes except where this user chose otherwise."""
         from councils.access import display_name
 
         from .models import Change
         from .services import FIELD_LABELS
 
-        field_notes, figure_notes, line_notes = {}, {}, {}
-        for changeset in changesets:
+        theirs = {}  # key -> [value before their first change, value after their last, who]
+        for changeset in error.changesets:
             who = display_name(changeset.user)
             for change in changeset.changes.all():
-                new = change.new or "(none)"
                 if change.kind == Change.Kind.FIELD:
-                    field_notes[change.field] = f"{who} changed this to {new}"
+                    key, before, after = ("field", change.field), change.old, change.new
                 elif change.kind == Change.Kind.FIGURE:
-                    figure_notes[(change.field, change.year_label)] = f"{who} changed this to {new}"
+                    key, before, after = ("figure", change.field, change.year_label), change.old_k, change.new_k
                 elif change.kind == Change.Kind.LINE:
-                    line_notes[change.field] = f"{who} {new} this line"
+                    key, before, after = ("line", change.field), change.old, change.new
+                else:
+                    continue
+                theirs[key] = [theirs[key][0] if key in theirs else before, after, who]
+
+        current = error.proposal
+        initial, line_initial, blank_rows = self._typed()
+        initial["version"] = current.version
+        field_notes, figure_notes, line_notes = {}, {}, {}
+        cleaned = self.form.cleaned_data
         for name, label in FIELD_LABELS.items():
-            if label in field_notes:
-                self.form.fields[name].conflict_note = field_notes[label]
-        names = {str(budget.pk): budget.name for budget in self.budgets}
-        for form in self.lines.forms:
-            budget = names.get(str(form.initial.get("service_budget", "")))
+            if ("field", label) not in theirs:
+                continue
+            before, after, who = theirs[("field", label)]
+            shown_after = after or "(none)"
+            if _shown(name, cleaned.get(name)) in (before, after):
+                initial[name] = _form_value(name, current)
+                field_notes[name] = f"{who} changed this to {shown_after}; their change is kept."
+            else:
+                field_notes[name] = (
+                    f"{who} changed this to {shown_after}. You changed it too: your value is kept, "
+                    f"and saving will replace theirs."
+                )
+
+        budget_names = {str(budget.pk): budget.name for budget in self.budgets}
+        rows = {budget_names[str(row["service_budget"])]: row for row in line_initial
+                if str(row.get("service_budget", "")) in budget_names}
+        for key, (before, after, who) in theirs.items():
+            if key[0] != "figure" or key[1] not in rows:
+                continue
+            _, budget, year_label = key
+            year = next((y for y in self.plan_years if y.label == year_label), None)
+            if year is None:
+                continue
+            row = rows[budget]
+            try:
+                mine = parse_m(row.get(_year_field(year), ""))
+            except MoneyError:
+                mine = "unreadable"
+            shown_after = format_m(after, blank="not profiled")
+            if mine in (before, after):
+                row[_year_field(year)] = format_m(after)
+                figure_notes[(budget, year_label)] = f"{who} changed this to {shown_after}; their change is kept."
+            else:
+                figure_notes[(budget, year_label)] = (
+                    f"{who} changed this to {shown_after}. You changed it too: your value is kept."
+                )
+        for key, (before, after, who) in theirs.items():
+            if key[0] != "line":
+                continue
+            budget = key[1]
+            if after == "added" and budget not in rows:
+                budget_obj = next((b for b in self.budgets if b.name == budget), None)
+                if budget_obj is None:
+                    continue
+                row = {"service_budget": budget_obj.pk, "DELETE": False}
+                for year in self.plan_years:
+                    figure = theirs.get(("figure", budget, year.label))
+                    row[_year_field(year)] = format_m(figure[1]) if figure else ""
+                line_initial.append(row)
+                line_notes[budget] = f"{who} added this line; it is kept."
+            elif after == "removed" and budget in rows:
+                row = rows[budget]
+                as_typed = ", ".join(  # written as services._write_lines records a removal
+                    f"{year.label} {format_m(parse_m(row[_year_field(year)]))}"
+                    for year in self.plan_years
+                    if str(row.get(_year_field(year), "")).strip()
+                )
+                if (as_typed or "no figures") == before:
+                    row["DELETE"] = True
+                    line_notes[budget] = f"{who} removed this line; Remove is ticked to keep their removal."
+                else:
+                    line_notes[budget] = f"{who} removed this line. You changed it: it is kept as you typed it."
+
+        merged = ProposalEditor(
+            plan=self.plan, proposal=self.proposal, initial=initial, line_initial=line_initial,
+            extra=max(blank_rows, 1),
+        )
+        for name, note in field_notes.items():
+            merged.form.fields[name].conflict_note = note
+        for form in merged.lines.forms:
+            budget = budget_names.get(str(form.initial.get("service_budget", "")))
             if budget is None:
                 continue
             if budget in line_notes:
@@ -246,6 +328,7 @@ class ProposalEditor:
             for year in self.plan_years:
                 if (budget, year.label) in figure_notes:
                     form.fields[_year_field(year)].conflict_note = figure_notes[(budget, year.label)]
+        return merged
 
     def is_valid(self):
         form_ok = self.form.is_valid()
@@ -305,3 +388,21 @@ def next_position(plan):
     """Where a new proposal goes: after the plan's others."""
     top = Proposal.objects.filter(plan=plan).aggregate(top=Max("position"))["top"]
     return 0 if top is None else top + 1
+
+
+def _shown(name, value):
+    """A header value as the history writes it (see proposals.services._display)."""
+    if name == "reference":
+        return f"[{value}]" if value else "[NEW]"
+    if name == "kind":
+        return Kind(value).label if value else ""
+    return "" if value is None else str(value)
+
+
+def _form_value(name, proposal):
+    """A proposal's current header value as the form's initial data."""
+    if name == "reference":
+        return proposal.reference or ""
+    if name in ("theme", "outcome"):
+        return getattr(proposal, f"{name}_id") or ""
+    return getattr(proposal, name)

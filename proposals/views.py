@@ -96,10 +96,9 @@ def edit_proposal(request, council_slug, plan_slug, pk):
                 )
             except ConflictError as error:
                 conflict = error
-                # Show what they typed again, now against the current version: saving it
-                # again is a deliberate choice made after seeing the other person's changes.
-                editor = editor.redraw(version=error.proposal.version)
-                editor.mark_conflicts(error.changesets)
+                # Merge: their changes come in where this user left a value alone; this
+                # user's own changes stay, so saving again loses neither person's edit.
+                editor = editor.merge_after_conflict(error)
             except ReadOnlyError as error:
                 messages.error(request, str(error))
                 return redirect(proposal_page_url(proposal))

@@ -35,11 +35,11 @@ def test_a_second_save_of_a_header_field_from_the_same_version_is_refused(client
     assert db_snapshot() == before
     html = unescape(response.content.decode())
     assert "Someone else saved this proposal while you were editing it" in html
-    assert "Your changes have not been saved." in html
+    assert "Your changes have not been saved yet." in html
     assert "Edited by J. Smith" in html
     assert "Title: Growth in Demand for Adult Social Care \u2192 Growth in demand: first edit" in html
     assert 'value="Growth in demand: second edit"' in html  # the second person's typing is kept
-    assert "J. Smith changed this to Growth in demand: first edit</p>" in html
+    assert "J. Smith changed this to Growth in demand: first edit. You changed it too" in html
 
     p41.refresh_from_db()
     assert p41.title == "Growth in demand: first edit" and p41.version == 2
@@ -61,7 +61,7 @@ def test_a_second_save_of_a_single_yearly_figure_is_refused(client_for, officer,
     assert "2020/21 External Care Costs: +8.500 \u2192 +8.750" in html
     assert 'value="+9.000"' in html
     # beside the figure, what the other person changed it to
-    assert '<p class="conflict-note">J. Smith changed this to +8.750</p>' in html
+    assert '<p class="conflict-note">J. Smith changed this to +8.750. You changed it too: your value is kept.</p>' in html
 
     assert p41.lines.get().variations.get(year__start_year=2020).amount_k == 8750
     [changeset] = edits(p41)
@@ -84,6 +84,37 @@ def test_after_seeing_the_conflict_the_second_person_can_save_deliberately(clien
     p41.refresh_from_db()
     assert (p41.title, p41.version) == ("Second", 3)
     assert edits(p41).count() == 2  # both edits are in the history
+
+
+def test_the_refused_form_takes_in_their_changes_and_keeps_mine(client_for, officer, officer2, p41):
+    # Officer 1 changes the title; officer 2, from the same version, changes a figure.
+    client_for(officer).post(url("edit", p41), form_data(p41, title="Growth in demand (revised)"))
+    second = client_for(officer2)
+    response = second.post(url("edit", p41), figure_form(p41, 2020, "+9.000"))
+    assert response.status_code == 409
+    html = unescape(response.content.decode())
+    # The title they did not touch now shows the other person's change, not the stale one...
+    assert 'value="Growth in demand (revised)"' in html
+    assert "J. Smith changed this to Growth in demand (revised); their change is kept." in html
+    # ...and their own figure is still as they typed it.
+    assert 'value="+9.000"' in html
+
+    # Saving the merged form (what the page now shows) keeps both edits.
+    p41.refresh_from_db()
+    assert second.post(url("edit", p41), figure_form(p41, 2020, "+9.000")).status_code == 302
+    p41.refresh_from_db()
+    assert p41.title == "Growth in demand (revised)"
+    assert p41.lines.get().variations.get(year__start_year=2020).amount_k == 9000
+    assert [len(cs.changes.all()) for cs in edits(p41).order_by("version")] == [1, 1]
+
+
+def test_a_figure_they_changed_that_i_left_alone_comes_in(client_for, officer, officer2, p41):
+    client_for(officer).post(url("edit", p41), figure_form(p41, 2021, "+9.250"))
+    response = client_for(officer2).post(url("edit", p41), form_data(p41, title="Second"))
+    html = unescape(response.content.decode())
+    assert response.status_code == 409
+    assert 'value="+9.250"' in html  # their 2021/22 figure, not the stale +8.500
+    assert 'value="Second"' in html  # my title
 
 
 def test_the_service_refuses_a_stale_version(officer, officer2, p41):

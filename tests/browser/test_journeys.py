@@ -150,6 +150,15 @@ def test_two_officers_edit_at_once_and_the_second_keeps_what_they_typed(open_as,
     assert growth.title == "Growth in Demand for Adult Social Care"
     assert figure_k(growth, "2019/20") == 3600 and figure_k(growth, "2020/21") == 8500
 
+    # The form now takes in the first officer's figure, so saving it keeps both edits.
+    assert second.get_by_label("Line 1: 2019/20, £m").input_value() == "+3.600"
+    second.get_by_role("button", name="Save changes").click()
+    assert second.locator(".messages").is_visible()
+    screenshot(second, "journey-3-second-saved-both")
+    growth.refresh_from_db()
+    assert growth.title == "Growth in Demand for Adult Social Care (revised)"
+    assert figure_k(growth, "2019/20") == 3600 and figure_k(growth, "2020/21") == 9125
+
 
 def test_approver_approves_a_submitted_proposal_and_its_author_cannot(open_as, approver, ce_plan):
     author = make_user("author", memberships=[("cheshire-east", Role.OFFICER), ("cheshire-east", Role.APPROVER)])
