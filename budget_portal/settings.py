@@ -5,6 +5,7 @@ in the project folder. DEBUG defaults to off; `manage.py` (the developer's tool)
 it on unless told otherwise, and production (`make serve`) sets it off explicitly.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -148,7 +149,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # Sign-in throttling: lock a username *from one address* after repeated failures, so
 # one person's mistakes cannot lock out everyone behind a council's shared address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
