@@ -16,7 +16,7 @@ from django.db.models import Count, Q, Sum
 
 from outcomes.models import Outcome
 
-from .models import Kind, ServiceBudget, Theme, Variation
+from .models import Kind, ServiceBudget, Theme
 
 GROUPINGS = {
     "outcome": "line__proposal__outcome",
@@ -24,6 +24,9 @@ GROUPINGS = {
     "theme": "line__proposal__theme",
     "kind": "line__proposal__kind",
 }
+# The same groupings reached from Proposal, and the path from a proposal to its figures.
+PROPOSAL_GROUPINGS = {"outcome": "outcome", "service": "lines__service_budget", "theme": "theme", "kind": "kind"}
+FIGURE = "lines__variations__"
 GROUPING_LABELS = {"outcome": "Outcome", "service": "Service budget", "theme": "Theme", "kind": "Kind"}
 VIEWS = {"cumulative": "amount_k", "incremental": "increment_k"}
 VIEW_LABELS = {
@@ -94,37 +97,59 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     if view not in VIEWS:
         raise ValueError(f"Unknown view {view!r}")
     years = list(plan.years.all()) if years is None else list(years)
-    amount = VIEWS[view]
-    group = GROUPINGS[by]
+    # Summed through the proposals' own joins (proposal -> line -> figure), so their
+    # filters apply to the joined row: a semi-join on proposal ids costs ~1.5x at scale.
+    amount = FIGURE + VIEWS[view]
+    group = PROPOSAL_GROUPINGS[by]
+    wanted = Q(**{f"{FIGURE}year__in": [y.pk for y in years]})
+    if figures is not None:
+        wanted &= _from_proposal(figures)
     grouped = (
-        Variation.objects.filter(line__proposal__in=proposals.order_by().values("pk"), year__in=[y.pk for y in years])
-        .filter(figures if figures is not None else Q())
-        .values(group, "year")
-        .order_by()
+        proposals.order_by()
+        .filter(wanted)  # one filter() call: the year and line conditions share one join
+        .values(group, f"{FIGURE}year")
         .annotate(
             increase=Sum(amount, filter=Q(**{f"{amount}__gt": 0}), default=0),
             decrease=Sum(amount, filter=Q(**{f"{amount}__lt": 0}), default=0),
             net=Sum(amount, default=0),
-            figures=Count("pk"),
+            figures=Count(f"{FIGURE}pk"),
         )
     )
-    year_by_pk = {year.pk: year for year in years}
+    label_by_pk = {year.pk: year.label for year in years}  # labels computed once: thousands of rows at scale
     years = _distinct_by_label(years)
+    labels = [year.label for year in years]
     cells = {}
     for item in grouped:
-        key = (item[group], year_by_pk[item["year"]].label)
+        key = (item[group], label_by_pk[item[f"{FIGURE}year"]])
         cell = Cell(int(item["increase"]), int(item["decrease"]), int(item["net"]), item["figures"] > 0)
         cells[key] = cells[key] + cell if key in cells else cell
     keys = {key for key, _ in cells}
     rows = [
-        _row(group_value, key, label, filter_value, cells, years)
+        _row(group_value, key, label, filter_value, cells, labels)
         for group_value, key, label, filter_value in _labels(by, keys)
     ]
     totals = {}
-    for year in years:
-        totals[year.label] = sum((row.years[year.label] for row in rows), Cell())
+    for year_label in labels:
+        totals[year_label] = sum((row.years[year_label] for row in rows), Cell())
     grand_total = sum(totals.values(), Cell())
     return Rollup(plan=plan, by=by, view=view, years=years, rows=rows, totals=totals, grand_total=grand_total)
+
+
+def _from_proposal(q):
+    """A Q over Variation ("line__service_budget", "amount_k__gt") rewritten to reach
+    the same figures from Proposal ("lines__service_budget", "lines__variations__amount_k__gt")."""
+    if q.negated:
+        raise ValueError("A negated figure filter cannot be rolled up through the proposals.")
+    rewritten = Q()
+    rewritten.connector = q.connector
+    for child in q.children:
+        if isinstance(child, Q):
+            rewritten.children.append(_from_proposal(child))
+            continue
+        key, value = child
+        path = "lines" + key[len("line"):] if key == "line" or key.startswith("line__") else FIGURE + key
+        rewritten.children.append((path, value))
+    return rewritten
 
 
 def _distinct_by_label(years):
@@ -135,10 +160,10 @@ def _distinct_by_label(years):
     return list(first.values())
 
 
-def _row(group_value, key, label, filter_value, cells, years):
+def _row(group_value, key, label, filter_value, cells, labels):
     row = Row(key=key, label=label, filter_value=filter_value)
-    for year in years:
-        row.years[year.label] = cells.get((group_value, year.label), Cell())
+    for year_label in labels:
+        row.years[year_label] = cells.get((group_value, year_label), Cell())
     row.total = sum(row.years.values(), Cell())
     return row
 
@@ -146,8 +171,11 @@ def _row(group_value, key, label, filter_value, cells, years):
 def _labels(by, keys):
     """(grouped value, public key, label, list filter value) per group, in budget-book order."""
     if by == "outcome":
-        outcomes = Outcome.objects.filter(pk__in=keys).order_by("council__name", "position", "code")
-        return [(o.pk, o.code, f"Outcome {o.code} – {o.title}", str(o.pk)) for o in outcomes]
+        outcomes = (
+            Outcome.objects.filter(pk__in=keys).order_by("council__name", "position", "code")
+            .values_list("pk", "code", "title")
+        )
+        return [(pk, code, f"Outcome {code} – {title}", str(pk)) for pk, code, title in outcomes]
     if by == "service":
         budgets = ServiceBudget.objects.filter(pk__in=keys).order_by("name")
         return [(b.pk, b.name, b.name, str(b.pk)) for b in budgets]

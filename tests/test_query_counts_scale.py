@@ -90,3 +90,24 @@ def test_a_roll_up_of_one_plan_is_unchanged_by_other_councils_data():
     among_others = rollup(plan=plan, proposals=Proposal.objects.for_plan(plan).counted())
     assert among_others.totals == alone.totals
     assert [(r.key, r.years) for r in among_others.rows] == [(r.key, r.years) for r in alone.rows]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("by", ["outcome", "service", "theme", "kind"])
+def test_a_roll_up_narrowed_to_one_budgets_increases_adds_up_exactly_those_figures(by):
+    generate(councils=2, proposals=10)
+    plan = BudgetPlan.objects.order_by("pk").first()
+    counted = Proposal.objects.for_plan(plan).counted()
+    budget = (
+        Variation.objects.filter(line__proposal__in=counted, amount_k__gt=0)
+        .values_list("line__service_budget", flat=True).order_by("line__service_budget").first()
+    )
+    figures = Q(line__service_budget=budget) & Q(amount_k__gt=0)
+    result = rollup(plan=plan, proposals=counted, by=by, figures=figures)
+    for year in result.years:
+        expected = Variation.objects.filter(figures, line__proposal__in=counted, year=year).aggregate(
+            net=Sum("amount_k", default=0)
+        )["net"]
+        total = result.totals[year.label]
+        assert (total.net, total.increase, total.decrease) == (expected, expected, 0)
+    assert result.grand_total.net > 0
