@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 
 from proposals.models import COUNTED_STATUSES, Proposal
 from reports.figures import with_year_figures, year_key, year_totals
@@ -11,6 +12,7 @@ from reports.views import get_plan_or_404
 from .models import Outcome
 
 
+@require_safe
 def outcome_detail(request, council_slug, plan_slug, code):
     """What an outcome means, how it is measured, and its proposals by theme with
     subtotals per year (cumulative, the statuses every report counts by default)."""

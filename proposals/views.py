@@ -5,7 +5,8 @@ from django.db.models import Count, Prefetch
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
+
 
 from councils.access import (
     councils_for, get_council_or_404, get_plan_or_404, require_edit, roles_for,
@@ -20,6 +21,7 @@ from .services import (
 )
 
 
+@require_safe
 def home(request):
     """The councils and plans this user may see."""
     councils = councils_for(request.user).prefetch_related(

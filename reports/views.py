@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from councils.access import councils_for, get_council_or_404
@@ -31,6 +32,7 @@ def get_plan_or_404(user, council_slug, plan_slug):
     return get_object_or_404(plans, council__slug=council_slug, slug=plan_slug)
 
 
+@require_safe
 def council_home(request, council_slug):
     """/c/<council>/ -> the roll-up of the council's latest plan."""
     council = get_council_or_404(request.user, council_slug)
@@ -73,6 +75,7 @@ def _bad_download(errors):
 # The roll-up
 
 
+@require_safe
 def rollup_page(request, council_slug, plan_slug, fmt=None):
     """Outcomes (or service budgets, themes, kinds) × years: investment, saving, net."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
@@ -178,6 +181,7 @@ def _per_page(request):
     return PER_PAGE_CHOICES[0], [("id_per_page", f"“{raw}” is not a number of rows per page: choose 25 or 100.")]
 
 
+@require_safe
 def proposal_list(request, council_slug, plan_slug, fmt=None):
     """The proposals behind any figure: filtered, searched, sorted, paginated."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
@@ -232,6 +236,7 @@ def _replace(request, **changes):
 # The proposal page
 
 
+@require_safe
 def proposal_detail(request, council_slug, plan_slug, pk):
     """One proposal as the budget book prints it, with its net per year."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
