@@ -10,3 +10,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# Tests serve static files from the app folders (finders); there is no collectstatic output.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
