@@ -42,9 +42,9 @@ def figure_field_name(year):
 
 def plan_years_of(proposal):
     """The proposal's plan years, read once per request and kept on the object."""
-    if not hasattr(proposal, "_plan_years"):
-        proposal._plan_years = list(proposal.plan.years.all())
-    return proposal._plan_years
+    if not hasattr(proposal, "plan_years_read"):
+        proposal.plan_years_read = list(proposal.plan.years.all())
+    return proposal.plan_years_read
 
 
 def describe_conflict(proposal, saves):
@@ -351,7 +351,7 @@ class ProposalAdmin(CouncilScopedAdmin):
                 lines.append(LineInput(service_budget=data["service_budget"], figures=data["figures"]))
         request._proposal_changeset = save_proposal(
             proposal=form.instance, user=request.user, fields=self._header(form), lines=lines,
-            expected_version=form.cleaned_data["expected_version"],
+            expected_version=form.cleaned_data["expected_version"], plan_years=plan_years_of(form.instance),
         )
 
     @staticmethod

@@ -82,8 +82,11 @@ def _display(proposal, name):
     return "" if value is None else str(value)
 
 
-def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=ChangeSet.Action.CREATE, note=""):
-    """Create a proposal with its lines and figures, recorded as one save."""
+def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=ChangeSet.Action.CREATE, note="",
+                    plan_years=None):
+    """Create a proposal with its lines and figures, recorded as one save.
+
+    ``plan_years``: the plan's years if the caller has already read them (saves a query)."""
     with transaction.atomic():
         proposal = Proposal.objects.create(
             plan=plan, status=status, version=1, created_by=user, updated_by=user, **fields
@@ -93,22 +96,22 @@ def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=Ch
             for name in HEADER_FIELDS
             if _display(proposal, name) not in ("", "[NEW]")
         ]
-        changes += _write_lines(proposal, lines, existing_lines={}, existing_figures={})
+        changes += _write_lines(proposal, lines, {}, {}, _years(plan, plan_years))
         _refresh_net(proposal)
         _record(proposal, user, action, changes, note)
     return proposal
 
 
-def save_proposal(*, proposal, user, fields, lines, expected_version, action=ChangeSet.Action.EDIT, note=""):
+def save_proposal(*, proposal, user, fields, lines, expected_version, action=ChangeSet.Action.EDIT, note="",
+                  plan_years=None):
     """Apply an edit made from ``expected_version``. Returns the ChangeSet, or None if
     nothing changed. Raises ConflictError if the proposal moved on meanwhile, and
-    ReadOnlyError if it is approved."""
+    ReadOnlyError if it is approved. ``plan_years``: the plan's years if the caller has
+    already read them (the plan itself is reused if the caller's proposal has it loaded)."""
     with transaction.atomic():
         current = Proposal.objects.select_for_update(of=("self",)).select_related("theme", "outcome").get(pk=proposal.pk)
         if Proposal.plan.is_cached(proposal):  # the caller already has the plan (and maybe its years)
             current.plan = proposal.plan
-        if hasattr(proposal, "_plan_years"):
-            current._plan_years = proposal._plan_years
         if current.version != expected_version:
             raise ConflictError(current, changes_since(current, expected_version))
         if current.is_read_only:
@@ -131,7 +134,7 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
         existing_figures = {}
         for variation in Variation.objects.filter(line__proposal=current):
             existing_figures[(variation.line_id, variation.year_id)] = variation
-        changes += _write_lines(current, lines, existing_lines, existing_figures)
+        changes += _write_lines(current, lines, existing_lines, existing_figures, _years(current.plan, plan_years))
 
         if not changes:
             return None
@@ -144,8 +147,11 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
     return changeset
 
 
-def _write_lines(proposal, lines, existing_lines, existing_figures):
-    plan_years = list(proposal.plan.years.all()) if not hasattr(proposal, "_plan_years") else proposal._plan_years
+def _years(plan, plan_years):
+    return list(plan.years.all()) if plan_years is None else list(plan_years)
+
+
+def _write_lines(proposal, lines, existing_lines, existing_figures, plan_years):
     changes = []
     wanted = {}
     for position, line_input in enumerate(lines):

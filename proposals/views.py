@@ -60,7 +60,9 @@ def new_proposal(request, council_slug, plan_slug):
             editor = editor.redraw(extra_line=True)
         elif editor.is_valid():
             fields = {**editor.fields(), "position": next_position(plan)}
-            proposal = create_proposal(plan=plan, user=request.user, fields=fields, lines=editor.line_inputs())
+            proposal = create_proposal(
+                plan=plan, user=request.user, fields=fields, lines=editor.line_inputs(), plan_years=editor.plan_years
+            )
             proposal.plan = plan
             messages.success(request, f"{proposal.display_reference} {proposal.title} has been created as a draft.")
             return redirect(proposal_page_url(proposal))
@@ -90,11 +92,10 @@ def edit_proposal(request, council_slug, plan_slug, pk):
         if editor.is_valid():
             if editor.version is None:
                 return HttpResponseBadRequest("The form is missing the version it was opened at.")
-            proposal._plan_years = editor.plan_years  # read once for the form; the save reuses them
             try:
                 saved = save_proposal(
                     proposal=proposal, user=request.user, fields=editor.fields(), lines=editor.line_inputs(),
-                    expected_version=editor.version,
+                    expected_version=editor.version, plan_years=editor.plan_years,
                 )
             except ConflictError as error:
                 conflict = error
