@@ -191,6 +191,34 @@ class ReportFilter(df.FilterSet):
             for message in messages
         ]
 
+    def form_fields(self):
+        """The form's fields as plain values for templates/reports/_filters.html, which
+        writes the inputs itself: Django's widget templates cost more than the rest of a
+        report page (a template render per option, ~70 options)."""
+        out = []
+        for bound in self.form:
+            widget = bound.field.widget
+            value = bound.value()
+            item = {"name": bound.name, "label": bound.label, "id": bound.auto_id, "errors": list(bound.errors)}
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                chosen = {str(v) for v in value or ()}
+                item["checkboxes"] = [
+                    (f"{bound.auto_id}_{index}", str(choice), label, str(choice) in chosen)
+                    for index, (choice, label) in enumerate(bound.field.choices)
+                ]
+            elif isinstance(widget, forms.Select):
+                wanted = "" if value is None else str(value)
+                options, found = [], False
+                for choice, label in bound.field.choices:
+                    selected = not found and str(choice) == wanted
+                    found = found or selected
+                    options.append((str(choice), label, selected))
+                item["options"] = options
+            else:
+                item["value"] = None if value in (None, "") else str(value)
+            out.append(item)
+        return out
+
     def active(self):
         """[(label, value label)] of the filters narrowing the report, for the page heading."""
         if not self.is_bound or not self.is_valid():

@@ -210,6 +210,7 @@ def proposal_list(request, council_slug, plan_slug, fmt=None):
     totals = year_totals(filters.qs, choices.years, options)
     context.update(
         table=table,
+        rows=table.page_rows(),
         totals=[money_html(totals[year_key(y)]) for y in choices.years] + [money_html(totals["net"])],
         query=request.GET.urlencode(),
         query_without_sort=_replace(request, sort=None, page=None),
