@@ -26,8 +26,9 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 MONEY_FORMAT = "#,##0.000;-#,##0.000;0.000"
@@ -138,12 +139,14 @@ def text_cell(ws, value, **style):
     return cell
 
 
+def to_m(amount_k):
+    """£ thousands -> exact £m with three decimals: -27 -> Decimal("-0.027")."""
+    return Decimal(int(amount_k)).scaleb(-3)
+
+
 def number_cell(ws, amount_k, **style):
     """£ thousands -> a real number of £m (exact Decimal), or an empty cell for None."""
-    if amount_k is None:
-        cell = WriteOnlyCell(ws, value=None)
-    else:
-        cell = WriteOnlyCell(ws, value=(Decimal(int(amount_k)) / 1000).quantize(Decimal("0.001")))
+    cell = WriteOnlyCell(ws, value=None if amount_k is None else to_m(amount_k))
     cell.number_format = MONEY_FORMAT
     _style(cell, style)
     return cell
@@ -166,6 +169,152 @@ def _plain(ws, value, **style):
 def _style(cell, style):
     for name, value in style.items():
         setattr(cell, name, value)
+
+
+class Style:
+    """A named set of cell style attributes (font, fill, border, alignment…), turned into
+    openpyxl's style indices once per worksheet by ``Cells``, not once per cell."""
+
+    def __init__(self, **attributes):
+        self.attributes = attributes
+
+
+PLAIN = Style()
+HEADER = Style(font=BOLD, fill=HEADER_FILL, alignment=HEADER_ALIGN)
+RIGHT_HEADER = Style(font=BOLD, fill=HEADER_FILL, alignment=RIGHT_HEADER_ALIGN)
+
+
+class _SharedStyleArray(StyleArray):
+    """A cell style shared by many cells, hashed once: openpyxl hashes a cell's style
+    twice per cell as it writes it (to find the style's index)."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, values):
+        self._hash = hash(tuple(self))
+
+    def __hash__(self):
+        return self._hash
+
+
+class _ReusedCell(Cell):
+    """A write-only cell with a cheap repr: openpyxl's ``append`` formats every cell
+    object it is given into an error message it then throws away (it first tries the
+    cell as a value), and Cell's repr was a noticeable share of a workbook's time."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<Cell>"
+
+
+def _new_cell(ws, value=None):
+    return _ReusedCell(worksheet=ws, column=1, row=1, value=value)
+
+
+class Cells:
+    """The write-only cells of one worksheet, made cheaply.
+
+    Setting ``font=``/``fill=``/``alignment=`` on a cell makes openpyxl hash the style
+    object to find its index: per cell, that was most of a workbook's time. Here each
+    ``Style`` (with or without the money format or the quote prefix) is resolved once into
+    a StyleArray that every cell of that style shares. And because a write-only sheet
+    writes each row as soon as it is appended, one cell object can stand for the same
+    value in the same style in every row: repeated text (kinds, statuses, budgets,
+    councils) and figures are made once. The cache is bounded, so memory stays flat.
+    Cells from here must not be changed after they are made.
+
+    Only *styled* cells are reused. openpyxl's ``append`` assigns each bare value of a
+    row to the cell it last yielded unless that cell had a style, so an unstyled cell
+    would be overwritten by the next bare value; unstyled text that openpyxl takes as
+    text anyway is handed back as the plain (cleaned) string instead, which is also what
+    costs least to write.
+    """
+
+    LIMIT = 20_000
+
+    def __init__(self, ws, arrays=None):
+        """``arrays``: a dict to share between the sheets of one workbook, so each style
+        is resolved once per workbook."""
+        self.ws = ws
+        self._arrays = {} if arrays is None else arrays
+        self._cells = {}
+        self._styles = {}  # every Style a cached cell was made with, kept alive so its id is its own
+
+    def _array(self, style, variant):
+        key = (id(style), variant)
+        found = self._arrays.get(key)
+        if found is None:
+            probe = _new_cell(self.ws)
+            _style(probe, style.attributes)
+            if variant == "money":
+                probe.number_format = MONEY_FORMAT
+            elif variant == "quoted":
+                probe.quotePrefix = True
+            # Keep the Style alive with its array, so its id is never reused for another.
+            found = self._arrays[key] = (_SharedStyleArray(probe._style), style)
+        return found[0]
+
+    def _cached(self, key, style):
+        cell = self._cells.get(key)
+        if cell is None:
+            if len(self._cells) >= self.LIMIT:
+                self._cells.clear()
+            self._styles[id(style)] = style
+        return cell
+
+    def text(self, value, style=PLAIN):
+        """As ``text_cell``: always text, formula-like text quote-prefixed. A plain
+        string when openpyxl would store it as this text unstyled."""
+        key = ("s", value, id(style))
+        cell = self._cached(key, style)
+        if cell is None:
+            text = clean_text(value)
+            quoted = text.startswith(FORMULA_PREFIXES)
+            if not quoted and not style.attributes:
+                if text in ERROR_CODES:
+                    return text_cell(self.ws, text)  # "#N/A" as text: unstyled, so never reused
+                cell = text
+            else:
+                cell = _new_cell(self.ws)
+                cell._value = text
+                cell.data_type = "s"
+                cell._style = self._array(style, "quoted" if quoted else "")
+            self._cells[key] = cell
+        return cell
+
+    def number(self, amount_k, style=PLAIN):
+        """As ``number_cell``: £k as exact £m in the money format; None is an empty cell."""
+        key = ("n", amount_k, id(style))
+        cell = self._cached(key, style)
+        if cell is None:
+            cell = _new_cell(self.ws)
+            if amount_k is not None:
+                cell._value = to_m(amount_k)
+                cell.data_type = "n"
+            cell._style = self._array(style, "money")
+            self._cells[key] = cell
+        return cell
+
+    def formula(self, formula, style=PLAIN):
+        """A formula in the money format (not cached: formulas name their own row)."""
+        cell = _new_cell(self.ws)
+        cell._value = formula
+        cell.data_type = "f"
+        cell._style = self._array(style, "money")
+        return cell
+
+    def plain(self, value, style=PLAIN):
+        """A number or None as it is, in ``style``."""
+        if not style.attributes:
+            return value
+        key = ("p", value, id(style))
+        cell = self._cached(key, style)
+        if cell is None:
+            cell = _new_cell(self.ws, value)
+            cell._style = self._array(style, "")
+            self._cells[key] = cell
+        return cell
 
 
 def sum_formula(refs):
@@ -206,25 +355,39 @@ def write_cabinet_workbook(*, out, title, years, proposals, summary):
     incremental_ws = wb.create_sheet(sheet_title("Incremental", taken))
 
     outcomes = []  # (key, label, sheet name, {year label: outcome total cell})
+    arrays = {}  # the workbook's cell styles, resolved once (see Cells)
     sheet = None
     for record in proposals:
         if sheet is None or sheet.outcome_key != record.outcome_key:
             if sheet is not None:
                 outcomes.append(sheet.finish())
-            sheet = _OutcomeSheet(wb, taken, title, years, record)
+            sheet = _OutcomeSheet(wb, taken, title, years, record, arrays)
         sheet.add(record)
     if sheet is not None:
         outcomes.append(sheet.finish())
 
-    _write_summary(summary_ws, title, years, outcomes, summary.get("cumulative", {}), cumulative=True)
-    _write_summary(incremental_ws, title, years, outcomes, summary.get("incremental", {}), cumulative=False)
+    _write_summary(summary_ws, title, years, outcomes, summary.get("cumulative", {}), arrays, cumulative=True)
+    _write_summary(incremental_ws, title, years, outcomes, summary.get("incremental", {}), arrays, cumulative=False)
     wb.save(out)
+
+
+# The outcome sheets' row styles, resolved once per sheet by Cells.
+LINE_TOP = Style(alignment=TOP)
+LINE_WRAP = Style(alignment=WRAP)
+LINE_ID = Style(font=MUTED, alignment=TOP)
+SUBTOTAL = Style(font=BOLD, border=SUBTOTAL_BORDER)
+TOTAL = Style(font=BOLD, border=TOTAL_BORDER, fill=TOTAL_FILL)
+# The summary sheets' row styles.
+NET = Style(font=BOLD)
+ALL_SUBTOTAL = Style(font=BOLD, fill=TOTAL_FILL, border=SUBTOTAL_BORDER)
+ALL_NET = Style(font=BOLD, fill=TOTAL_FILL, border=TOTAL_BORDER)
+CHECK = Style(font=MUTED)
 
 
 class _OutcomeSheet:
     """One outcome's sheet, written row by row; remembers only its subtotal cells."""
 
-    def __init__(self, wb, taken, title, years, first):
+    def __init__(self, wb, taken, title, years, first, arrays=None):
         self.years = years
         self.columns = LEADING_COLUMNS + list(years) + TRAILING_COLUMNS
         self.outcome_key = first.outcome_key
@@ -233,6 +396,10 @@ class _OutcomeSheet:
         self.first_year_col = len(LEADING_COLUMNS) + 1
         self.last_year_col = self.first_year_col + len(years) - 1
         self.total_col = self.last_year_col + 1
+        self.cells = Cells(ws, arrays)
+        self._row_total_parts = (
+            f"=SUM({get_column_letter(self.first_year_col)}", f":{get_column_letter(self.last_year_col)}", ")"
+        )
         for index, name in enumerate(self.columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, YEAR_WIDTH)
         header_row = OUTCOME_HEADER_ROW
@@ -245,8 +412,7 @@ class _OutcomeSheet:
         self._append([text_cell(ws, REIMPORT_NOTE, font=MUTED)])
         self._append([])
         self._append([
-            text_cell(ws, name, font=BOLD, fill=HEADER_FILL,
-                      alignment=RIGHT_HEADER_ALIGN if self._is_number_column(index) else HEADER_ALIGN)
+            self.cells.text(name, RIGHT_HEADER if self._is_number_column(index) else HEADER)
             for index, name in enumerate(self.columns, start=1)
         ])
         self.theme = None
@@ -269,26 +435,26 @@ class _OutcomeSheet:
             self.theme = record.theme
             self._append([None, text_cell(self.ws, record.theme or "No theme", font=BOLD)])
             self.theme_first_row = self.row + 1
-        ws = self.ws
+        c = self.cells
         lines = record.lines or [Line(service_budget="", figures={})]
+        leading = [
+            c.text(record.reference, LINE_TOP), c.text(record.title, LINE_WRAP), c.text(record.kind, LINE_TOP),
+            c.text(record.outcome_code, LINE_TOP), c.text(record.theme, LINE_TOP), c.text(record.status, LINE_TOP),
+        ]
+        trailing = [c.plain(record.id, LINE_ID), c.plain(record.version, LINE_ID)]
         for line in lines:
             row = self.row + 1
-            cells = [
-                text_cell(ws, record.reference, alignment=TOP),
-                text_cell(ws, record.title, alignment=WRAP),
-                text_cell(ws, record.kind, alignment=TOP),
-                text_cell(ws, record.outcome_code, alignment=TOP),
-                text_cell(ws, record.theme, alignment=TOP),
-                text_cell(ws, record.status, alignment=TOP),
-                text_cell(ws, line.service_budget, alignment=WRAP),
-            ]
-            cells += [number_cell(ws, line.figures.get(year), alignment=TOP) for year in self.years]
-            cells.append(formula_cell(ws, self._row_total(row), alignment=TOP))
-            cells += [_plain(ws, record.id, font=MUTED, alignment=TOP), _plain(ws, record.version, font=MUTED, alignment=TOP)]
+            cells = [*leading, c.text(line.service_budget, LINE_WRAP)]
+            figures = line.figures
+            cells += [c.number(figures.get(year), LINE_TOP) for year in self.years]
+            cells.append(c.formula(self._row_total(row), LINE_TOP))
+            cells += trailing
             self._append(cells)
 
     def _row_total(self, row):
-        return f"=SUM({self._col(self.first_year_col)}{row}:{self._col(self.last_year_col)}{row})"
+        first, last, end = self._row_total_parts
+        row = str(row)
+        return first + row + last + row + end
 
     def _close_theme(self):
         if self.theme is None:
@@ -299,8 +465,8 @@ class _OutcomeSheet:
         cells += [None] * (self.first_year_col - 3)
         for index in range(self.first_year_col, self.last_year_col + 1):
             col = self._col(index)
-            cells.append(formula_cell(self.ws, f"=SUM({col}{first}:{col}{last})", font=BOLD, border=SUBTOTAL_BORDER))
-        cells.append(formula_cell(self.ws, self._row_total(row), font=BOLD, border=SUBTOTAL_BORDER))
+            cells.append(self.cells.formula(f"=SUM({col}{first}:{col}{last})", SUBTOTAL))
+        cells.append(self.cells.formula(self._row_total(row), SUBTOTAL))
         self._append(cells)
         self.subtotal_rows.append(row)
         self._append([])
@@ -315,17 +481,14 @@ class _OutcomeSheet:
         totals = {}
         for index, year in zip(range(self.first_year_col, self.last_year_col + 1), self.years):
             col = self._col(index)
-            cells.append(formula_cell(
-                self.ws, sum_formula(f"{col}{r}" for r in self.subtotal_rows),
-                font=BOLD, border=TOTAL_BORDER, fill=TOTAL_FILL,
-            ))
+            cells.append(self.cells.formula(sum_formula(f"{col}{r}" for r in self.subtotal_rows), TOTAL))
             totals[year] = f"{quote_sheetname(self.ws.title)}!{col}{row}"
-        cells.append(formula_cell(self.ws, self._row_total(row), font=BOLD, border=TOTAL_BORDER, fill=TOTAL_FILL))
+        cells.append(self.cells.formula(self._row_total(row), TOTAL))
         self._append(cells)
         return self.outcome_key, self.label, totals
 
 
-def _write_summary(ws, title, years, outcomes, figures, *, cumulative):
+def _write_summary(ws, title, years, outcomes, figures, arrays, *, cumulative):
     view = "Cumulative variation to the approved budget" if cumulative else "Incremental change from the year before"
     columns = ["Outcome", "Measure", *years, "Total over the period" if cumulative else "Total (full-year effect)"]
     widths = [60, 14] + [YEAR_WIDTH] * len(years) + [16]
@@ -346,22 +509,22 @@ def _write_summary(ws, title, years, outcomes, figures, *, cumulative):
         [text_cell(ws, "Sign convention", font=BOLD), text_cell(ws, LEGEND)],
         [text_cell(ws, "Figures", font=BOLD), text_cell(ws, note)],
         [],
-        [text_cell(ws, name, font=BOLD, fill=HEADER_FILL,
-                   alignment=RIGHT_HEADER_ALIGN if index >= first_year_col else HEADER_ALIGN)
-         for index, name in enumerate(columns, start=1)],
     ]
+    c = Cells(ws, arrays)
+    block.append([c.text(name, RIGHT_HEADER if index >= first_year_col else HEADER)
+                  for index, name in enumerate(columns, start=1)])
     for cells in block:
         ws.append(cells)
     row = header_row
     year_cols = [get_column_letter(i) for i in range(first_year_col, last_year_col + 1)]
     total = f"=SUM({year_cols[0]}{{row}}:{year_cols[-1]}{{row}})" if years else "=0"
 
-    def write(label, measure, values, **style):
+    def write(label, measure, values, style=PLAIN):
         nonlocal row
         row += 1
-        cells = [text_cell(ws, label, **style), text_cell(ws, measure, **style)]
-        cells += [value if isinstance(value, Cell) else number_cell(ws, value, **style) for value in values]
-        cells.append(formula_cell(ws, total.format(row=row), **style))
+        cells = [c.text(label, style), c.text(measure, style)]
+        cells += [value if isinstance(value, Cell) else c.number(value, style) for value in values]
+        cells.append(c.formula(total.format(row=row), style))
         ws.append(cells)
         return row
 
@@ -375,20 +538,19 @@ def _write_summary(ws, title, years, outcomes, figures, *, cumulative):
         rows["Investment"].append(inv)
         rows["Saving"].append(sav)
         rows["Net"].append(write(label, "Net", [
-            formula_cell(ws, f"=SUM({col}{inv}:{col}{sav})", font=BOLD) for col in year_cols
-        ], font=BOLD))
+            c.formula(f"=SUM({col}{inv}:{col}{sav})", NET) for col in year_cols
+        ], NET))
     if not outcomes:
         row += 1
         ws.append([text_cell(ws, "No proposals match this selection.")])
     for measure in ("Investment", "Saving", "Net"):
-        style = {"font": BOLD, "fill": TOTAL_FILL, "border": TOTAL_BORDER if measure == "Net" else SUBTOTAL_BORDER}
+        style = ALL_NET if measure == "Net" else ALL_SUBTOTAL
         write("All outcomes", measure, [
-            formula_cell(ws, sum_formula(f"{col}{r}" for r in rows[measure]), **style) for col in year_cols
-        ], **style)
+            c.formula(sum_formula(f"{col}{r}" for r in rows[measure]), style) for col in year_cols
+        ], style)
     if cumulative:
         row += 1
         ws.append([])
         write("Check: the net totals of the outcome sheets", "Net", [
-            formula_cell(ws, sum_formula(totals[year] for _key, _label, totals in outcomes), font=MUTED)
-            for year in years
-        ], font=MUTED)
+            c.formula(sum_formula(totals[year] for _key, _label, totals in outcomes), CHECK) for year in years
+        ], CHECK)
