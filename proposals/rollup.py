@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
-from outcomes.models import Outcome
-
-from .models import Kind, ServiceBudget, Theme
+from .models import Kind
 
 GROUPINGS = {
     "outcome": "line__proposal__outcome",
@@ -27,6 +25,14 @@ GROUPINGS = {
 # The same groupings reached from Proposal, and the path from a proposal to its figures.
 PROPOSAL_GROUPINGS = {"outcome": "outcome", "service": "lines__service_budget", "theme": "theme", "kind": "kind"}
 FIGURE = "lines__variations__"
+# What each group's label is made of, summed in the same grouped query (no second query
+# for the labels), and the order the groups come in (the budget book's).
+LABEL_FIELDS = {
+    "outcome": ("outcome__council__name", "outcome__position", "outcome__code", "outcome__title"),
+    "service": ("lines__service_budget__name",),
+    "theme": ("theme__position", "theme__name"),
+    "kind": (),
+}
 GROUPING_LABELS = {"outcome": "Outcome", "service": "Service budget", "theme": "Theme", "kind": "Kind"}
 VIEWS = {"cumulative": "amount_k", "incremental": "increment_k"}
 VIEW_LABELS = {
@@ -90,8 +96,8 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     ``years`` may hold the years of several plans (a roll-up across councils): figures
     are then added up by financial year label.
 
-    Queries: one for the plan's years (unless ``years`` is given), one grouped sum, one
-    for the labels of the groups."""
+    Queries: one for the plan's years (unless ``years`` is given, or prefetched), and
+    one grouped sum, which carries the groups' labels and comes in their order."""
     if by not in GROUPINGS:
         raise ValueError(f"Unknown grouping {by!r}")
     if view not in VIEWS:
@@ -104,29 +110,33 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     wanted = Q(**{f"{FIGURE}year__in": [y.pk for y in years]})
     if figures is not None:
         wanted &= _from_proposal(figures)
+    label_fields = LABEL_FIELDS[by]
     grouped = (
         proposals.order_by()
         .filter(wanted)  # one filter() call: the year and line conditions share one join
-        .values(group, f"{FIGURE}year")
+        .values(group, *label_fields, f"{FIGURE}year")
         .annotate(
             increase=Sum(amount, filter=Q(**{f"{amount}__gt": 0}), default=0),
             decrease=Sum(amount, filter=Q(**{f"{amount}__lt": 0}), default=0),
             net=Sum(amount, default=0),
             figures=Count(f"{FIGURE}pk"),
         )
+        .order_by(*label_fields)
     )
     label_by_pk = {year.pk: year.label for year in years}  # labels computed once: thousands of rows at scale
     years = _distinct_by_label(years)
     labels = [year.label for year in years]
     cells = {}
+    groups = {}  # grouped value -> its label fields, in the order the database gave them
     for item in grouped:
         key = (item[group], label_by_pk[item[f"{FIGURE}year"]])
         cell = Cell(int(item["increase"]), int(item["decrease"]), int(item["net"]), item["figures"] > 0)
         cells[key] = cells[key] + cell if key in cells else cell
-    keys = {key for key, _ in cells}
+        if item[group] not in groups:
+            groups[item[group]] = [item[name] for name in label_fields]
     rows = [
         _row(group_value, key, label, filter_value, cells, labels)
-        for group_value, key, label, filter_value in _labels(by, keys)
+        for group_value, key, label, filter_value in _labels(by, groups)
     ]
     totals = {}
     for year_label in labels:
@@ -168,21 +178,18 @@ def _row(group_value, key, label, filter_value, cells, labels):
     return row
 
 
-def _labels(by, keys):
-    """(grouped value, public key, label, list filter value) per group, in budget-book order."""
+def _labels(by, groups):
+    """(grouped value, public key, label, list filter value) per group, in budget-book order.
+
+    ``groups`` maps each grouped value to its label fields (LABEL_FIELDS), already in
+    the database's order of those fields."""
     if by == "outcome":
-        outcomes = (
-            Outcome.objects.filter(pk__in=keys).order_by("council__name", "position", "code")
-            .values_list("pk", "code", "title")
-        )
-        return [(pk, code, f"Outcome {code} – {title}", str(pk)) for pk, code, title in outcomes]
+        return [(pk, code, f"Outcome {code} – {title}", str(pk)) for pk, (_, _, code, title) in groups.items()]
     if by == "service":
-        budgets = ServiceBudget.objects.filter(pk__in=keys).order_by("name")
-        return [(b.pk, b.name, b.name, str(b.pk)) for b in budgets]
+        return [(pk, name, name, str(pk)) for pk, (name,) in groups.items()]
     if by == "theme":
-        themes = list(Theme.objects.filter(pk__in=keys - {None}).order_by("position", "name"))
-        out = [(t.pk, t.name, t.name, str(t.pk)) for t in themes]
-        if None in keys:
+        out = [(pk, name, name, str(pk)) for pk, (_, name) in groups.items() if pk is not None]
+        if None in groups:
             out.append((None, "", "No theme", "none"))
         return out
-    return [(value, value, label, value) for value, label in Kind.choices if value in keys]
+    return [(value, value, label, value) for value, label in Kind.choices if value in groups]

@@ -42,10 +42,9 @@ def council_home(request, council_slug):
     return redirect("reports:rollup", council.slug, plan.slug)
 
 
-def _report_filters(request, plan, filter_class, queryset):
-    choices = ReportChoices.for_plan(plan)
-    filters = filter_class(request.GET, queryset=queryset, plan=plan, choices=choices)
-    return choices, filters
+def _plan_and_choices(request, council_slug, plan_slug):
+    """The plan (access checked) and its filters' choices, in one query."""
+    return ReportChoices.load(request.user, council_slug, plan_slug)
 
 
 def _switched_plan(request, plan, choices, url_name):
@@ -78,8 +77,8 @@ def _bad_download(errors):
 @require_safe
 def rollup_page(request, council_slug, plan_slug, fmt=None):
     """Outcomes (or service budgets, themes, kinds) × years: investment, saving, net."""
-    plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    choices, filters = _report_filters(request, plan, RollupFilter, Proposal.objects.for_plan(plan))
+    plan, choices = _plan_and_choices(request, council_slug, plan_slug)
+    filters = RollupFilter(request.GET, queryset=Proposal.objects.for_plan(plan), plan=plan, choices=choices)
     switched = _switched_plan(request, plan, choices, "reports:rollup")
     if switched:
         return switched
@@ -184,9 +183,9 @@ def _per_page(request):
 @require_safe
 def proposal_list(request, council_slug, plan_slug, fmt=None):
     """The proposals behind any figure: filtered, searched, sorted, paginated."""
-    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    plan, choices = _plan_and_choices(request, council_slug, plan_slug)
     queryset = Proposal.objects.for_plan(plan).select_related("outcome", "theme").in_budget_book_order()
-    choices, filters = _report_filters(request, plan, ReportFilter, queryset)
+    filters = ReportFilter(request.GET, queryset=queryset, plan=plan, choices=choices)
     switched = _switched_plan(request, plan, choices, "reports:proposal_list")
     if switched:
         return switched
