@@ -3,11 +3,16 @@
 Each page and its download come from the same filtered queryset. A bad filter value
 gets its message on the page (status 400) and no figures, never a server error.
 """
+from urllib.parse import quote
+
 from django.db.models import Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.urls.resolvers import RFC3986_SUBDELIMS
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
@@ -23,6 +28,7 @@ from .tables import ProposalTable, money_html
 
 # The GET parameters that carry over from a roll-up into its drill-down links.
 CARRIED = ("outcome", "theme", "kind", "service", "status", "view")
+URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path argument
 BY_FILTER = {"outcome": "outcome", "service": "service", "theme": "theme", "kind": "kind"}
 
 
@@ -120,44 +126,57 @@ def _switch_links(request, name, labels, current):
 
 
 def _rollup_rows(request, plan, result):
-    """The table as rows of cells, each figure with the link to the proposals behind it."""
+    """The table as rows of measures, each with its figures' cells as ready HTML: the
+    figure, and where proposals make it up, the link to them with its words for screen
+    readers. Built with one urlencode per row (the carried filters once), one reverse()
+    per page, and plain string joins per cell: a template node or urlencode per cell was
+    most of the page's time."""
     list_url = reverse("reports:proposal_list", args=[plan.council.slug, plan.slug])
-    carried = [(name, value) for name in CARRIED for value in request.GET.getlist(name) if value]
     group_filter = BY_FILTER[result.by]
+    carried = [(name, value) for name in CARRIED for value in request.GET.getlist(name)
+               if value and name != group_filter]
+    base = f"{list_url}?{urlencode(carried)}" if carried else f"{list_url}?"
+    year_parts = {y: urlencode([("year", y)]) for y in result.year_labels}
+    sign_parts = {measure: f"sign={measure}" for measure in SIGNS}
 
-    def link(filter_value, year, measure):
-        params = [(k, v) for k, v in carried if k != group_filter]
-        if filter_value is not None:
-            params.append((group_filter, filter_value))
-        if year:
-            params.append(("year", year))
-        if measure in SIGNS:
-            params.append(("sign", measure))
-        return f"{list_url}?{urlencode(params)}"
+    def href(row_part, year, measure):
+        parts = [part for part in (row_part, year_parts.get(year), sign_parts.get(measure)) if part]
+        joined = "&".join(parts)
+        url = base + ("&" if carried and joined else "") + joined
+        return escape(url)
 
-    def cells(filter_value, years, total):
+    def cells(filter_value, years, total, hidden_label):
+        """``hidden_label(measure label, year)`` -> the escaped words a link ends with."""
+        row_part = urlencode([(group_filter, filter_value)]) if filter_value is not None else ""
         out = []
         for measure, label in downloads.MEASURES:
-            figures = [
-                {"html": money_html(getattr(years[y], measure)) if years[y].profiled else money_html(None),
-                 "url": link(filter_value, y, measure) if _has_proposals(years[y], measure) else None, "year": y}
-                for y in result.year_labels
-            ]
-            figures.append({"html": money_html(getattr(total, measure)) if total.profiled else money_html(None),
-                            "url": link(filter_value, None, measure) if _has_proposals(total, measure) else None,
-                            "year": None})
-            out.append({"label": label, "measure": measure, "figures": figures})
+            html = []
+            for year, cell in [(y, years[y]) for y in result.year_labels] + [(None, total)]:
+                shown = money_html(getattr(cell, measure) if cell.profiled else None)
+                if _has_proposals(cell, measure):
+                    shown = (f'<a href="{href(row_part, year, measure)}">{shown}'
+                             f'<span class="visually-hidden"> – {hidden_label(label, year)}: show proposals</span></a>')
+                html.append(f'<td class="num">{shown}</td>')
+            out.append({"label": label, "measure": measure, "cells": mark_safe("".join(html))})  # nosec B308 # escaped above
         return out
 
     rows = []
+    outcome_urls = None
+    if result.by == "outcome":
+        marker = "0-marker-0"
+        outcome_urls = reverse("outcomes:outcome_detail", args=[plan.council.slug, plan.slug, marker]).split(marker)
     for row in result.rows:
         outcome_url = None
-        if result.by == "outcome":
-            outcome_url = reverse("outcomes:outcome_detail", args=[plan.council.slug, plan.slug, row.key])
+        if outcome_urls is not None:
+            outcome_url = f"{outcome_urls[0]}{quote(row.key, safe=URL_SAFE)}{outcome_urls[1]}"  # as reverse() quotes
+        row_label = escape(row.label)
         rows.append({"label": row.label, "key": row.key, "outcome_url": outcome_url,
-                     "measures": cells(row.filter_value, row.years, row.total)})
+                     "measures": cells(row.filter_value, row.years, row.total,
+                                       lambda label, year, row_label=row_label:
+                                       f"{escape(label.lower())}, {row_label}, {escape(year or 'total')}")})
     total = {"label": f"All {GROUPING_LABELS[result.by].lower()}s" if result.by != "service" else "All service budgets",
-             "measures": cells(None, result.totals, result.grand_total)}
+             "measures": cells(None, result.totals, result.grand_total,
+                               lambda label, year: f"total {escape(label.lower())}, {escape(year or 'over the period')}")}
     return {"rows": rows, "total": total}
 
 
