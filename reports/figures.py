@@ -5,7 +5,9 @@
 and over the lines the filters keep. A year with no figure at all sums to None
 (unprofiled), which is not the same as 0 ("No change").
 """
-from django.db.models import F, Q, Sum
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
+
+from proposals.models import Variation
 
 from .filters import FigureOptions
 
@@ -26,6 +28,23 @@ def _sums(years, options, prefix):
     return sums
 
 
+def _subquery_sums(years, options):
+    """The same sums as _sums(..., "lines__variations__"), each a correlated subquery per
+    proposal: the database can then sort on a stored column (net, title…), cut the page
+    and only sum the figures of the rows it shows, instead of grouping every proposal."""
+    figures = Variation.objects.filter(options.variation_q(), line__proposal=OuterRef("pk")).order_by()
+
+    def summed(condition):
+        return Subquery(
+            figures.filter(condition).values("line__proposal").annotate(total=Sum(options.field)).values("total"),
+            output_field=IntegerField(),
+        )
+
+    sums = {year_key(year): summed(Q(year=year.pk)) for year in years}
+    sums["net"] = summed(Q(year__in=[y.pk for y in years]))
+    return sums
+
+
 def with_year_figures(proposals, years, options=FigureOptions()):
     """Annotate ``proposals`` with their figure per year and their net (one query).
 
@@ -33,7 +52,7 @@ def with_year_figures(proposals, years, options=FigureOptions()):
     kept by proposals.services, and indexed for sorting); otherwise it is summed here
     over the figures shown. In the incremental view the net is the sum of the
     year-on-year changes, which is the final profiled year's cumulative figure."""
-    sums = _sums(years, options, "lines__variations__")
+    sums = _subquery_sums(years, options)
     if options.view == "cumulative" and not options.narrows_lines:
         sums["net"] = F("net_k")
     return proposals.annotate(**sums)
