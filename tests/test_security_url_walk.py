@@ -57,6 +57,9 @@ RULES = {
     "proposals:recent_changes": READ_PAGE,
     "workbooks:export": READ_PAGE,
     "workbooks:export_flat": READ_PAGE,
+    # Every council the user may see: anyone signed in (no council: the header row alone).
+    "workbooks:export_all": (EVERYONE, signed_in(READ_ONLY)),
+    "workbooks:export_all_csv": (EVERYONE, signed_in(READ_ONLY)),
     # Forms: officers (and administrators) only; an empty POST is a form with errors.
     "proposals:new": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),
     "proposals:edit": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),

@@ -6,23 +6,24 @@ officers (and administrators). The preview's plan of changes is kept in the sess
 under a one-time token; confirming applies exactly that, never figures sent back by
 the browser.
 """
+import csv
 import io
 import secrets
 import tempfile
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from councils.access import require_edit
+from councils.access import councils_for, require_edit
 from proposals.models import Proposal
 from reports.filters import ReportChoices, ReportFilter
 from reports.views import get_plan_or_404
 
-from .exports import Export, write_flat_csv, write_flat_export, write_workbook
+from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
 from .forms import ImportForm
 from .imports import ImportFailed, Refused, apply_import, preview_import
 
@@ -85,13 +86,54 @@ def export_flat(request, council_slug, plan_slug, fmt):
     out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
     name = f"{plan.council.slug}-{plan.slug}-proposals"
     if fmt == "xlsx":
-        write_flat_export(proposals=filters.qs, years=choices.years, out=out)
+        write_flat_export(proposals=filters.qs, years=choices.years, plan=plan, out=out)
         return _file_response(out, f"{name}.xlsx", XLSX)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    write_flat_csv(proposals=filters.qs, years=choices.years, out=text)
+    write_flat_csv(proposals=filters.qs, years=choices.years, plan=plan, out=text)
     text.flush()
     text.detach()
     return _file_response(out, f"{name}.csv", "text/csv; charset=utf-8")
+
+
+class _Line:
+    """csv.writer's file: hands back each line it writes."""
+
+    def write(self, text):
+        return text
+
+
+def _csv_stream(rows):
+    writer = csv.writer(_Line())
+    yield "\ufeff".encode()  # as the per-plan CSV (utf-8-sig), so spreadsheet programs read it as UTF-8
+    for row in rows:
+        yield writer.writerow(row).encode()
+
+
+@require_GET
+def export_all(request, fmt):
+    """The flat proposal list of every council the user may see (an administrator: all of
+    them), council by council and plan by plan, as the per-plan flat list with the same
+    columns and a column per financial year any of the plans has. The proposals the
+    reports count (all statuses but rejected and withdrawn). Streamed: rows are read
+    from the database in chunks and written as they come, so memory stays flat however
+    many councils there are. Two queries (the plans' years, the rows) after the session's.
+
+    A user with a role in no council gets the header row alone: the download is "what
+    you may see", which is nothing, and a 404 would say no more (the address names no
+    council)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("No such download.")
+    scope = FlatScope.for_councils(councils_for(request.user))
+    if fmt == "xlsx":
+        # openpyxl assembles the zip when it saves: written to a spooled file (on disk past
+        # 4 MB), then sent in chunks.
+        out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
+        write_flat_export(scope=scope, out=out)
+        return _file_response(out, "all-councils-proposals.xlsx", XLSX)
+    response = StreamingHttpResponse(_csv_stream(flat_csv_rows(scope)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="all-councils-proposals.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
