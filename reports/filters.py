@@ -366,3 +366,40 @@ class ReportChoices:
         if not self.years:
             return "no years"
         return f"{self.years[0].label} to {self.years[-1].label}"
+
+
+class AllCouncilsFilter(forms.Form):
+    """The all-councils list's GET form: search, kind, status, sort and rows per page.
+
+    Year columns differ between plans, so this list shows each proposal's net (cash over
+    its plan's period) and sorts by it; a plan's own list has the yearly figures."""
+
+    SORTS = {
+        "-net": ("-net_k", "-id"), "net": ("net_k", "id"),
+        "council": ("plan__council__name", "plan__base_year", "position", "id"),
+        "-council": ("-plan__council__name", "-plan__base_year", "-position", "-id"),
+        "title": ("title", "id"), "-title": ("-title", "-id"),
+    }
+    q = forms.CharField(label="Search reference, title and description", required=False, max_length=200)
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any kind")] + Kind.choices)
+    status = forms.ChoiceField(
+        label="Status", required=False,
+        choices=[("", "All but rejected and withdrawn")] + Status.choices,
+    )
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS])
+    per_page = forms.TypedChoiceField(
+        label="Rows per page", required=False, coerce=int, empty_value=25,
+        choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES],
+    )
+
+    def filter(self, proposals):
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip().strip("[]")
+            proposals = proposals.filter(
+                Q(reference__iexact=q) | Q(title__icontains=q) | Q(description__icontains=q)
+            )
+        if data["kind"]:
+            proposals = proposals.filter(kind=data["kind"])
+        proposals = proposals.filter(status=data["status"]) if data["status"] else proposals.counted()
+        return proposals.order_by(*self.SORTS[data["sort"] or "-net"])

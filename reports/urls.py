@@ -7,6 +7,7 @@ app_name = "reports"
 plan = "c/<slug:council_slug>/<slug:plan_slug>/"
 
 urlpatterns = [
+    path("proposals/", views.proposal_list_all, name="proposal_list_all"),
     path("c/<slug:council_slug>/", views.council_home, name="council"),
     path(plan + "rollup/", views.rollup_page, name="rollup"),
     path(plan + "rollup/download.csv", views.rollup_page, {"fmt": "csv"}, name="rollup_csv"),

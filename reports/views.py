@@ -5,6 +5,7 @@ gets its message on the page (status 400) and no figures, never a server error.
 """
 from urllib.parse import quote
 
+from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +24,7 @@ from proposals.rollup import GROUPING_LABELS, VIEW_LABELS, rollup
 from . import downloads
 from .chart import build_chart
 from .figures import with_year_figures, year_key, year_totals
-from .filters import PER_PAGE_CHOICES, SIGNS, ReportChoices, ReportFilter, RollupFilter
+from .filters import PER_PAGE_CHOICES, SIGNS, AllCouncilsFilter, ReportChoices, ReportFilter, RollupFilter
 from .tables import ProposalTable, money_html
 
 # The GET parameters that carry over from a roll-up into its drill-down links.
@@ -293,3 +294,38 @@ def proposal_detail(request, council_slug, plan_slug, pk):
 def _book_figure(amount_k):
     """As the budget book shows a figure: 0 is "No change", no figure is "not profiled"."""
     return {"html": money_html(amount_k), "no_change": amount_k == 0, "profiled": amount_k is not None}
+
+
+@require_safe
+def proposal_list_all(request):
+    """Every proposal of every council the user may see, sorted by net (a regional or
+    national view). Two queries beyond sign-in: the count and the page."""
+    form = AllCouncilsFilter(request.GET or None)
+    if request.GET and not form.is_valid():
+        errors = [(f"id_{name}", message) for name, messages in form.errors.items() for message in messages]
+        return render(request, "reports/proposal_list_all.html", {"form": form, "errors": errors}, status=400)
+    if not request.GET:
+        form = AllCouncilsFilter({})
+        form.is_valid()
+    proposals = form.filter(Proposal.objects.visible_to(request.user)).select_related("plan__council", "outcome")
+    paginator = Paginator(proposals, form.cleaned_data["per_page"] or 25)
+    page = paginator.get_page(request.GET.get("page"))
+    # One reverse() for the page; each row fills in its own slugs and id.
+    pattern = reverse("reports:proposal_detail", args=["COUNCIL", "PLAN", 1234567890])
+    rows = [
+        {
+            "council": p.plan.council.name, "plan": p.plan.name, "reference": p.display_reference,
+            "title": p.title, "outcome": p.outcome.code, "kind": p.get_kind_display(),
+            "status": p.get_status_display(), "net": money_html(p.net_k),
+            "url": pattern.replace("COUNCIL", p.plan.council.slug).replace("PLAN", p.plan.slug)
+            .replace("1234567890", str(p.pk)),
+        }
+        for p in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return render(request, "reports/proposal_list_all.html", {
+        "form": form, "page": page, "rows": rows, "sort": form.cleaned_data["sort"] or "-net",
+        "query_without_sort": query.urlencode(), "statuses_text": form.cleaned_data["status"] or "",
+    })

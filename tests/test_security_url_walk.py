@@ -45,6 +45,8 @@ RULES = {
     # A council's page sends its readers on to the plan (the seed councils have one each).
     "reports:council": ({**READERS, **dict.fromkeys(("officer", "approver", "commissioner", "admin"), 302)},
                         signed_in(READ_ONLY)),
+    # Across councils: everyone signed in gets the list of what they may see (maybe none).
+    "reports:proposal_list_all": (EVERYONE, signed_in(READ_ONLY)),
     "reports:rollup": READ_PAGE,
     "reports:rollup_csv": READ_PAGE,
     "reports:rollup_xlsx": READ_PAGE,

@@ -60,6 +60,14 @@ def test_proposal_list_is_accessible(open_as, commissioner, ce_plan):
     assert_accessible(page, "a11y-proposal-list")
 
 
+def test_all_councils_list_and_its_bad_filter_page_are_accessible(open_as, commissioner):
+    page = open_as(commissioner)
+    page.goto("/proposals/?sort=-net")
+    assert_accessible(page, "a11y-proposal-list-all")
+    page.goto("/proposals/?status=pending")
+    assert_accessible(page, "a11y-proposal-list-all-bad-filter")
+
+
 def test_proposal_page_is_accessible(open_as, approver, ce_plan):
     growth = proposal(ce_plan, "41")
     page = open_as(approver)
