@@ -14,7 +14,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from proposals import years as fy
-from proposals.models import NOT_COUNTED, Kind, PlanYear, Proposal, Status, Variation
+from proposals.models import NOT_COUNTED, BudgetPlan, Kind, Proposal, Status, Variation
 
 from . import xlsx
 
@@ -177,12 +177,19 @@ class FlatScope:
         """Every proposal the reports count (all statuses but rejected and withdrawn) of
         every plan of ``councils`` (a queryset), council by council, plan by plan. A
         column per financial year any of the plans has; each plan's figures go in the
-        column of their year. One query (the plans' years)."""
-        years = list(PlanYear.objects.filter(plan__council__in=councils).order_by().values_list("pk", "start_year"))
+        column of their year. One query (the plans and their years)."""
+        # The plans by id (with their years; a plan without years still counts), so the
+        # rows query filters the proposals' own plan_id: through the councils instead,
+        # the planner (past join_collapse_limit) read every figure whoever asked.
+        plans = list(
+            BudgetPlan.objects.filter(council__in=councils).order_by().values_list("pk", "years__pk", "years__start_year")
+        )
+        years = [(pk, start) for _plan, pk, start in plans if pk is not None]
         starts = sorted({start for _pk, start in years})
         index = {start: i for i, start in enumerate(starts)}
         return cls(
-            scope=Q(plan__council__in=councils) & ~Q(status__in=NOT_COUNTED), proposals=None,
+            scope=Q(plan_id__in=sorted({plan for plan, _pk, _start in plans})) & ~Q(status__in=NOT_COUNTED),
+            proposals=None,
             labels=[fy.label(start) for start in starts], column_of={pk: index[start] for pk, start in years},
             lead=("plan__council__name", "plan__council_id", "plan__name", "plan_id"),
         )
