@@ -31,12 +31,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "workbooks_import"
 
 
-def _filtered(request, plan):
-    """The report filters applied to the plan's proposals, as the reports read them.
-    Returns (choices, filters, errors)."""
-    choices = ReportChoices.for_plan(plan)
+def _filtered(request, council_slug, plan_slug):
+    """The plan (access checked) and the report filters applied to its proposals, as the
+    reports read them, with the plan and its filter choices in one query.
+    Returns (plan, choices, filters, errors)."""
+    plan, choices = ReportChoices.load(request.user, council_slug, plan_slug)
     filters = ReportFilter(request.GET, queryset=Proposal.objects.for_plan(plan), plan=plan, choices=choices)
-    return choices, filters, filters.error_list()
+    return plan, choices, filters, filters.error_list()
 
 
 def _included(filters):
@@ -63,8 +64,7 @@ def _file_response(out, filename, content_type):
 @require_GET
 def export(request, council_slug, plan_slug):
     """The cabinet-paper workbook of the proposals the report filters select."""
-    plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    choices, filters, errors = _filtered(request, plan)
+    plan, choices, filters, errors = _filtered(request, council_slug, plan_slug)
     if errors:
         return _bad_download(errors)
     # Spooled: small workbooks stay in memory, large ones go to a temporary file.
@@ -79,8 +79,7 @@ def export_flat(request, council_slug, plan_slug, fmt):
     """The flat proposal list (one row per impact line), the import format, as CSV or .xlsx."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("No such download.")
-    plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    choices, filters, errors = _filtered(request, plan)
+    plan, choices, filters, errors = _filtered(request, council_slug, plan_slug)
     if errors:
         return _bad_download(errors)
     out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
