@@ -84,7 +84,8 @@ def build_chart(result):
     scale = Decimal(plot_height) / span
 
     def y_of(amount_k):
-        return float(TOP + (top_k - amount_k) * scale)
+        """Whole pixels from exact money: the Decimal never becomes a float."""
+        return int((TOP + (top_k - amount_k) * scale).to_integral_value())
 
     chart.zero_y = round(y_of(0), 1)
     tick = -bottom_k
