@@ -3,11 +3,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from councils.access import get_plan_or_404
 from proposals.models import COUNTED_STATUSES, Proposal
 from reports.figures import with_year_figures, year_key, year_totals
 from reports.filters import counted_statuses_text
 from reports.tables import money_html
-from reports.views import get_plan_or_404
 
 from .models import Outcome
 

@@ -17,8 +17,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from councils.access import councils_for, get_council_or_404
-from proposals.models import BudgetPlan, ImpactLine, Proposal
+from councils.access import councils_for, get_council_or_404, get_plan_or_404
+from proposals.models import ImpactLine, Proposal
 from proposals.rollup import GROUPING_LABELS, VIEW_LABELS, rollup
 
 from . import downloads
@@ -31,12 +31,6 @@ from .tables import ProposalTable, money_html
 CARRIED = ("outcome", "theme", "kind", "service", "status", "view")
 URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path argument
 BY_FILTER = {"outcome": "outcome", "service": "service", "theme": "theme", "kind": "kind"}
-
-
-def get_plan_or_404(user, council_slug, plan_slug):
-    """The plan, if its council is one the user may see (one query); else 404."""
-    plans = BudgetPlan.objects.select_related("council").filter(council__in=councils_for(user))
-    return get_object_or_404(plans, council__slug=council_slug, slug=plan_slug)
 
 
 @require_safe

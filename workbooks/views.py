@@ -18,10 +18,9 @@ from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from councils.access import councils_for, require_edit
+from councils.access import councils_for, get_plan_or_404, require_edit
 from proposals.models import Proposal
 from reports.filters import ReportChoices, ReportFilter
-from reports.views import get_plan_or_404
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
 from .forms import ImportForm
