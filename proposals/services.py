@@ -140,8 +140,10 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
             return None
         current.version += 1
         current.updated_by = user
-        current.save(update_fields=[*HEADER_FIELDS, "version", "updated_by", "updated_at"])
-        _refresh_net(current)
+        current.updated_at = timezone.now()
+        # The header, the new version and the net in one UPDATE (a save() then the net was two).
+        _refresh_net(current, **{name: getattr(current, name) for name in (*HEADER_FIELDS, "version", "updated_by",
+                                                                          "updated_at")})
         changeset = _record(current, user, action, changes, note)
     proposal.version = current.version
     return changeset
@@ -221,8 +223,9 @@ def _write_lines(proposal, lines, existing_lines, existing_figures, plan_years):
     return changes
 
 
-def _refresh_net(proposal):
-    """Store the proposal's net (sum of its figures), summed by the database."""
+def _refresh_net(proposal, **fields):
+    """Store the proposal's net (sum of its figures), summed by the database, and any
+    other ``fields`` given, in the same UPDATE."""
     total = (
         Variation.objects.filter(line__proposal=OuterRef("pk"))
         .order_by()
@@ -230,7 +233,7 @@ def _refresh_net(proposal):
         .annotate(total=Sum("amount_k"))
         .values("total")
     )
-    Proposal.objects.filter(pk=proposal.pk).update(net_k=Coalesce(Subquery(total), Value(0)))
+    Proposal.objects.filter(pk=proposal.pk).update(net_k=Coalesce(Subquery(total), Value(0)), **fields)
 
 
 def _record(proposal, user, action, changes, note=""):

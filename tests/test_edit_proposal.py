@@ -36,6 +36,18 @@ def test_it_saves_a_changed_figure_and_records_it(client_for, officer, p41):
     assert change.describe() == "2020/21 External Care Costs: +8.500 \u2192 +8.750"
 
 
+def test_a_save_stamps_when_and_by_whom_with_the_header_and_net_in_one_update(client_for, officer, p41):
+    before = p41.updated_at
+    lines = set_figure(current_lines(p41), p41.lines.get().service_budget_id, 2021, "+9")
+    data = form_data(p41, lines=lines)
+    data["title"] = "Growth in demand for adult social care (revised)"
+    assert client_for(officer).post(url("edit", p41), data).status_code == 302
+    p41.refresh_from_db()
+    assert p41.updated_at > before
+    assert (p41.title, p41.version, p41.updated_by, p41.net_k) == (
+        "Growth in demand for adult social care (revised)", 2, officer, 3500 + 8500 + 9000)
+
+
 @pytest.mark.parametrize("typed, expected_k", [
     ("-0.027", -27), ("+3.5", 3500), ("(0.150)", -150), ("No change", 0), ("0", 0), ("£1.2m", 1200),
 ])

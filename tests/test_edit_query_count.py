@@ -11,8 +11,8 @@ from tests.editing import current_lines, form_data, url
 
 # Pinned: the whole request (session, user, role, plan, proposal, the form's choices,
 # the save itself in bulk, the audit record) — the same for 1 line or 5 lines × 5 years.
-SAVE_REQUEST_QUERIES = 18
-SAVE_SERVICE_QUERIES = 13
+SAVE_REQUEST_QUERIES = 17
+SAVE_SERVICE_QUERIES = 12
 
 
 @pytest.fixture
