@@ -162,3 +162,22 @@ def test_bad_arguments_get_a_clear_message_and_change_nothing(seed, options, mes
     assert "Nothing was changed" in str(error.value)
     assert db_snapshot() == before
     assert Council.objects.count() == councils
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_it_leaves_the_tables_vacuumed_as_a_settled_database_would_be():
+    """Outside a transaction the load ends with VACUUM ANALYZE: the visibility map is set,
+    so index-only scans (the all-councils list's count) work from the first request."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM and the visibility map are PostgreSQL's")
+    generate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relpages, relallvisible FROM pg_class WHERE relname IN "
+            "('proposals_proposal', 'proposals_impactline', 'proposals_variation')"
+        )
+        tables = cursor.fetchall()
+    assert len(tables) == 3
+    assert all(pages > 0 and visible == pages for _name, pages, visible in tables), tables

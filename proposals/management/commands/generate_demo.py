@@ -241,8 +241,12 @@ class Command(BaseCommand):
                 if options["verbosity"] >= 2:
                     self.stdout.write(f"  {first + len(batch)} of {len(names)} councils")
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # fresh statistics, so plans suit the new size
-                cursor.execute("ANALYZE")
+            with connection.cursor() as cursor:
+                # Fresh statistics, so plans suit the new size; and, outside a transaction
+                # (VACUUM cannot run in one), the visibility map set as autovacuum would
+                # leave a settled database: without it no index-only scan pays off (the
+                # all-councils list's count took 23 ms instead of 10 at national size).
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(self.style.SUCCESS(
             f"Generated {len(names)} councils, {totals['proposals']:,} proposals, {totals['lines']:,} impact lines "
