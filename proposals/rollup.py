@@ -1,7 +1,9 @@
 """Roll-ups: investment, saving and net by outcome (or service, theme, kind) and year.
 
-All sums are done by the database in one grouped query over the yearly figures of the
-proposals given; Python only pivots the grouped rows and adds the total column.
+The database sums the yearly figures of the proposals given in one grouped query (the
+increases and the decreases per group and year; net is their sum), then one small query
+fetches the groups' labels in the budget book's order; Python only pivots the grouped
+rows and adds up the totals, all in whole £ thousands (ints).
 
 - ``view="cumulative"``: each year's variation to the base-year budget, as the budget
   book prints it. ``view="incremental"``: each year's change from the year before.
@@ -12,9 +14,12 @@ proposals given; Python only pivots the grouped rows and adds the total column.
 """
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Q, Sum
+from django.db.models.functions import Cast
 
-from .models import Kind
+from outcomes.models import Outcome
+
+from .models import Kind, ServiceBudget, Theme
 
 GROUPINGS = {
     "outcome": "line__proposal__outcome",
@@ -25,13 +30,13 @@ GROUPINGS = {
 # The same groupings reached from Proposal, and the path from a proposal to its figures.
 PROPOSAL_GROUPINGS = {"outcome": "outcome", "service": "lines__service_budget", "theme": "theme", "kind": "kind"}
 FIGURE = "lines__variations__"
-# What each group's label is made of, summed in the same grouped query (no second query
-# for the labels), and the order the groups come in (the budget book's).
-LABEL_FIELDS = {
-    "outcome": ("outcome__council__name", "outcome__position", "outcome__code", "outcome__title"),
-    "service": ("lines__service_budget__name",),
-    "theme": ("theme__position", "theme__name"),
-    "kind": (),
+# Where each group's label comes from: the model, the order its groups come in (the
+# budget book's; pk only settles ties) and the fields the label is made of. Kinds are
+# labelled from Kind.choices, without a query.
+LABELS = {
+    "outcome": (Outcome, ("council__name", "position", "code", "title", "pk"), ("code", "title")),
+    "service": (ServiceBudget, ("name", "pk"), ("name",)),
+    "theme": (Theme, ("position", "name", "pk"), ("name",)),
 }
 GROUPING_LABELS = {"outcome": "Outcome", "service": "Service budget", "theme": "Theme", "kind": "Kind"}
 VIEWS = {"cumulative": "amount_k", "incremental": "increment_k"}
@@ -41,7 +46,7 @@ VIEW_LABELS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """Sums in whole £ thousands. ``profiled`` is False where no proposal has a figure."""
 
@@ -55,6 +60,19 @@ class Cell:
             self.increase + other.increase, self.decrease + other.decrease, self.net + other.net,
             self.profiled or other.profiled,
         )
+
+    @classmethod
+    def total(cls, cells):
+        """The sum of ``cells``: the same as adding them up with ``+``, without making a
+        Cell per addition (the totals add up thousands of cells at national size)."""
+        increase = decrease = net = 0
+        profiled = False
+        for cell in cells:
+            increase += cell.increase
+            decrease += cell.decrease
+            net += cell.net
+            profiled = profiled or cell.profiled
+        return cls(increase, decrease, net, profiled)
 
 
 @dataclass
@@ -86,7 +104,7 @@ class Rollup:
         return self.totals[self.years[-1].label] if self.years else Cell()
 
 
-def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figures=None):
+def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figures=None, groups=None):
     """Roll up the figures of ``proposals`` (a queryset, already filtered) for ``plan``.
 
     ``figures`` is an optional Q over Variation narrowing which figures count (e.g. only
@@ -96,8 +114,13 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     ``years`` may hold the years of several plans (a roll-up across councils): figures
     are then added up by financial year label.
 
-    Queries: one for the plan's years (unless ``years`` is given, or prefetched), and
-    one grouped sum, which carries the groups' labels and comes in their order."""
+    ``groups``: the grouping's outcomes, service budgets or themes if the caller already
+    has them (one council's, in budget-book order, as ``ReportChoices`` holds them), so
+    their labels cost no query.
+
+    Queries: one for the plan's years (unless ``years`` is given, or prefetched), one
+    grouped sum, and one for the groups' labels, in their order (none by kind, nor when
+    ``groups`` holds every group found)."""
     if by not in GROUPINGS:
         raise ValueError(f"Unknown grouping {by!r}")
     if view not in VIEWS:
@@ -107,42 +130,59 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     # filters apply to the joined row: a semi-join on proposal ids costs ~1.5x at scale.
     amount = FIGURE + VIEWS[view]
     group = PROPOSAL_GROUPINGS[by]
-    wanted = Q(**{f"{FIGURE}year__in": [y.pk for y in years]})
+    # Grouped by (group, year) alone, as narrow as the raw GROUP BY: grouping by the labels
+    # too carried the outcome's and council's text through every joined figure and made
+    # PostgreSQL sort them all (on disk, at national size) instead of hashing. The years
+    # asked for are picked out of the grouped rows below (year is a group key, so the sums
+    # are the same): a "year IN (...)" of every plan's years costs each figure a lookup.
+    # Only figures are wanted (an inner join: every grouped row has at least one).
+    wanted = Q(**{f"{FIGURE}isnull": False})
     if figures is not None:
         wanted &= _from_proposal(figures)
-    label_fields = LABEL_FIELDS[by]
     grouped = (
         proposals.order_by()
-        .filter(wanted)  # one filter() call: the year and line conditions share one join
-        .values(group, *label_fields, f"{FIGURE}year")
+        .filter(wanted)  # one filter() call: the figure and line conditions share one join
+        .values_list(group, f"{FIGURE}year")
         .annotate(
-            increase=Sum(amount, filter=Q(**{f"{amount}__gt": 0}), default=0),
-            decrease=Sum(amount, filter=Q(**{f"{amount}__lt": 0}), default=0),
-            net=Sum(amount, default=0),
-            figures=Count(f"{FIGURE}pk"),
+            increase=_sum(amount, where=Q(**{f"{amount}__gt": 0})),
+            decrease=_sum(amount, where=Q(**{f"{amount}__lt": 0})),
         )
-        .order_by(*label_fields)
     )
     label_by_pk = {year.pk: year.label for year in years}  # labels computed once: thousands of rows at scale
     years = _distinct_by_label(years)
     labels = [year.label for year in years]
-    cells = {}
-    groups = {}  # grouped value -> its label fields, in the order the database gave them
-    for item in grouped:
-        key = (item[group], label_by_pk[item[f"{FIGURE}year"]])
-        cell = Cell(int(item["increase"]), int(item["decrease"]), int(item["net"]), item["figures"] > 0)
-        cells[key] = cells[key] + cell if key in cells else cell
-        if item[group] not in groups:
-            groups[item[group]] = [item[name] for name in label_fields]
+    cells = {}  # grouped value -> {year label: Cell}
+    for group_value, year_pk, increase, decrease in grouped if label_by_pk else ():  # no years: no query
+        year_label = label_by_pk.get(year_pk)
+        if year_label is None:
+            continue  # a year not asked for
+        # Net is exactly increase + decrease (every figure is one or the other, or 0): one
+        # sum fewer for the database. Profiled: every grouped row has a figure.
+        cell = Cell(increase, decrease, increase + decrease, True)
+        by_year = cells.get(group_value)
+        if by_year is None:
+            cells[group_value] = {year_label: cell}
+        elif year_label in by_year:  # another plan's year of the same label
+            by_year[year_label] += cell
+        else:
+            by_year[year_label] = cell
     rows = [
-        _row(group_value, key, label, filter_value, cells, labels)
-        for group_value, key, label, filter_value in _labels(by, groups)
+        _row(key, label, filter_value, cells[group_value], labels)
+        for group_value, key, label, filter_value in _labels(by, cells.keys(), groups)
     ]
     totals = {}
     for year_label in labels:
-        totals[year_label] = sum((row.years[year_label] for row in rows), Cell())
-    grand_total = sum(totals.values(), Cell())
+        totals[year_label] = Cell.total(row.years[year_label] for row in rows)
+    grand_total = Cell.total(totals.values())
     return Rollup(plan=plan, by=by, view=view, years=years, rows=rows, totals=totals, grand_total=grand_total)
+
+
+def _sum(amount, where=None):
+    """SUM of a BigIntegerField, 0 if none, as a bigint: PostgreSQL's SUM(bigint) is a
+    numeric, which comes back as a Decimal per value (tens of thousands at national size)
+    for Django to turn back into an int. Exact: the sums of figures of at most £10bn
+    each stay far inside a bigint."""
+    return Cast(Sum(amount, filter=where, default=0), BigIntegerField())
 
 
 def _from_proposal(q):
@@ -170,26 +210,34 @@ def _distinct_by_label(years):
     return list(first.values())
 
 
-def _row(group_value, key, label, filter_value, cells, labels):
-    row = Row(key=key, label=label, filter_value=filter_value)
-    for year_label in labels:
-        row.years[year_label] = cells.get((group_value, year_label), Cell())
-    row.total = sum(row.years.values(), Cell())
-    return row
+def _row(key, label, filter_value, cells, labels):
+    """A group's row: ``cells`` maps year labels to the group's Cells (years without are empty)."""
+    years = {year_label: cells.get(year_label) or Cell() for year_label in labels}
+    return Row(key=key, label=label, filter_value=filter_value, years=years, total=Cell.total(years.values()))
 
 
-def _labels(by, groups):
+def _labels(by, group_values, known=None):
     """(grouped value, public key, label, list filter value) per group, in budget-book order.
 
-    ``groups`` maps each grouped value to its label fields (LABEL_FIELDS), already in
-    the database's order of those fields."""
+    One query for the labels of the groups found (none by kind, or if there are none):
+    a few thousand rows at most, where joining them to every figure doubled the sum's cost.
+    None either if ``known`` (the grouping's objects, in budget-book order) has them all;
+    a group missing from it (a figure of another council's budget, say) is never dropped:
+    the query is made instead."""
+    if by == "kind":
+        return [(value, value, label, value) for value, label in Kind.choices if value in group_values]
+    model, order, fields = LABELS[by]
+    pks = [value for value in group_values if value is not None]
+    found = None
+    if known is not None:
+        found = [(obj.pk, *(getattr(obj, name) for name in fields)) for obj in known if obj.pk in group_values]
+        if len(found) != len(pks):
+            found = None
+    if found is None:
+        found = model.objects.filter(pk__in=pks).order_by(*order).values_list("pk", *fields) if pks else []
     if by == "outcome":
-        return [(pk, code, f"Outcome {code} – {title}", str(pk)) for pk, (_, _, code, title) in groups.items()]
-    if by == "service":
-        return [(pk, name, name, str(pk)) for pk, (name,) in groups.items()]
-    if by == "theme":
-        out = [(pk, name, name, str(pk)) for pk, (_, name) in groups.items() if pk is not None]
-        if None in groups:
-            out.append((None, "", "No theme", "none"))
-        return out
-    return [(value, value, label, value) for value, label in Kind.choices if value in groups]
+        return [(pk, code, f"Outcome {code} – {title}", str(pk)) for pk, code, title in found]
+    out = [(pk, name, name, str(pk)) for pk, name in found]
+    if by == "theme" and None in group_values:
+        out.append((None, "", "No theme", "none"))
+    return out

@@ -55,8 +55,9 @@ def test_report_pages_cost_the_same_queries_for_a_small_and_a_large_dataset(clie
     assert Proposal.objects.filter(plan=plan).count() == 3 * 40
     large = page_queries(client, plan)
     assert large == small
-    # Session and user (2), the plan with its choices (1), then the grouped sum (roll-up)
-    # or count, page and totals (list): within the issue's budgets of 3 and 4.
+    # Session and user (2), the plan with its choices (1), then the grouped sum (roll-up:
+    # its labels come from the choices) or count, page and totals (list): within the
+    # issue's budgets of 3 and 4.
     assert {name: count for name, count in large.items() if name.startswith("reports:")} == {
         "reports:rollup": 2 + 2,
         "reports:proposal_list?sort=-net&per_page=25": 2 + 4,
@@ -71,7 +72,7 @@ def test_a_roll_up_over_every_council_adds_up_each_year_across_plans():
     plan = BudgetPlan.objects.first()
     with CaptureQueriesContext(connection) as captured:
         result = rollup(plan=plan, proposals=Proposal.objects.counted(), years=years)
-    assert len(captured) == 1  # the grouped sum, which carries the outcomes' labels
+    assert len(captured) == 2  # the grouped sum, then the outcomes' labels
     assert result.year_labels == ["2025/26", "2026/27", "2027/28"]
     assert len(result.rows) == 3 * 3  # every council's outcomes
     for year in result.years:

@@ -85,6 +85,32 @@ def test_rejected_and_withdrawn_are_left_out_by_counted(ce_plan):
     assert m(result.totals["2019/20"].net) == Decimal("3.588") - Decimal("3.5")
 
 
+@pytest.mark.parametrize("by, groups_of", [
+    ("outcome", lambda council: Outcome.objects.filter(council=council).order_by("position", "code")),
+    ("service", lambda council: ServiceBudget.objects.filter(council=council).order_by("name")),
+    ("theme", lambda council: Theme.objects.filter(council=council).order_by("position", "name")),
+])
+def test_labels_from_the_callers_groups_cost_no_query_and_give_the_same_roll_up(
+        seed, by, groups_of, django_assert_num_queries):
+    for plan in seed.values():
+        proposals = Proposal.objects.for_plan(plan).counted()
+        years = list(plan.years.all())
+        groups = list(groups_of(plan.council))
+        queried = rollup(plan=plan, proposals=proposals, by=by, years=years)  # the labels queried
+        with django_assert_num_queries(1):  # the grouped sum alone
+            given = rollup(plan=plan, proposals=proposals, by=by, years=years, groups=groups)
+        assert queried.rows and given.rows == queried.rows and given.totals == queried.totals
+
+
+def test_a_group_missing_from_the_callers_groups_is_still_shown(ce_plan, django_assert_num_queries):
+    proposals = Proposal.objects.for_plan(ce_plan).counted()
+    years = list(ce_plan.years.all())
+    groups = list(ServiceBudget.objects.filter(council=ce_plan.council).order_by("name"))
+    with django_assert_num_queries(2):  # the list lacks a budget with figures: the labels are queried
+        result = rollup(plan=ce_plan, proposals=proposals, by="service", years=years, groups=groups[1:])
+    assert result.rows == rollup(plan=ce_plan, proposals=proposals, by="service", years=years).rows
+
+
 # Property: on any fully-profiled plan, incremental is the difference of cumulative.
 
 figures = st.lists(st.integers(min_value=-50_000, max_value=50_000), min_size=3, max_size=3)
