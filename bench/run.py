@@ -320,11 +320,22 @@ def bench_rollup(cast, size, rounds):
                       target=1.3, rounds=rounds, note="view through the test Client vs raw SQL GROUP BY of the plan")
         row["queries"] = page_queries(cast.reader_client, url)
         rows.append(row)
+    # The page's own sum, without the request around it: how far the database side of the
+    # page is from the raw SQL (the page's ratio is mostly the request and its rendering).
+    from proposals.rollup import rollup
+
+    plan_years = list(cast.plan.years.all())
+    plan_proposals = Proposal.objects.for_plan(cast.plan).counted()
+    outcomes = list(cast.council.outcomes.order_by("position", "code"))  # as the page has them, from its choices
+    rows.append(compare(
+        f"{size}: roll-up, one council (rollup())",
+        lambda: rollup(plan=cast.plan, proposals=plan_proposals, years=plan_years, groups=outcomes),
+        lambda: raw_rollup([cast.plan.pk]), target=1.3, rounds=rounds,
+        note="informational: the page's proposals.rollup.rollup for the plan vs raw SQL GROUP BY of the plan",
+    ))
     # The roll-up pages are per plan; the all-councils figure is the rollup() the page uses,
     # over every council's counted proposals and every plan's years (merged by label),
     # against the raw SQL over the same rows.
-    from proposals.rollup import rollup
-
     all_years = list(PlanYear.objects.order_by("plan", "start_year"))
     counted = Proposal.objects.counted()
     rows.append(compare(
