@@ -612,10 +612,21 @@ def machine():
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "os": platform.platform(), "python": platform.python_version(), "django": django.get_version(),
-        "postgresql": pg, "openpyxl": openpyxl.__version__,
+        "postgresql": pg, "openpyxl": openpyxl.__version__, "lxml": _lxml_version(),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "git_commit": commit,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def _lxml_version():
+    """lxml's version if openpyxl writes through it, else why not."""
+    from openpyxl import LXML
+
+    if not LXML:
+        return "not used"
+    import lxml
+
+    return lxml.__version__
 
 
 def run_size(size):
@@ -661,6 +672,7 @@ def markdown(report):
     out = [
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; Python "
         f"{m['python']}, Django {m['django']}, PostgreSQL {m['postgresql']}, openpyxl {m['openpyxl']} "
+        f"(lxml {m.get('lxml', 'not recorded')}) "
         f"(commit {m['git_commit']}; load average {report.get('load_average_at_start')} at the start, "
         f"{m.get('load_average_at_end')} at the end).",
         "",
