@@ -63,6 +63,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from councils.models import Council, Membership, Role  # noqa: E402
 from proposals.models import BudgetPlan, PlanYear, Proposal, ServiceBudget, Status, Variation  # noqa: E402
 from proposals.services import LineInput, create_proposal, increments, save_proposal  # noqa: E402
+from reports.filters import ReportChoices  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -326,7 +327,7 @@ def bench_rollup(cast, size, rounds):
 
     plan_years = list(cast.plan.years.all())
     plan_proposals = Proposal.objects.for_plan(cast.plan).counted()
-    outcomes = list(cast.council.outcomes.order_by("position", "code"))  # as the page has them, from its choices
+    outcomes = ReportChoices.for_plan(cast.plan).groups("outcome")  # as the page has them
     rows.append(compare(
         f"{size}: roll-up, one council (rollup())",
         lambda: rollup(plan=cast.plan, proposals=plan_proposals, years=plan_years, groups=outcomes),

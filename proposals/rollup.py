@@ -1,9 +1,10 @@
 """Roll-ups: investment, saving and net by outcome (or service, theme, kind) and year.
 
 The database sums the yearly figures of the proposals given in one grouped query (the
-increases and the decreases per group and year; net is their sum), then one small query
-fetches the groups' labels in the budget book's order; Python only pivots the grouped
-rows and adds up the totals, all in whole £ thousands (ints).
+increases and the decreases per group and year; net is their sum), then labels the groups
+in the budget book's order, from the caller's outcomes, budgets or themes or one small
+query; Python only pivots the grouped rows and adds up the totals, all in whole £
+thousands (ints).
 
 - ``view="cumulative"``: each year's variation to the base-year budget, as the budget
   book prints it. ``view="incremental"``: each year's change from the year before.
@@ -228,13 +229,9 @@ def _labels(by, group_values, known=None):
         return [(value, value, label, value) for value, label in Kind.choices if value in group_values]
     model, order, fields = LABELS[by]
     pks = [value for value in group_values if value is not None]
-    found = None
-    if known is not None:
-        found = [(obj.pk, *(getattr(obj, name) for name in fields)) for obj in known if obj.pk in group_values]
-        if len(found) != len(pks):
-            found = None
-    if found is None:
-        found = model.objects.filter(pk__in=pks).order_by(*order).values_list("pk", *fields) if pks else []
+    found = [(obj.pk, *(getattr(obj, name) for name in fields)) for obj in known or () if obj.pk in group_values]
+    if len(found) != len(pks):
+        found = model.objects.filter(pk__in=pks).order_by(*order).values_list("pk", *fields)
     if by == "outcome":
         return [(pk, code, f"Outcome {code} – {title}", str(pk)) for pk, code, title in found]
     out = [(pk, name, name, str(pk)) for pk, name in found]

@@ -361,6 +361,11 @@ class ReportChoices:
         ]
         return plan, cls(plans=plans, outcomes=outcomes, themes=themes, budgets=budgets, years=years)
 
+    def groups(self, by):
+        """The outcomes, service budgets or themes a roll-up ``by`` that grouping is made of,
+        in budget-book order (None by kind): ``rollup(groups=...)`` labels them without a query."""
+        return {"outcome": self.outcomes, "service": self.budgets, "theme": self.themes}.get(by)
+
     @property
     def years_text(self):
         if not self.years:

@@ -95,7 +95,7 @@ def rollup_page(request, council_slug, plan_slug, fmt=None):
     result = rollup(
         plan=plan, proposals=filters.qs, by=filters.by_value, view=options.view,
         years=choices.years, figures=options.variation_q(),
-        groups={"outcome": choices.outcomes, "service": choices.budgets, "theme": choices.themes}.get(filters.by_value),
+        groups=choices.groups(filters.by_value),
     )
     if fmt:
         headers, rows = downloads.rollup_table(result)
