@@ -15,11 +15,34 @@ from proposals.seed import load_plan_file, seed_files
 PASSWORD = "test-password-123"
 
 
-@pytest.fixture
-def seed(db):
-    """Both seed plans, loaded from fixtures/ exactly as `seed_demo` loads them."""
+# The councils the seed loads, so a test of other data (generate_demo's) can leave them out.
+SEED_COUNCILS = ("cheshire-east", "cheshire-west-and-chester")
+
+
+def generated_councils():
+    """Every council but the seed's: what a test that generates its own data made."""
+    return Council.objects.exclude(slug__in=SEED_COUNCILS)
+
+
+def load_seed():
     for path in seed_files():
         load_plan_file(path)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Both seed plans, loaded once into the test database, exactly as `seed_demo` loads
+    them. Each test runs in a transaction that is rolled back, so no test sees another's
+    writes; a transactional test's flush empties the database, and ``seed`` loads again."""
+    with django_db_blocker.unblock():
+        load_seed()
+
+
+@pytest.fixture
+def seed(db):
+    """Both seed plans. Loading is idempotent: after the session's load this only reads
+    (two queries a file); after a transactional test's flush it loads them again."""
+    load_seed()
     return {
         "ce": BudgetPlan.objects.get(council__slug="cheshire-east"),
         "cwac": BudgetPlan.objects.get(council__slug="cheshire-west-and-chester"),

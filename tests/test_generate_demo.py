@@ -11,7 +11,7 @@ from proposals.models import (
     COUNTED_STATUSES, BudgetPlan, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation,
 )
 from proposals.services import increments
-from tests.conftest import db_snapshot
+from tests.conftest import db_snapshot, generated_councils
 
 SMALL = {"councils": 2, "outcomes": 3, "proposals": 4, "lines": 2, "years": 3, "seed": 7}
 
@@ -22,7 +22,7 @@ def generate(**options):
 
 def dataset(council_filter=None):
     """Everything generated, as comparable values without database ids or timestamps."""
-    councils = Council.objects.all() if council_filter is None else Council.objects.filter(**council_filter)
+    councils = generated_councils() if council_filter is None else Council.objects.filter(**council_filter)
     figures = (
         Variation.objects.filter(line__proposal__plan__council__in=councils)
         .order_by("line__proposal__plan__council__slug", "line__proposal__reference", "line__position",
@@ -40,17 +40,19 @@ def dataset(council_filter=None):
 @pytest.mark.django_db
 def test_it_builds_councils_outcomes_proposals_lines_and_years_of_the_shape_asked_for():
     generate()
-    assert Council.objects.count() == 2
-    assert BudgetPlan.objects.count() == 2
-    assert PlanYear.objects.count() == 2 * 3
-    assert Outcome.objects.count() == 2 * 3
-    assert Proposal.objects.count() == 2 * 3 * 4
-    assert ImpactLine.objects.count() == 2 * 3 * 4 * 2
-    assert Variation.objects.count() == 2 * 3 * 4 * 2 * 3
-    per_outcome = Proposal.objects.values("outcome").annotate(n=Count("pk")).values_list("n", flat=True)
+    councils = generated_councils()
+    proposals = Proposal.objects.filter(plan__council__in=councils)
+    assert councils.count() == 2
+    assert BudgetPlan.objects.filter(council__in=councils).count() == 2
+    assert PlanYear.objects.filter(plan__council__in=councils).count() == 2 * 3
+    assert Outcome.objects.filter(council__in=councils).count() == 2 * 3
+    assert proposals.count() == 2 * 3 * 4
+    assert ImpactLine.objects.filter(proposal__in=proposals).count() == 2 * 3 * 4 * 2
+    assert Variation.objects.filter(line__proposal__in=proposals).count() == 2 * 3 * 4 * 2 * 3
+    per_outcome = proposals.values("outcome").annotate(n=Count("pk")).values_list("n", flat=True)
     assert set(per_outcome) == {4}
-    assert ChangeSet.objects.filter(action=ChangeSet.Action.SEED).count() == 2 * 3 * 4
-    plan = BudgetPlan.objects.first()
+    assert ChangeSet.objects.filter(action=ChangeSet.Action.SEED, council__in=councils).count() == 2 * 3 * 4
+    plan = BudgetPlan.objects.filter(council__in=councils).first()
     assert plan.base_year == 2024
     assert list(plan.years.values_list("start_year", flat=True)) == [2025, 2026, 2027]
 
@@ -72,7 +74,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_different_data():
         generate()
         first = dataset()
         transaction.set_rollback(True)
-    assert not Council.objects.exists()
+    assert not generated_councils().exists()
     with transaction.atomic():
         generate()
         second = dataset()
