@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test serve bench bandit clean
+.PHONY: run test lint install install-test serve bench bandit clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: install
 test: install-test
 	@[ -x /usr/bin/chromium ] || echo "*** Chromium not found at /usr/bin/chromium: browser journeys NOT run (see tests/browser/) ***"
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff on the whole project; mypy (django-stubs) on the modules listed in pyproject.toml.
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Production: gunicorn, DEBUG off, static files collected for WhiteNoise, migrations
 # applied. Every environment variable is documented in README, "Running in production".
