@@ -17,9 +17,23 @@ from dataclasses import dataclass
 
 import django_filters as df
 from django import forms
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import CharField, F, IntegerField, Q, TextField, Value
+from django.http import Http404
 
-from proposals.models import COUNTED_STATUSES, Kind, Status, Variation
+from councils.access import councils_for
+from councils.models import Council
+from outcomes.models import Outcome
+from proposals.models import (
+    COUNTED_STATUSES,
+    BudgetPlan,
+    Kind,
+    PlanYear,
+    ServiceBudget,
+    Status,
+    Theme,
+    Variation,
+)
 from proposals.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS
 
 SIGNS = {"increase": "Investment (increases) only", "decrease": "Saving (decreases) only"}
@@ -265,9 +279,6 @@ class ReportChoices:
 
     @classmethod
     def for_plan(cls, plan):
-        from outcomes.models import Outcome
-        from proposals.models import BudgetPlan, ServiceBudget, Theme
-
         council = plan.council
         return cls(
             plans=list(BudgetPlan.objects.filter(council=council).order_by("-base_year", "slug")),
@@ -285,16 +296,8 @@ class ReportChoices:
         A UNION ALL of the council, its plans, outcomes, themes and service budgets, and
         the plan's years, each branch scoped to the council by slug *and* to the user's
         councils, so the access check is the same query. Every model comes back with all
-        of its fields (no deferred field loads later), the plan with its council set and
-        its years prefetched (``plan.years.all()`` costs no query)."""
-        from django.db.models import CharField, F, IntegerField, TextField, Value
-        from django.http import Http404
-
-        from councils.access import councils_for
-        from councils.models import Council
-        from outcomes.models import Outcome
-        from proposals.models import BudgetPlan, PlanYear, ServiceBudget, Theme
-
+        of its fields (no deferred field loads later), the plan with its council set; the
+        plan's years are ``choices.years`` (``plan.years.all()`` would query again)."""
         council_ids = councils_for(user).filter(slug=council_slug).values("pk")
         no_int, no_text = Value(None, output_field=IntegerField()), Value(None, output_field=TextField())
 
@@ -330,33 +333,33 @@ class ReportChoices:
         (pk, _, _, slug, name, _, _), = by_kind["council"]
 
         def made(model, values):
-            instance = model(**values)
-            instance._state.adding, instance._state.db = False, "default"
-            return instance
+            """``model`` as the database would give it: every concrete field from ``values``."""
+            names = [f.attname for f in model._meta.concrete_fields]
+            return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
-        council = made(Council, {"pk": pk, "slug": slug, "name": name})
-        plans = [
-            made(BudgetPlan, {"pk": pk, "council": council, "base_year": -n, "slug": a, "name": b,
-                              "source": c or "", "note": d or ""})
-            for pk, _, n, a, b, c, d in by_kind.get("plan", [])
-        ]
+        council = made(Council, {"id": pk, "slug": slug, "name": name})
+        plans = []
+        for pk, _, n, a, b, c, d in by_kind.get("plan", []):
+            plans.append(made(BudgetPlan, {"id": pk, "council_id": council.pk, "base_year": -n, "slug": a, "name": b,
+                                           "source": c or "", "note": d or ""}))
+            plans[-1].council = council
         plan = next((p for p in plans if p.slug == plan_slug), None)
         if plan is None:
             raise Http404("No such budget plan.")
-        years = [made(PlanYear, {"pk": pk, "plan": plan, "start_year": n}) for pk, _, n, *_ in by_kind.get("year", [])]
-        prefetched = plan.years.all()
-        prefetched._result_cache, prefetched._prefetch_done = years, True
-        plan._prefetched_objects_cache = {"years": prefetched}
+        years = []
+        for pk, _, n, *_ in by_kind.get("year", []):
+            years.append(made(PlanYear, {"id": pk, "plan_id": plan.pk, "start_year": n}))
+            years[-1].plan = plan
         outcomes = [
-            made(Outcome, {"pk": pk, "council_id": parent, "position": n, "code": a, "title": b, "what_this_means": c or ""})
+            made(Outcome, {"id": pk, "council_id": parent, "position": n, "code": a, "title": b, "what_this_means": c or ""})
             for pk, parent, n, a, b, c, _ in by_kind.get("outcome", [])
         ]
         themes = [
-            made(Theme, {"pk": pk, "council_id": parent, "position": n, "name": a, "description": b or ""})
+            made(Theme, {"id": pk, "council_id": parent, "position": n, "name": a, "description": b or ""})
             for pk, parent, n, a, b, *_ in by_kind.get("theme", [])
         ]
         budgets = [
-            made(ServiceBudget, {"pk": pk, "council_id": parent, "name": a, "kind": b})
+            made(ServiceBudget, {"id": pk, "council_id": parent, "name": a, "kind": b})
             for pk, parent, _, a, b, *_ in by_kind.get("budget", [])
         ]
         return plan, cls(plans=plans, outcomes=outcomes, themes=themes, budgets=budgets, years=years)
