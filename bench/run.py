@@ -9,7 +9,7 @@ must contain "bench": it is dropped), generates the data with ``generate_demo``,
 
 1. roll-up page (one council) and the roll-up over all councils, against the raw SQL
    GROUP BY of the same figures (the pages are per plan, so "all councils" is
-   ``proposals.rollup.rollup`` over every plan's years, merged by label);
+   ``reports.rollup.rollup`` over every plan's years, merged by label);
 2. proposal list, 25 and 100 rows sorted by net, one council and all councils, against
    the same rows rendered by a minimal hand-written template (bench/views.py); an
    all-councils list is timed if the app gains one named ``reports:proposal_list_all``,
@@ -323,7 +323,7 @@ def bench_rollup(cast, size, rounds):
         rows.append(row)
     # The page's own sum, without the request around it: how far the database side of the
     # page is from the raw SQL (the page's ratio is mostly the request and its rendering).
-    from proposals.rollup import rollup
+    from reports.rollup import rollup
 
     plan_years = list(cast.plan.years.all())
     plan_proposals = Proposal.objects.for_plan(cast.plan).counted()
@@ -332,7 +332,7 @@ def bench_rollup(cast, size, rounds):
         f"{size}: roll-up, one council (rollup())",
         lambda: rollup(plan=cast.plan, proposals=plan_proposals, years=plan_years, groups=outcomes),
         lambda: raw_rollup([cast.plan.pk]), target=1.3, rounds=rounds,
-        note="informational: the page's proposals.rollup.rollup for the plan vs raw SQL GROUP BY of the plan",
+        note="informational: the page's reports.rollup.rollup for the plan vs raw SQL GROUP BY of the plan",
     ))
     # The roll-up pages are per plan; the all-councils figure is the rollup() the page uses,
     # over every council's counted proposals and every plan's years (merged by label),
@@ -343,7 +343,7 @@ def bench_rollup(cast, size, rounds):
         f"{size}: roll-up, all councils (rollup())",
         lambda: rollup(plan=cast.plan, proposals=counted, years=all_years), lambda: raw_rollup(None),
         target=1.1, rounds=rounds,
-        note="proposals.rollup.rollup over every plan (no all-councils page exists) vs raw SQL GROUP BY",
+        note="reports.rollup.rollup over every plan (no all-councils page exists) vs raw SQL GROUP BY",
     ))
     return rows
 

@@ -13,7 +13,6 @@ urlpatterns = [
     path("accounts/", include("councils.urls")),
     path("", include("proposals.urls")),
     path("", include("reports.urls")),
-    path("", include("outcomes.urls")),
     path("", include("workbooks.urls")),
 ]
 

@@ -34,7 +34,7 @@ from proposals.models import (
     Theme,
     Variation,
 )
-from proposals.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS
+from reports.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS
 
 SIGNS = {"increase": "Investment (increases) only", "decrease": "Saving (decreases) only"}
 PER_PAGE_CHOICES = (25, 100)

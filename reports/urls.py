@@ -16,4 +16,5 @@ urlpatterns = [
     path(plan + "proposals/download.csv", views.proposal_list, {"fmt": "csv"}, name="proposal_list_csv"),
     path(plan + "proposals/download.xlsx", views.proposal_list, {"fmt": "xlsx"}, name="proposal_list_xlsx"),
     path(plan + "proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path(plan + "outcomes/<str:code>/", views.outcome_detail, name="outcome_detail"),
 ]

@@ -1,4 +1,5 @@
-"""Report pages: the roll-up, the proposal list, the proposal page, and their downloads.
+"""Report pages: the roll-up, the proposal list, the proposal page, the outcome page, and
+their downloads.
 
 Each page and its download come from the same filtered queryset. A bad filter value
 gets its message on the page (status 400) and no figures, never a server error.
@@ -17,14 +18,23 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from councils.access import councils_for, get_council_or_404, get_plan_or_404
-from proposals.models import ImpactLine, Proposal
-from proposals.rollup import GROUPING_LABELS, VIEW_LABELS, rollup
+from councils.access import get_council_or_404, get_plan_or_404
+from outcomes.models import Outcome
+from proposals.models import COUNTED_STATUSES, ImpactLine, Proposal
 
 from . import downloads
 from .chart import build_chart
 from .figures import with_year_figures, year_key, year_totals
-from .filters import PER_PAGE_CHOICES, SIGNS, AllCouncilsFilter, ReportChoices, ReportFilter, RollupFilter
+from .filters import (
+    PER_PAGE_CHOICES,
+    SIGNS,
+    AllCouncilsFilter,
+    ReportChoices,
+    ReportFilter,
+    RollupFilter,
+    counted_statuses_text,
+)
+from .rollup import GROUPING_LABELS, VIEW_LABELS, rollup
 from .tables import ProposalTable, money_html
 
 # The GET parameters that carry over from a roll-up into its drill-down links.
@@ -160,7 +170,7 @@ def _rollup_rows(request, plan, result):
     outcome_urls = None
     if result.by == "outcome":
         marker = "0-marker-0"
-        outcome_urls = reverse("outcomes:outcome_detail", args=[plan.council.slug, plan.slug, marker]).split(marker)
+        outcome_urls = reverse("reports:outcome_detail", args=[plan.council.slug, plan.slug, marker]).split(marker)
     for row in result.rows:
         outcome_url = None
         if outcome_urls is not None:
@@ -324,3 +334,47 @@ def proposal_list_all(request):
         "form": form, "page": page, "rows": rows, "sort": form.cleaned_data["sort"] or "-net",
         "query_without_sort": query.urlencode(), "statuses_text": form.cleaned_data["status"] or "",
     })
+
+
+@require_safe
+def outcome_detail(request, council_slug, plan_slug, code):
+    """What an outcome means, how it is measured, and its proposals by theme with
+    subtotals per year (cumulative, the statuses every report counts by default)."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    outcome = get_object_or_404(Outcome.objects.filter(council=plan.council), code=code)
+    measures = list(outcome.measures.all())
+    years = list(plan.years.all())
+    counted = Proposal.objects.for_plan(plan).counted().filter(outcome=outcome)
+    proposals = with_year_figures(
+        counted.select_related("theme").order_by("theme__position", "theme__name", "position", "id"), years
+    )
+
+    groups = []
+    for proposal in proposals:
+        theme = proposal.theme.name if proposal.theme else "No theme"
+        if not groups or groups[-1]["theme"] != theme:
+            groups.append({"theme": theme, "proposals": [], "sums": [None] * (len(years) + 1)})
+        group = groups[-1]
+        figures = [getattr(proposal, year_key(y)) for y in years] + [proposal.net]
+        group["proposals"].append({
+            "proposal": proposal,
+            "url": reverse("reports:proposal_detail", args=[plan.council.slug, plan.slug, proposal.pk]),
+            "figures": [money_html(f) for f in figures],
+        })
+        # Subtotals over the grouped rows (the rows' figures are the database's sums).
+        group["sums"] = [s if f is None else (s or 0) + f for s, f in zip(group["sums"], figures)]
+    for group in groups:
+        group["subtotals"] = [money_html(s) for s in group["sums"]]
+
+    totals = year_totals(counted, years)
+    list_url = reverse("reports:proposal_list", args=[plan.council.slug, plan.slug])
+    context = {
+        "plan": plan, "council": plan.council, "outcome": outcome, "measures": measures, "years": years,
+        "groups": groups,
+        "totals": [money_html(totals[year_key(y)]) for y in years] + [money_html(totals["net"])],
+        "statuses_text": counted_statuses_text(COUNTED_STATUSES),
+        "list_url": f"{list_url}?{urlencode({'outcome': outcome.pk})}",
+        "rollup_url": reverse("reports:rollup", args=[plan.council.slug, plan.slug]) + "?"
+        + urlencode({"outcome": outcome.pk, "by": "theme"}),
+    }
+    return render(request, "reports/outcome_detail.html", context)

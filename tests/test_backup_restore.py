@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import connection
 
 from proposals.models import Change, ChangeSet, Proposal, Status
-from proposals.rollup import GROUPINGS, VIEWS, rollup
 from proposals.services import LineInput, change_status, save_proposal
+from reports.rollup import GROUPINGS, VIEWS, rollup
 
 from .conftest import proposal
 

@@ -171,7 +171,7 @@ def test_what_users_type_is_shown_escaped(client_for, officer, p41):
 
 
 def test_the_roll_up_reflects_a_saved_change_at_once(client_for, officer, p41, ce_plan):
-    from proposals.rollup import rollup
+    from reports.rollup import rollup
 
     def outcome_5(view):
         result = rollup(plan=ce_plan, proposals=Proposal.objects.for_plan(ce_plan).counted(), view=view)

@@ -10,7 +10,7 @@ from tests.conftest import proposal
 
 
 def outcome_page(client, plan, code):
-    return client.get(reverse("outcomes:outcome_detail", args=[plan.council.slug, plan.slug, code]))
+    return client.get(reverse("reports:outcome_detail", args=[plan.council.slug, plan.slug, code]))
 
 
 def text(response):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from proposals.models import BudgetPlan, PlanYear, Proposal, Variation
-from proposals.rollup import rollup
+from reports.rollup import rollup
 from tests.conftest import generated_councils, make_user
 
 PAGES = [

@@ -18,7 +18,7 @@ def urls(plan):
         reverse("reports:proposal_list_csv", args=args),
         reverse("reports:proposal_list_xlsx", args=args),
         reverse("reports:proposal_detail", args=[*args, p.pk]),
-        reverse("outcomes:outcome_detail", args=[*args, plan.council.outcomes.first().code]),
+        reverse("reports:outcome_detail", args=[*args, plan.council.outcomes.first().code]),
         reverse("reports:council", args=[plan.council.slug]),
     ]
 

@@ -79,7 +79,7 @@ def pages(plan):
         "list_csv": reverse("reports:proposal_list_csv", args=args),
         "list_xlsx": reverse("reports:proposal_list_xlsx", args=args) + "?view=incremental",
         "proposal": reverse("reports:proposal_detail", args=[*args, some.pk]),
-        "outcome": reverse("outcomes:outcome_detail", args=[*args, outcome.code]),
+        "outcome": reverse("reports:outcome_detail", args=[*args, outcome.code]),
     }
 
 

@@ -12,9 +12,9 @@ from councils.models import Council
 from outcomes.models import Outcome
 from proposals.models import BudgetPlan, Kind, PlanYear, Proposal, ServiceBudget, Status, Theme
 from proposals.money import to_decimal_m
-from proposals.rollup import rollup
 from proposals.services import LineInput, create_proposal
 from reports.filters import ReportChoices
+from reports.rollup import rollup
 from tests.conftest import proposal
 
 CE_YEARS = ["2019/20", "2020/21", "2021/22"]

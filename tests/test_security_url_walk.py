@@ -54,7 +54,7 @@ RULES = {
     "reports:proposal_list_csv": READ_PAGE,
     "reports:proposal_list_xlsx": READ_PAGE,
     "reports:proposal_detail": READ_PAGE,
-    "outcomes:outcome_detail": READ_PAGE,
+    "reports:outcome_detail": READ_PAGE,
     "proposals:history": READ_PAGE,
     "proposals:recent_changes": READ_PAGE,
     "workbooks:export": READ_PAGE,

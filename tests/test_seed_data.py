@@ -10,7 +10,7 @@ from django.db.models import Sum
 
 from proposals.models import ChangeSet, ImpactLine, Proposal, Status, Variation
 from proposals.money import to_decimal_m
-from proposals.rollup import rollup
+from reports.rollup import rollup
 from tests.conftest import db_snapshot
 
 # Cheshire East, Outcome 5, 2019/20, 2020/21, 2021/22 (None: no figure printed).

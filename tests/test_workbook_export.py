@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from proposals.models import COUNTED_STATUSES, Proposal, Status, Variation
 from proposals.money import to_decimal_m
-from proposals.rollup import rollup
+from reports.rollup import rollup
 from tests.conftest import proposal
 from tests.test_workbook_formulas import evaluate, number
 

@@ -98,7 +98,7 @@ def proposal_records(proposals, years, plan):
 def summary_figures(proposals, years):
     """{"cumulative"|"incremental": {outcome id: Figures}} in one grouped query.
 
-    The same sums as ``proposals.rollup.rollup(by="outcome")`` (increases and decreases
+    The same sums as ``reports.rollup.rollup(by="outcome")`` (increases and decreases
     counted per impact line and year), for both views at once so the export stays
     within its query budget; tests check the two agree."""
     sums = {}

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from councils.models import Council
 from proposals.models import Proposal
-from proposals.rollup import GROUPINGS, VIEWS, rollup
 from reports import downloads
+from reports.rollup import GROUPINGS, VIEWS, rollup
 
 
 class Command(BaseCommand):

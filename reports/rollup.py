@@ -19,8 +19,7 @@ from django.db.models import BigIntegerField, Q, Sum
 from django.db.models.functions import Cast
 
 from outcomes.models import Outcome
-
-from .models import Kind, ServiceBudget, Theme
+from proposals.models import Kind, ServiceBudget, Theme
 
 GROUPINGS = {
     "outcome": "line__proposal__outcome",
