@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
+from councils.access import display_name
 from councils.admin import CouncilScopedAdmin, ScopedInlineMixin
 
 from .models import BudgetPlan, Change, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation
@@ -56,7 +57,7 @@ def describe_conflict(proposal, saves):
         )
     parts = []
     for changeset in saves:
-        who = (changeset.user.get_full_name() or changeset.user.get_username()) if changeset.user else "the system"
+        who = display_name(changeset.user)
         when = date_format(localtime(changeset.at), "j M Y H:i")
         what = "; ".join(change.describe() for change in changeset.changes.all()) or changeset.get_action_display()
         parts.append(f"{who} at {when}: {what}")
@@ -271,7 +272,7 @@ class ProposalAdmin(CouncilScopedAdmin):
 
     @admin.display(description="Version")
     def updated(self, obj):
-        who = obj.updated_by.get_full_name() or obj.updated_by.get_username() if obj.updated_by else "the published document"
+        who = display_name(obj.updated_by)
         return f"{obj.version}, last changed by {who} on {date_format(localtime(obj.updated_at), 'j M Y H:i')}"
 
     @admin.display(description="History")

@@ -14,6 +14,12 @@ from . import years as fy
 from .money import MAX_ABS_K, format_m
 
 
+class BudgetPlanQuerySet(models.QuerySet):
+    def newest_first(self):
+        """The latest round first: the one a council's pages and commands open by default."""
+        return self.order_by("-base_year", "slug")
+
+
 class BudgetPlan(models.Model):
     """A council's budget round (MTFS): financial years varying an approved base year."""
 
@@ -25,6 +31,8 @@ class BudgetPlan(models.Model):
     )
     source = models.TextField(blank=True, help_text="Where the figures come from.")
     note = models.TextField(blank=True)
+
+    objects = BudgetPlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["council", "-base_year", "slug"]
@@ -124,6 +132,14 @@ NOT_COUNTED = (Status.REJECTED, Status.WITHDRAWN)
 COUNTED_STATUSES = tuple(s for s in Status.values if s not in NOT_COUNTED)
 
 
+# The budget book's order: by outcome, then theme (proposals without one last, on every
+# database), then the proposal's place within its theme.
+BUDGET_BOOK_ORDER = (
+    F("outcome__position").asc(), "outcome__code", F("theme__position").asc(nulls_last=True),
+    F("theme__name").asc(nulls_last=True), "theme_id", "position", "pk",
+)
+
+
 class ProposalQuerySet(models.QuerySet):
     def visible_to(self, user):
         from councils.models import Council
@@ -139,8 +155,9 @@ class ProposalQuerySet(models.QuerySet):
         """Everything but rejected and withdrawn proposals: what reports count by default."""
         return self.exclude(status__in=NOT_COUNTED)
 
-    def in_budget_book_order(self):
-        return self.order_by("outcome__position", "outcome__code", "theme__position", "position", "id")
+    def in_budget_book_order(self, *lead):
+        """As the budget book prints them (``lead``: orderings to put first)."""
+        return self.order_by(*lead, *BUDGET_BOOK_ORDER)
 
 
 class Proposal(models.Model):

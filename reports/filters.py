@@ -281,7 +281,7 @@ class ReportChoices:
     def for_plan(cls, plan):
         council = plan.council
         return cls(
-            plans=list(BudgetPlan.objects.filter(council=council).order_by("-base_year", "slug")),
+            plans=list(BudgetPlan.objects.filter(council=council).newest_first()),
             outcomes=list(Outcome.objects.filter(council=council).order_by("position", "code")),
             themes=list(Theme.objects.filter(council=council).order_by("position", "name")),
             budgets=list(ServiceBudget.objects.filter(council=council).order_by("name")),

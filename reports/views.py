@@ -47,7 +47,7 @@ BY_FILTER = {"outcome": "outcome", "service": "service", "theme": "theme", "kind
 def council_home(request, council_slug):
     """/c/<council>/ -> the roll-up of the council's latest plan."""
     council = get_council_or_404(request.user, council_slug)
-    plan = council.plans.order_by("-base_year", "slug").first()
+    plan = council.plans.newest_first().first()
     if plan is None:
         raise Http404("This council has no budget plans yet.")
     return redirect("reports:rollup", council.slug, plan.slug)
@@ -346,7 +346,7 @@ def outcome_detail(request, council_slug, plan_slug, code):
     years = list(plan.years.all())
     counted = Proposal.objects.for_plan(plan).counted().filter(outcome=outcome)
     proposals = with_year_figures(
-        counted.select_related("theme").order_by("theme__position", "theme__name", "position", "id"), years
+        counted.select_related("theme").in_budget_book_order(), years
     )
 
     groups = []

@@ -301,7 +301,7 @@ def test_a_save_from_an_old_version_is_refused_and_says_who_changed_what(client_
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "changed by someone else" in content and "Lee Brown" in content and "Renamed meanwhile" in content
+    assert "changed by someone else" in content and "L. Brown" in content and "Renamed meanwhile" in content
     assert db_snapshot() == before
 
 

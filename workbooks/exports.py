@@ -10,11 +10,11 @@ of proposals.
 import csv
 from dataclasses import dataclass
 
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from proposals import years as fy
-from proposals.models import NOT_COUNTED, BudgetPlan, Kind, Proposal, Status, Variation
+from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status, Variation
 
 from . import xlsx
 
@@ -51,10 +51,7 @@ def _budget_book_rows(proposals, fields, *, scope, lead=()):
     if proposals is not None:
         rows = rows.filter(pk__in=_ids(proposals))
     return (
-        rows.order_by(
-            *lead, F("outcome__position").asc(), "outcome__code", F("theme__position").asc(nulls_last=True),
-            F("theme__name").asc(nulls_last=True), "theme_id", "position", "pk", "lines__position", "lines__pk",
-        )
+        rows.order_by(*lead, *BUDGET_BOOK_ORDER, "lines__position", "lines__pk")
         .values_list(*fields)
         .iterator(chunk_size=2000)
     )

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if found is None:
             known = ", ".join(Council.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"No council {council!r}. Councils: {known}.")
-        plans = found.plans.order_by("-base_year", "slug")
+        plans = found.plans.newest_first()
         chosen = plans.filter(slug=plan).first() if plan else plans.first()
         if chosen is None:
             known = ", ".join(plans.values_list("slug", flat=True)) or "none"
