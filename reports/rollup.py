@@ -19,7 +19,7 @@ from django.db.models import BigIntegerField, Q, Sum
 from django.db.models.functions import Cast
 
 from outcomes.models import Outcome
-from proposals.models import Kind, ServiceBudget, Theme
+from proposals.models import Kind, PlanYear, ServiceBudget, Theme
 
 GROUPINGS = {
     "outcome": "line__proposal__outcome",
@@ -151,7 +151,7 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     label_by_pk = {year.pk: year.label for year in years}  # labels computed once: thousands of rows at scale
     years = _distinct_by_label(years)
     labels = [year.label for year in years]
-    cells = {}  # grouped value -> {year label: Cell}
+    cells: dict[object, dict[str, Cell]] = {}  # grouped value -> {year label: Cell}
     for group_value, year_pk, increase, decrease in grouped if label_by_pk else ():  # no years: no query
         year_label = label_by_pk.get(year_pk)
         if year_label is None:
@@ -204,7 +204,7 @@ def _from_proposal(q):
 
 def _distinct_by_label(years):
     """One year per label, in the order first given."""
-    first = {}
+    first: dict[str, PlanYear] = {}
     for year in years:
         first.setdefault(year.label, year)
     return list(first.values())
@@ -230,7 +230,7 @@ def _labels(by, group_values, known=None):
     pks = [value for value in group_values if value is not None]
     found = [(obj.pk, *(getattr(obj, name) for name in fields)) for obj in known or () if obj.pk in group_values]
     if len(found) != len(pks):
-        found = model.objects.filter(pk__in=pks).order_by(*order).values_list("pk", *fields)
+        found = list(model._default_manager.filter(pk__in=pks).order_by(*order).values_list("pk", *fields))
     if by == "outcome":
         return [(pk, code, f"Outcome {code} – {title}", str(pk)) for pk, code, title in found]
     out = [(pk, name, name, str(pk)) for pk, name in found]
