@@ -58,12 +58,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from councils.models import Council, Membership, Role  # noqa: E402
-from proposals.models import BudgetPlan, PlanYear, Proposal, ServiceBudget, Status, Variation  # noqa: E402
+from proposals.models import BudgetPlan, PlanYear, Proposal, ServiceBudget, Variation  # noqa: E402
 from proposals.services import LineInput, create_proposal, increments, save_proposal  # noqa: E402
 from reports.filters import ReportChoices  # noqa: E402
+from reports.rollup import rollup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -255,13 +256,6 @@ class Cast:
 # ---------------------------------------------------------------- helpers
 
 
-def url_or_none(name, *args):
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 def fetch(client, url):
     response = client.get(url)
     if response.status_code != 200:
@@ -312,19 +306,14 @@ def bare_write_only(sheets):
 
 def bench_rollup(cast, size, rounds):
     rows = []
-    url = url_or_none("reports:rollup", cast.council.slug, cast.plan.slug)
-    name = f"{size}: roll-up page, one council"
-    if url is None:
-        rows.append(missing(name, "reports:rollup is not there yet"))
-    else:
-        row = compare(name, lambda: fetch(cast.reader_client, url), lambda: raw_rollup([cast.plan.pk]),
-                      target=1.3, rounds=rounds, note="view through the test Client vs raw SQL GROUP BY of the plan")
-        row["queries"] = page_queries(cast.reader_client, url)
-        rows.append(row)
+    url = reverse("reports:rollup", args=[cast.council.slug, cast.plan.slug])
+    row = compare(f"{size}: roll-up page, one council", lambda: fetch(cast.reader_client, url),
+                  lambda: raw_rollup([cast.plan.pk]), target=1.3, rounds=rounds,
+                  note="view through the test Client vs raw SQL GROUP BY of the plan")
+    row["queries"] = page_queries(cast.reader_client, url)
+    rows.append(row)
     # The page's own sum, without the request around it: how far the database side of the
     # page is from the raw SQL (the page's ratio is mostly the request and its rendering).
-    from reports.rollup import rollup
-
     plan_years = list(cast.plan.years.all())
     plan_proposals = Proposal.objects.for_plan(cast.plan).counted()
     outcomes = ReportChoices.for_plan(cast.plan).groups("outcome")  # as the page has them
@@ -350,76 +339,50 @@ def bench_rollup(cast, size, rounds):
 
 def bench_list(cast, size, rounds):
     rows = []
-    one = url_or_none("reports:proposal_list", cast.council.slug, cast.plan.slug)
+    one = reverse("reports:proposal_list", args=[cast.council.slug, cast.plan.slug])
+    all_url = reverse("reports:proposal_list_all")
     minimal_one = reverse("bench_minimal_list", args=[cast.plan.pk])
     minimal_all = reverse("bench_minimal_list_all")
-    all_url = url_or_none("reports:proposal_list_all")
-    one_medians = {}
     for per_page in (25, 100):
         query = f"?sort=-net&per_page={per_page}"
-        name = f"{size}: proposal list, one council, {per_page} rows by net"
-        if one is None:
-            rows.append(missing(name, "reports:proposal_list is not there yet"))
-        else:
-            row = compare(name, lambda: fetch(cast.reader_client, one + query),
-                          lambda: fetch(cast.reader_client, minimal_one + query), target=1.8, rounds=rounds,
+        one_row = compare(f"{size}: proposal list, one council, {per_page} rows by net",
+                          lambda q=query: fetch(cast.reader_client, one + q),
+                          lambda q=query: fetch(cast.reader_client, minimal_one + q), target=1.8, rounds=rounds,
                           note="list view vs the same rows in a minimal hand-written template")
-            row["queries"] = page_queries(cast.reader_client, one + query)
-            one_medians[per_page] = row["measured"]
-            rows.append(row)
-        name = f"{size}: proposal list, all councils, {per_page} rows by net"
-        if all_url is None:
-            rows.append(missing(name, "there is no all-councils list page (reports:proposal_list_all)"))
-            # What the database side of one would cost: the minimal page over all councils
-            # against the minimal page for one council.
-            row = compare(f"{size}: minimal list, all councils vs one council, {per_page} rows by net",
-                          lambda: fetch(cast.admin_client, minimal_all + query),
-                          lambda: fetch(cast.admin_client, minimal_one + query), target=2, rounds=rounds,
-                          note="informational: the baseline page over all councils vs over one council")
-            rows.append(row)
-        else:
-            row = compare(name, lambda: fetch(cast.admin_client, all_url + query),
-                          lambda: fetch(cast.admin_client, minimal_all + query), target=1.8, rounds=rounds,
-                          note="list view vs the same rows in a minimal hand-written template")
-            row["queries"] = page_queries(cast.admin_client, all_url + query)
-            rows.append(row)
-            if per_page in one_medians:
-                ratio = row["measured"] / one_medians[per_page]
-                rows.append({
-                    "name": f"{size}: all-councils list vs one-council list, {per_page} rows", "unit": "ms",
-                    "measured": row["measured"], "baseline": one_medians[per_page], "ratio": round(ratio, 3),
-                    "target": "<= 2", "met": ratio <= 2,
-                })
-                show(rows[-1])
+        one_row["queries"] = page_queries(cast.reader_client, one + query)
+        rows.append(one_row)
+        row = compare(f"{size}: proposal list, all councils, {per_page} rows by net",
+                      lambda q=query: fetch(cast.admin_client, all_url + q),
+                      lambda q=query: fetch(cast.admin_client, minimal_all + q), target=1.8, rounds=rounds,
+                      note="list view vs the same rows in a minimal hand-written template")
+        row["queries"] = page_queries(cast.admin_client, all_url + query)
+        rows.append(row)
+        ratio = row["measured"] / one_row["measured"]
+        rows.append({
+            "name": f"{size}: all-councils list vs one-council list, {per_page} rows", "unit": "ms",
+            "measured": row["measured"], "baseline": one_row["measured"], "ratio": round(ratio, 3),
+            "target": "<= 2", "met": ratio <= 2,
+        })
+        show(rows[-1])
     return rows
 
 
 def bench_workbooks(cast, size, rounds):
     rows = []
-    url = url_or_none("workbooks:export", cast.council.slug, cast.plan.slug)
-    name = f"{size}: cabinet-paper workbook, one council"
-    if url is None:
-        rows.append(missing(name, "workbooks:export is not there yet"))
-    else:
-        sheets = workbook_cells(fetch(cast.reader_client, url))
-        row = compare(name, lambda: fetch(cast.reader_client, url), lambda: bare_write_only(sheets), target=2,
-                      rounds=rounds, note="the view's workbook vs bare openpyxl write-only of the same cells")
-        row["queries"] = page_queries(cast.reader_client, url)
-        row["cells"] = sum(len(r) for _, rs in sheets for r in rs)
-        rows.append(row)
-    url = url_or_none("workbooks:export_flat", cast.council.slug, cast.plan.slug, "xlsx")
-    name = f"{size}: flat export (xlsx), one council"
-    if url is None:
-        rows.append(missing(name, "workbooks:export_flat is not there yet"))
-    else:
-        rows += flat_export(cast.reader_client, url, name, size, rounds, "bench-reader")
-    url = url_or_none("workbooks:export_all")
-    name = f"{size}: flat export, all councils"
-    if url is None:
-        rows.append(missing(name, "there is no all-councils flat export (workbooks:export_all)"))
-    else:
-        export_rounds = max(3, rounds // 3) if size == "national" else rounds
-        rows += flat_export(cast.admin_client, url, name, size, export_rounds, "bench-admin")
+    url = reverse("workbooks:export", args=[cast.council.slug, cast.plan.slug])
+    sheets = workbook_cells(fetch(cast.reader_client, url))
+    row = compare(f"{size}: cabinet-paper workbook, one council", lambda: fetch(cast.reader_client, url),
+                  lambda: bare_write_only(sheets), target=2, rounds=rounds,
+                  note="the view's workbook vs bare openpyxl write-only of the same cells")
+    row["queries"] = page_queries(cast.reader_client, url)
+    row["cells"] = sum(len(r) for _, rs in sheets for r in rs)
+    rows.append(row)
+    url = reverse("workbooks:export_flat", args=[cast.council.slug, cast.plan.slug, "xlsx"])
+    rows += flat_export(cast.reader_client, url, f"{size}: flat export (xlsx), one council", size, rounds,
+                        "bench-reader")
+    export_rounds = max(3, rounds // 3) if size == "national" else rounds
+    rows += flat_export(cast.admin_client, reverse("workbooks:export_all"), f"{size}: flat export, all councils",
+                        size, export_rounds, "bench-admin")
     return rows
 
 
@@ -459,7 +422,8 @@ def export_memory(url, name, username):
         "size = sum(len(chunk) for chunk in r.streaming_content) if r.streaming else len(r.content)\n"
         "print(status('VmHWM:') - before, size)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script, url, username], capture_output=True, text=True, cwd=ROOT, check=True)
+    out = subprocess.run([sys.executable, "-c", script, url, username], capture_output=True, text=True, cwd=ROOT,
+                         check=True)
     growth, file_bytes = (int(x) for x in out.stdout.split())
     mb = growth / 1024 / 1024
     row = {
@@ -539,13 +503,11 @@ def bench_throughput(cast, size):
         return [missing(f"{size}: throughput", "wrk is not installed")]
     seconds = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
     pages = {
-        "roll-up": url_or_none("reports:rollup", cast.council.slug, cast.plan.slug),
+        "roll-up": reverse("reports:rollup", args=[cast.council.slug, cast.plan.slug]),
         "proposal list (25 rows by net)": (
-            (url_or_none("reports:proposal_list", cast.council.slug, cast.plan.slug) or "") + "?sort=-net&per_page=25"
+            reverse("reports:proposal_list", args=[cast.council.slug, cast.plan.slug]) + "?sort=-net&per_page=25"
         ),
     }
-    if pages["proposal list (25 rows by net)"].startswith("?"):
-        pages["proposal list (25 rows by net)"] = None
     port = free_port()
     cookie = f"{settings.SESSION_COOKIE_NAME}={cast.reader_client.cookies[settings.SESSION_COOKIE_NAME].value}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
@@ -567,9 +529,6 @@ def bench_throughput(cast, size):
         wrk(minimal, cookie, 2)  # warm both workers
         for label, path in pages.items():
             name = f"{size}: throughput, {label}"
-            if path is None:
-                rows.append(missing(name, "the page is not there yet"))
-                continue
             wrk(base + path, cookie, 2)
             page_rps, minimal_rps = [], []
             for _ in range(2):  # alternately, two rounds of half the time each
