@@ -11,6 +11,8 @@ from proposals.models import Variation
 
 from .filters import FigureOptions
 
+ALL_FIGURES = FigureOptions()  # cumulative, every line (FigureOptions is frozen)
+
 
 def year_key(year):
     """The annotation (and table column) name of a plan year: 2019/20 -> "y2019"."""
@@ -45,7 +47,7 @@ def _subquery_sums(years, options):
     return sums
 
 
-def with_year_figures(proposals, years, options=FigureOptions()):
+def with_year_figures(proposals, years, options=ALL_FIGURES):
     """Annotate ``proposals`` with their figure per year and their net (one query).
 
     In the plain cumulative view the net is the stored ``net_k`` (cash over the period,
@@ -58,6 +60,6 @@ def with_year_figures(proposals, years, options=FigureOptions()):
     return proposals.annotate(**sums)
 
 
-def year_totals(proposals, years, options=FigureOptions()):
+def year_totals(proposals, years, options=ALL_FIGURES):
     """{year_key: total k or None, "net": ...} over all of ``proposals`` (one query)."""
     return proposals.order_by().aggregate(**_sums(years, options, "lines__variations__"))

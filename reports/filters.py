@@ -94,7 +94,9 @@ class ReportFilter(df.FilterSet):
     kind = df.ChoiceFilter(label="Kind", field_name="kind", choices=Kind.choices, empty_label="All kinds")
     service = df.ChoiceFilter(label="Service budget", method=_noop, empty_label="All service budgets")
     year = df.ChoiceFilter(label="Has a figure in", method=_noop, empty_label="Any year")
-    sign = df.ChoiceFilter(label="Figures", method=_noop, choices=list(SIGNS.items()), empty_label="Investment and saving")
+    sign = df.ChoiceFilter(
+        label="Figures", method=_noop, choices=list(SIGNS.items()), empty_label="Investment and saving"
+    )
     view = df.ChoiceFilter(label="View", method=_noop, choices=list(VIEW_LABELS.items()), empty_label=None)
     status = df.MultipleChoiceFilter(
         label="Status", field_name="status", choices=Status.choices, widget=forms.CheckboxSelectMultiple,
@@ -306,7 +308,8 @@ class ReportChoices:
             texts = [F(t) if t else no_text for t in texts] + [no_text] * (4 - len(texts))
             columns = {
                 "k": Value(kind, output_field=CharField()), "i": F("pk"), "p": F(parent) if parent else no_int,
-                "n": number if number is not None else no_int, "t1": texts[0], "t2": texts[1], "t3": texts[2], "t4": texts[3],
+                "n": number if number is not None else no_int,
+                "t1": texts[0], "t2": texts[1], "t3": texts[2], "t4": texts[3],
             }
             return queryset.order_by().annotate(**columns).values_list(*columns)
 
@@ -351,7 +354,8 @@ class ReportChoices:
             years.append(made(PlanYear, {"id": pk, "plan_id": plan.pk, "start_year": n}))
             years[-1].plan = plan
         outcomes = [
-            made(Outcome, {"id": pk, "council_id": parent, "position": n, "code": a, "title": b, "what_this_means": c or ""})
+            made(Outcome, {"id": pk, "council_id": parent, "position": n, "code": a, "title": b,
+                           "what_this_means": c or ""})
             for pk, parent, n, a, b, c, _ in by_kind.get("outcome", [])
         ]
         themes = [

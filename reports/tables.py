@@ -44,8 +44,13 @@ class FigureColumn(tables.Column):
 class ProposalTable(tables.Table):
     reference = tables.Column(verbose_name="Ref", default="[NEW]", order_by=("reference", "position", "id"))
     title = tables.Column(verbose_name="Title", order_by=("title", "id"), attrs={"td": {"class": "title"}})
-    outcome = tables.Column(verbose_name="Outcome", accessor="outcome__code", order_by=("outcome__position", "outcome__code", "id"))
-    theme = tables.Column(verbose_name="Theme", accessor="theme__name", default="No theme", order_by=("theme__position", "theme__name", "id"))
+    outcome = tables.Column(
+        verbose_name="Outcome", accessor="outcome__code", order_by=("outcome__position", "outcome__code", "id")
+    )
+    theme = tables.Column(
+        verbose_name="Theme", accessor="theme__name", default="No theme",
+        order_by=("theme__position", "theme__name", "id"),
+    )
     kind = tables.Column(verbose_name="Kind", order_by=("kind", "id"))
     status = tables.Column(verbose_name="Status", order_by=("status", "id"))
 

@@ -180,9 +180,11 @@ def _rollup_rows(request, plan, result):
                      "measures": cells(row.filter_value, row.years, row.total,
                                        lambda label, year, row_label=row_label:
                                        f"{escape(label.lower())}, {row_label}, {escape(year or 'total')}")})
+    def total_label(measure, year):
+        return f"total {escape(measure.lower())}, {escape(year or 'over the period')}"
+
     total = {"label": f"All {GROUPING_LABELS[result.by].lower()}s" if result.by != "service" else "All service budgets",
-             "measures": cells(None, result.totals, result.grand_total,
-                               lambda label, year: f"total {escape(label.lower())}, {escape(year or 'over the period')}")}
+             "measures": cells(None, result.totals, result.grand_total, total_label)}
     return {"rows": rows, "total": total}
 
 
@@ -362,7 +364,7 @@ def outcome_detail(request, council_slug, plan_slug, code):
             "figures": [money_html(f) for f in figures],
         })
         # Subtotals over the grouped rows (the rows' figures are the database's sums).
-        group["sums"] = [s if f is None else (s or 0) + f for s, f in zip(group["sums"], figures)]
+        group["sums"] = [s if f is None else (s or 0) + f for s, f in zip(group["sums"], figures, strict=True)]
     for group in groups:
         group["subtotals"] = [money_html(s) for s in group["sums"]]
 
