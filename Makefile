@@ -24,7 +24,7 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo --demo-users
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-test

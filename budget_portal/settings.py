@@ -1,8 +1,8 @@
 """Settings, read from the environment.
 
 Every variable is documented in the README. Without any, the app runs on a SQLite file
-in the project folder. DEBUG defaults to off; `manage.py` (the developer's tool) turns
-it on unless told otherwise, and production (`make serve`) sets it off explicitly.
+in the project folder. DEBUG is off unless the environment sets DEBUG=1, whatever the
+entry point (manage.py, wsgi.py); `make run` sets it for development.
 """
 import os
 from datetime import timedelta
