@@ -70,7 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "budget_portal.middleware.LoginRequiredByDefault",
+    # Sign-in required for every view not marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Axes must be last: it turns a locked-out sign-in into a response.
     "axes.middleware.AxesMiddleware",
 ]
