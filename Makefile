@@ -43,7 +43,7 @@ serve: install
 	DEBUG=0 $(VENV)/bin/gunicorn budget_portal.wsgi:application \
 		--bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
 		--timeout 60 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200 \
-		--forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+		--forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1,::1}" \
 		--access-logfile - --error-logfile - --log-level info
 
 # Benchmarks (bench/run.py) on PostgreSQL: rebuilds the database named in DATABASE_URL

@@ -154,7 +154,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# The client's address behind PROXY_COUNT proxies, read from X-Forwarded-For only when
+# the connection comes from FORWARDED_ALLOW_IPS (the list gunicorn trusts, same variable).
+AXES_CLIENT_IP_CALLABLE = "budget_portal.client_ip.client_ip"
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 AXES_VERBOSE = False
 
 # Security. Behind a council's TLS-terminating proxy set SECURE_PROXY_SSL_HEADER.
