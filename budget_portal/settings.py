@@ -103,11 +103,12 @@ DATABASES = {
     )
 }
 
+# ASVS 6.2: at least 12 characters, not a common password, not like the user's name or
+# email; and no composition rules (6.2.5), so an all-digit password of that length is allowed.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
 AUTHENTICATION_BACKENDS = [
