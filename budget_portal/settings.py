@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Sign-in required for every view not marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "budget_portal.middleware.NoStoreWhenSignedIn",
     # Axes must be last: it turns a locked-out sign-in into a response.
     "axes.middleware.AxesMiddleware",
 ]
