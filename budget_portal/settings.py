@@ -4,6 +4,7 @@ Every variable is documented in the README. Without any, the app runs on a SQLit
 in the project folder. DEBUG is off unless the environment sets DEBUG=1, whatever the
 entry point (manage.py, wsgi.py); `make run` sets it for development.
 """
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,18 @@ def env_list(name, default):
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name, default):
+    """Comma-separated addresses or networks ("10.0.0.5", "10.0.1.0/24"), or "*"."""
+    networks = env_list(name, default)
+    for network in networks:
+        if network != "*":
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as error:
+                raise ImproperlyConfigured(f"{name}: {error} (addresses or networks, comma-separated, or *)") from None
+    return networks
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -160,7 +173,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # the connection comes from FORWARDED_ALLOW_IPS (the list gunicorn trusts, same variable).
 AXES_CLIENT_IP_CALLABLE = "budget_portal.client_ip.client_ip"
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
-FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
+FORWARDED_ALLOW_IPS = env_networks("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 AXES_VERBOSE = False
 
 # Security. Behind a council's TLS-terminating proxy set SECURE_PROXY_SSL_HEADER.

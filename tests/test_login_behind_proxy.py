@@ -13,7 +13,7 @@ from django.test import Client, RequestFactory
 from budget_portal.client_ip import client_ip
 
 from .conftest import PASSWORD
-from .test_security_headers import production_env, production_setting
+from .test_security_headers import manage, production_env, production_setting
 
 LOGIN = "/accounts/login/"
 PROXY = "10.0.0.5"
@@ -108,3 +108,10 @@ def test_an_attacker_cannot_dodge_the_lockout_by_changing_the_header(officer, on
     for number in range(5):
         sign_in("wrong", forwarded_for=f"10.9.9.{number}, {ATTACKER}")
     assert sign_in(PASSWORD, forwarded_for=f"10.9.9.99, {ATTACKER}").status_code == 429
+
+
+def test_a_proxy_list_that_is_not_addresses_stops_the_app_starting():
+    env = production_env(PROXY_COUNT="1", FORWARDED_ALLOW_IPS="proxy.internal")
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "FORWARDED_ALLOW_IPS: 'proxy.internal' does not appear to be an IPv4 or IPv6 network" in result.stderr
