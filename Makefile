@@ -24,7 +24,7 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo --demo-users
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-test
@@ -48,7 +48,7 @@ serve: install
 	DEBUG=0 $(VENV)/bin/gunicorn budget_portal.wsgi:application \
 		--bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
 		--timeout 60 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200 \
-		--forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+		--forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1,::1}" \
 		--access-logfile - --error-logfile - --log-level info
 
 # Benchmarks (bench/run.py) on PostgreSQL: rebuilds the database named in DATABASE_URL

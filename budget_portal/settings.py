@@ -1,9 +1,10 @@
 """Settings, read from the environment.
 
 Every variable is documented in the README. Without any, the app runs on a SQLite file
-in the project folder. DEBUG defaults to off; `manage.py` (the developer's tool) turns
-it on unless told otherwise, and production (`make serve`) sets it off explicitly.
+in the project folder. DEBUG is off unless the environment sets DEBUG=1, whatever the
+entry point (manage.py, wsgi.py); `make run` sets it for development.
 """
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,18 @@ def env_list(name, default):
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name, default):
+    """Comma-separated addresses or networks ("10.0.0.5", "10.0.1.0/24"), or "*"."""
+    networks = env_list(name, default)
+    for network in networks:
+        if network != "*":
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as error:
+                raise ImproperlyConfigured(f"{name}: {error} (addresses or networks, comma-separated, or *)") from None
+    return networks
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -70,7 +83,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "budget_portal.middleware.LoginRequiredByDefault",
+    # Sign-in required for every view not marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "budget_portal.middleware.NoStoreWhenSignedIn",
     # Axes must be last: it turns a locked-out sign-in into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -102,11 +117,12 @@ DATABASES = {
     )
 }
 
+# ASVS 6.2: at least 12 characters, not a common password, not like the user's name or
+# email; and no composition rules (6.2.5), so an all-digit password of that length is allowed.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -153,7 +169,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# The client's address behind PROXY_COUNT proxies, read from X-Forwarded-For only when
+# the connection comes from FORWARDED_ALLOW_IPS (the list gunicorn trusts, same variable).
+AXES_CLIENT_IP_CALLABLE = "budget_portal.client_ip.client_ip"
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+FORWARDED_ALLOW_IPS = env_networks("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 AXES_VERBOSE = False
 
 # Security. Behind a council's TLS-terminating proxy set SECURE_PROXY_SSL_HEADER.

@@ -2,6 +2,7 @@
 happened in words, no internals), the accessibility statement, and the health check."""
 import logging
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -9,19 +10,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
-from .middleware import public
-
 logger = logging.getLogger(__name__)
 
 
+@login_not_required
 def permission_denied(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+@login_not_required
 def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
 
+@login_not_required
 @requires_csrf_token
 def server_error(request):
     # A template of its own (not base.html), so it renders even when the database,
@@ -30,18 +32,19 @@ def server_error(request):
     return render(request, "errors/500.html", status=500)
 
 
+@login_not_required
 def csrf_failure(request, reason=""):
     logger.warning("CSRF failure on %s: %s", request.path, reason)
     return render(request, "errors/403_csrf.html", status=403)
 
 
-@public
+@login_not_required
 @require_safe
 def accessibility_statement(request):
     return render(request, "accessibility.html")
 
 
-@public
+@login_not_required
 @never_cache
 @require_safe
 def healthz(request):

@@ -331,21 +331,11 @@ class ProposalEditor:
         return merged
 
     def is_valid(self):
+        # Both, so every error is found; each field points at its hint and its message
+        # through Django's BoundField.aria_describedby.
         form_ok = self.form.is_valid()
         lines_ok = self.lines.is_valid()
-        self._describe_errors()
         return form_ok and lines_ok
-
-    def _describe_errors(self):
-        """Point each field in error at its message (and hint), for screen readers."""
-        for form in [self.form, *self.lines.forms]:
-            for name in form.errors:
-                if name not in form.fields:
-                    continue
-                bound = form[name]
-                ids = [f"{bound.auto_id}_helptext"] if form.fields[name].help_text else []
-                ids.append(f"{bound.auto_id}_error")
-                form.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
 
     @property
     def version(self):

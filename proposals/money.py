@@ -13,7 +13,9 @@ THOUSAND = Decimal(1000)
 MAX_ABS_K = 10_000_000
 NO_CHANGE_WORDS = {"no change", "nil", "-", "\u2013", "\u2014"}
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+# ASCII digits only: Python's \d and Decimal() also read Arabic-Indic, full-width and
+# other digits, which nobody types into a budget book on purpose.
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -47,6 +49,8 @@ def parse_m(text):
     cleaned = cleaned.replace("£", "").replace(" ", "")
     if cleaned.lower().endswith("m"):
         cleaned = cleaned[:-1]
+    if any(char.isdigit() and not char.isascii() for char in cleaned):
+        raise MoneyError(f"\u201c{raw.strip()}\u201d has digits other than 0\u20139; type the figure with 0 to 9.")
     if not cleaned or not _NUMBER.match(cleaned) or cleaned in {"+", "-", "."}:
         raise MoneyError(f"\u201c{raw.strip()}\u201d is not a figure in £m (for example -0.027, +3.5 or (0.150)).")
     if negative and cleaned[0] in "+-":

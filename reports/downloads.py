@@ -4,8 +4,8 @@ Every download is built from the same objects the page renders (the filtered
 queryset, the Rollup), so the page and its download cannot disagree.
 
 - Figures are numbers (£m, Decimal, three places), never text; unprofiled is blank.
-- Text that a spreadsheet would run as a formula (starting = + - @, tab or CR) is
-  kept as text: a leading apostrophe in CSV, a string cell in .xlsx.
+- Text that a spreadsheet would run as a formula (``spreadsheet_text``) is kept as
+  text: a leading apostrophe in CSV, a string cell in .xlsx.
 """
 import csv
 import io
@@ -18,26 +18,19 @@ from openpyxl.styles import Font
 from proposals.money import format_m, to_decimal_m
 
 from .figures import year_key
+from .spreadsheet_text import formula_safe, looks_like_a_formula
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "0.000"
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def csv_safe(value):
-    """A text cell a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(headers, rows):
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([csv_safe(h) for h in headers])
+    writer.writerow([formula_safe(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else csv_safe(v) if isinstance(v, str) else v for v in row])
+        writer.writerow(["" if v is None else formula_safe(v) if isinstance(v, str) else v for v in row])
     return out.getvalue()
 
 
@@ -65,9 +58,11 @@ def to_xlsx(title, headers, rows):
 
 
 def _text(cell, value):
-    """Write ``value`` as a string cell even if it looks like a formula."""
+    """Write ``value`` as a string cell even if it looks like a formula (then quote-prefixed,
+    as Excel marks text typed with a leading apostrophe)."""
     cell.value = value
     cell.data_type = "s"
+    cell.quotePrefix = looks_like_a_formula(value)
     return cell
 
 

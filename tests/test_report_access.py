@@ -1,8 +1,11 @@
 """Every report page and download needs a sign-in and shows only the councils the user
 has a role in: another council's pages are not found (404), never shown."""
+import io
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tests.conftest import proposal
 
@@ -30,11 +33,34 @@ def test_anonymous_visitors_are_sent_to_sign_in(seed):
         assert response["Location"].startswith("/accounts/login/?next="), url
 
 
+def body_text(response):
+    """What a person reads in a page or download: HTML or CSV text, or a workbook's cell values."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        sheet = load_workbook(io.BytesIO(body)).active
+        return " ".join(str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None)
+    return body.decode()
+
+
 def test_commissioner_sees_both_councils(client_for, commissioner, seed):
+    """Each page shows the council's name; the roll-up downloads its outcome, the list
+    downloads its proposals; the council's address goes on to its plan."""
     client = client_for(commissioner)
     for plan in seed.values():
-        for url in urls(plan):
-            assert client.get(url).status_code in (200, 302), url
+        *pages_and_downloads, council_page = urls(plan)
+        outcome = plan.council.outcomes.order_by("pk").first().title
+        first = plan.proposals.order_by("pk").first().title
+        for url in pages_and_downloads:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            if "/download." not in url:
+                expected = plan.council.name
+            else:
+                expected = outcome if "/rollup/" in url else first
+            assert expected in body_text(response), url
+        response = client.get(council_page)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("reports:rollup", args=[plan.council.slug, plan.slug])
 
 
 def test_officer_of_cheshire_west_cannot_see_cheshire_east(client_for, officer_cwac, seed):

@@ -10,10 +10,11 @@ from openpyxl import load_workbook
 
 from proposals.models import Proposal
 from proposals.money import parse_m, to_decimal_m
-from reports.downloads import csv_safe
+from reports.spreadsheet_text import formula_safe
 from tests.conftest import proposal
 
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "<script>alert(1)</script>"]
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "|cmd",
+           "\uff1d1+1", "\n=1+1", "<script>alert(1)</script>"]
 
 
 def read_csv(response):
@@ -86,16 +87,17 @@ def test_hostile_titles_come_back_as_text(client_for, commissioner, ce_plan, tit
     sheet, rows = read_xlsx(client.get(url("proposal_list_xlsx", ce_plan, "q=41")))
     assert rows[1][1] == title
     assert sheet["B2"].data_type == "s"
+    assert sheet["B2"].quotePrefix == (not title.startswith("<"))
     assert rows[1][6] == 3.5  # the figures stay numbers
     csv_rows = read_csv(client.get(url("proposal_list_csv", ce_plan, "q=41")))
-    assert csv_rows[1][1] == csv_safe(title)
-    assert not csv_rows[1][1].startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert csv_rows[1][1] == formula_safe(title)
+    assert csv_rows[1][1] == title if title.startswith("<") else csv_rows[1][1] == "'" + title
 
 
-def test_csv_safe_leaves_numbers_and_plain_text_alone():
-    assert csv_safe("Direct Payments Review") == "Direct Payments Review"
-    assert csv_safe("=1+1") == "'=1+1"
-    assert csv_safe(Decimal("-0.5")) == Decimal("-0.5")
+def test_formula_safe_leaves_plain_text_alone():
+    assert formula_safe("Direct Payments Review") == "Direct Payments Review"
+    assert formula_safe("Care - older people") == "Care - older people"
+    assert formula_safe("=1+1") == "'=1+1"
 
 
 def test_a_hostile_group_label_is_text_in_the_rollup_xlsx(client_for, commissioner, ce_plan):

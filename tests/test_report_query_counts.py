@@ -87,7 +87,7 @@ def pages(plan):
 # Roll-up: the plan with its council, years and the filters' choices, access checked (one
 # UNION ALL: ReportChoices.load), and the grouped sum (2): the groups' labels come from
 # the choices already loaded (rollup(groups=...)), not from the sum, because grouping by
-# them made the sum ~2x slower at national size (see proposals/rollup.py).
+# them made the sum ~2x slower at national size (see reports/rollup.py).
 # List: the plan and choices (1), count, page, totals (3). Downloads: the plan and
 # choices, and the figures (2). Proposal page: plan, proposal, years, lines, their
 # figures, the net per year (6), plus whatever the shared actions include asks for.

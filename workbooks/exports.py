@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from proposals import years as fy
 from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status, Variation
+from reports.spreadsheet_text import formula_safe
 
 from . import xlsx
 
@@ -260,13 +261,6 @@ def write_flat_export(*, proposals=None, years=None, out, plan=None, scope=None)
 FLAT_HEADER = xlsx.Style(font=xlsx.BOLD, fill=xlsx.HEADER_FILL)
 
 
-def csv_safe(value):
-    """Text a spreadsheet program would run as a formula gets a leading apostrophe
-    (the importer takes it off again)."""
-    text = str(value)
-    return "'" + text if text.startswith(xlsx.FORMULA_PREFIXES) else text
-
-
 def flat_csv_rows(scope):
     """The flat proposal list as CSV (the import format): the header, then one list of
     strings per row. One streamed query."""
@@ -275,7 +269,7 @@ def flat_csv_rows(scope):
     yield flat_header(scope.labels)
     for row in flat_rows(scope):
         yield (
-            [csv_safe(value) for value in row[:9]]
+            [formula_safe(value) for value in row[:9]]
             + [format_m(amount, sign=False) for amount in row[9]]
             + [row[10], row[11]]
         )

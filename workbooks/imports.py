@@ -36,8 +36,7 @@ from proposals import years as fy
 from proposals.models import ChangeSet, ImpactLine, Kind, Proposal, ServiceBudget, Status, Theme, Variation
 from proposals.money import MoneyError, format_m, parse_m
 from proposals.services import ConflictError, LineInput, ReadOnlyError, create_proposal, save_proposal
-
-from .xlsx import FORMULA_PREFIXES
+from reports.spreadsheet_text import from_formula_safe
 
 MAX_COLUMNS = 80
 HEADER_SEARCH_ROWS = 30
@@ -246,9 +245,7 @@ def _read_csv(data, filename):
 
 def _uncsv(value):
     """Undo the export's guard: "'=Title" was written for the text "=Title"."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
+    return from_formula_safe(value)
 
 
 # ---------------------------------------------------------------- checking rows

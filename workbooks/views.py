@@ -55,9 +55,7 @@ def _bad_download(errors):
 
 def _file_response(out, filename, content_type):
     out.seek(0)
-    response = FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)
 
 
 @require_GET
@@ -130,7 +128,6 @@ def export_all(request, fmt):
         return _file_response(out, "all-councils-proposals.xlsx", XLSX)
     response = StreamingHttpResponse(_csv_stream(flat_csv_rows(scope)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="all-councils-proposals.csv"'
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

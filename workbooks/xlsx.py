@@ -31,8 +31,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from reports.spreadsheet_text import looks_like_a_formula
+
 MONEY_FORMAT = "#,##0.000;-#,##0.000;0.000"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 LEGEND = (
     "Figures are £m to three decimal places. A minus sign (-) is a saving or extra income; "
@@ -133,7 +134,7 @@ def text_cell(ws, value, **style):
     cell = WriteOnlyCell(ws, value=None)
     cell._value = text  # bypass openpyxl's guess: a leading "=" would make it a formula
     cell.data_type = "s"
-    if text.startswith(FORMULA_PREFIXES):
+    if looks_like_a_formula(text):
         cell.quotePrefix = True
     _style(cell, style)
     return cell
@@ -270,7 +271,7 @@ class Cells:
         cell = self._cached(key, style)
         if cell is None:
             text = clean_text(value)
-            quoted = text.startswith(FORMULA_PREFIXES)
+            quoted = looks_like_a_formula(text)
             if not quoted and not style.attributes:
                 if text in ERROR_CODES:
                     return text_cell(self.ws, text)  # "#N/A" as text: unstyled, so never reused

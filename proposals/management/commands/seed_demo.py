@@ -1,13 +1,13 @@
-"""Load the seed councils' published plans and, in development only, the demo users."""
+"""Load the seed councils' published plans and, with --demo-users in development, the demo users."""
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from councils.models import Council, Membership, Role
 from proposals.seed import load_plan_file, seed_files
 
-DEMO_PASSWORD = "budget-demo-2019"  # nosec B105 # the published demo password: demo users exist only when DEBUG is on
+DEMO_PASSWORD = "budget-demo-2019"  # nosec B105 # the published demo password: demo users need --demo-users and DEBUG on
 
 # username: (first name, last name, [(council slug, role)], superuser)
 DEMO_USERS = {
@@ -20,17 +20,31 @@ DEMO_USERS = {
 
 
 class Command(BaseCommand):
-    help = "Load the seed data (published plans) and, when DEBUG is on, the demo users. Safe to run twice."
+    help = (
+        "Load the seed data (published plans). With --demo-users, also the demo users and their "
+        "published password, which needs DEBUG on. Safe to run twice."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo-users", action="store_true",
+            help=f"Also create the demo users ({', '.join(DEMO_USERS)}) with the published password. "
+                 "Refused unless DEBUG is on.",
+        )
+
+    def handle(self, *args, demo_users=False, **options):
+        if demo_users and not settings.DEBUG:
+            raise CommandError(
+                "--demo-users creates accounts with a published password, so it needs DEBUG=1 "
+                "(development only). Nothing was loaded. On a server, create real accounts with "
+                "`manage.py createsuperuser` and the admin."
+            )
         for path in seed_files():
             plan, created = load_plan_file(path)
             verb = "Loaded" if created else "Already loaded"
             self.stdout.write(f"{verb}: {plan} ({plan.proposals.count()} proposals) from {path.name}")
-        if not settings.DEBUG:
-            self.stdout.write("DEBUG is off: demo users are not created.")
-            return
-        self._demo_users()
+        if demo_users:
+            self._demo_users()
 
     @transaction.atomic
     def _demo_users(self):
