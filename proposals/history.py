@@ -100,12 +100,13 @@ def council_of(record):
     return record.pk if isinstance(record, Council) else record.council_id
 
 
-def snapshot(record):
+def snapshot(record, *, without=()):
     """``record``'s values as a reader sees them, {field label: text}: every editable
-    field but the id, a related record by its name, a choice by its label."""
+    field but the id (and the fields named in ``without``), a related record by its name,
+    a choice by its label."""
     values = {}
     for model_field in record._meta.concrete_fields:
-        if model_field.primary_key or not model_field.editable:
+        if model_field.primary_key or not model_field.editable or model_field.name in without:
             continue
         if model_field.is_relation:
             value = getattr(record, model_field.name)
