@@ -79,7 +79,8 @@ def test_saving_an_unchanged_form_records_nothing(admin_client, ce):
 
 def test_a_theme_added_by_an_officer_is_recorded_with_its_values(client_for, officer, ce):
     client = client_for(staff(officer))
-    response = client.post(reverse("admin:proposals_theme_add"), {"council": ce.pk, "name": "Prevention", "position": 9})
+    response = client.post(reverse("admin:proposals_theme_add"),
+                           {"council": ce.pk, "name": "Prevention", "position": 9})
     assert response.status_code == 302
     theme = Theme.objects.get(council=ce, name="Prevention")
     changeset = latest()

@@ -1,6 +1,7 @@
 """The audit trail in the database: every way of changing or deleting it is refused by
 the database itself, and a row altered by someone with the rights to get past that is
 found by ``verify_history``, which names the broken link."""
+import threading
 from io import StringIO
 
 import pytest
@@ -8,8 +9,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, models, transaction
 
 from proposals.history import CHANGE_COLUMNS, digest
-from proposals.models import Change, ChangeSet
+from proposals.models import Change, ChangeSet, Proposal, Status
 from proposals.seed import load_plan_file, seed_files
+from proposals.services import change_status
 from tests.history_triggers import history_triggers_off
 
 
@@ -147,10 +149,46 @@ def test_a_rehashed_change_set_is_found_at_the_next_link(seed):
     tamper("UPDATE proposals_changeset SET note = %s, hash = %s WHERE id = %s", ["forged", forged, first.pk])
     status, said = verify()
     assert status == 1
-    assert f"broken at change set {second.pk}: its previous_hash does not match the hash of change set {first.pk}" in said
+    assert (
+        f"broken at change set {second.pk}: its previous_hash does not match the hash of change set {first.pk}"
+    ) in said
 
 
 def test_an_unknown_council_is_a_clear_error(seed):
     status, said = verify("--council", "nowhere")
     assert status == 1
     assert "No council has the slug 'nowhere'" in said
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_two_saves_in_one_council_chain_one_after_the_other(seed, officer):
+    """The second save waits for the first to commit, then chains onto it: the chain never
+    forks (without the lock, the unique (council, previous_hash) would refuse the second)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has a single writer: two saves cannot run at once")
+    first_proposal, second_proposal = Proposal.objects.filter(plan=seed["ce"]).order_by("pk")[:2]
+    first_saved, release = threading.Event(), threading.Event()
+    saved = {}
+
+    def save(name, target, hold):
+        try:
+            with transaction.atomic():
+                saved[name] = change_status(proposal=target, user=officer, to=Status.WITHDRAWN)
+                if hold:
+                    first_saved.set()
+                    release.wait(10)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=save, args=("first", first_proposal, True))
+    second = threading.Thread(target=save, args=("second", second_proposal, False))
+    first.start()
+    assert first_saved.wait(10)
+    second.start()
+    second.join(0.5)
+    assert second.is_alive() and "second" not in saved  # waiting for the council's chain
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert saved["second"].previous_hash == saved["first"].hash
+    assert verify()[0] == 0

@@ -37,7 +37,11 @@ POSTGRES_FORWARD = [
     ),
 ]
 POSTGRES_REVERSE = [
-    *(f"DROP TRIGGER IF EXISTS {table}_{name} ON {table};" for table in TABLES for name in ("append_only", "no_truncate")),
+    *(
+        f"DROP TRIGGER IF EXISTS {table}_{name} ON {table};"
+        for table in TABLES
+        for name in ("append_only", "no_truncate")
+    ),
     "DROP FUNCTION IF EXISTS proposals_history_is_append_only();",
 ]
 # SQLite has no TRUNCATE: a DELETE without WHERE runs the DELETE trigger.
@@ -47,7 +51,9 @@ SQLITE_FORWARD = [
     for table in TABLES
     for operation in ("update", "delete")
 ]
-SQLITE_REVERSE = [f"DROP TRIGGER IF EXISTS {table}_no_{operation};" for table in TABLES for operation in ("update", "delete")]
+SQLITE_REVERSE = [
+    f"DROP TRIGGER IF EXISTS {table}_no_{operation};" for table in TABLES for operation in ("update", "delete")
+]
 
 
 def forward(apps, schema_editor):

@@ -38,7 +38,8 @@ class Command(BaseCommand):
             )
         if options["verbosity"] >= 2:
             for report in reports:
-                self.stdout.write(f"{report.council.slug}: {report.changesets} change sets, head {report.head or '(empty)'}")
+                head = report.head or "(empty)"
+                self.stdout.write(f"{report.council.slug}: {report.changesets} change sets, head {head}")
         self.stdout.write(self.style.SUCCESS(
             f"History intact: {len(reports)} councils, {sum(r.changesets for r in reports):,} change sets, "
             f"{sum(r.changes for r in reports):,} changes, every link verified."
