@@ -455,7 +455,7 @@ class ChangeInline(ReadOnlyHistoryMixin, ScopedInlineMixin, admin.TabularInline)
 class ChangeSetAdmin(ReadOnlyHistoryMixin, CouncilScopedAdmin):
     list_display = ["at", "proposal", "subject_label", "action", "who", "version", "note"]
     list_filter = ["action", ("council", related_only)]
-    search_fields = ["proposal__reference", "proposal__title", "note"]
+    search_fields = ["proposal__reference", "proposal__title", "subject_label", "note"]
     list_select_related = ["proposal", "user"]
     fields = ["proposal", "subject_label", "council", "who", "at", "action", "version", "note", "previous_hash", "hash"]
     readonly_fields = fields

@@ -323,7 +323,7 @@ class ChangeSet(models.Model):
         return f"{self.get_action_display()} {self.proposal_id} v{self.version}"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
+        if self.pk is not None:
             raise PermissionError("History is kept as it was written; it cannot be changed.")
         super().save(*args, **kwargs)
 
@@ -363,7 +363,7 @@ class Change(models.Model):
         return f"{subject}: {old} \u2192 {new}"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
+        if self.pk is not None:
             raise PermissionError("History is kept as it was written; it cannot be changed.")
         super().save(*args, **kwargs)
 
