@@ -3,9 +3,9 @@
 Every change set is written by ``append``, at the head of its council's chain: it
 stores the SHA-256 of its own content and changes (``digest``) and the hash of the
 council's change set before it. The database refuses UPDATE and DELETE on the history
-tables (migration 0003), so an altered or missing row means someone went around the
-database's own rules; ``verify`` recomputes each council's chain and names the first
-change set that does not match.
+tables (migration ``history_append_only``), so an altered or missing row means someone
+went around the database's own rules; ``verify`` recomputes each council's chain and
+names the first change set that does not match.
 
 Proposals are recorded by ``proposals.services``; structural records (plans and their
 years, outcomes and their measures, themes, service budgets, councils and memberships)
