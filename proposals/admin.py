@@ -21,8 +21,12 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from councils.access import display_name
-from councils.admin import CouncilScopedAdmin, ScopedInlineMixin
+from councils.admin import CouncilAdmin, CouncilScopedAdmin, MembershipAdmin, ScopedInlineMixin
+from councils.models import Council, Membership
+from outcomes.admin import OutcomeAdmin
+from outcomes.models import Outcome
 
+from .history_admin import RecordedAdmin
 from .models import BudgetPlan, Change, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation
 from .money import MoneyError, format_m, parse_m
 from .services import (
@@ -394,7 +398,7 @@ class PlanYearInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(BudgetPlan)
-class BudgetPlanAdmin(CouncilScopedAdmin):
+class BudgetPlanAdmin(RecordedAdmin, CouncilScopedAdmin):
     officers_may_edit = False  # a plan's years are set up by an administrator
     list_display = ["name", "council", "base_year_label", "slug"]
     list_filter = [("council", related_only)]
@@ -410,7 +414,7 @@ class BudgetPlanAdmin(CouncilScopedAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(CouncilScopedAdmin):
+class ThemeAdmin(RecordedAdmin, CouncilScopedAdmin):
     list_display = ["name", "council", "position"]
     list_filter = [("council", related_only)]
     search_fields = ["name"]
@@ -419,7 +423,7 @@ class ThemeAdmin(CouncilScopedAdmin):
 
 
 @admin.register(ServiceBudget)
-class ServiceBudgetAdmin(CouncilScopedAdmin):
+class ServiceBudgetAdmin(RecordedAdmin, CouncilScopedAdmin):
     list_display = ["name", "kind", "council"]
     list_filter = [("council", related_only), "kind"]
     search_fields = ["name"]
@@ -450,11 +454,11 @@ class ChangeInline(ReadOnlyHistoryMixin, ScopedInlineMixin, admin.TabularInline)
 
 @admin.register(ChangeSet)
 class ChangeSetAdmin(ReadOnlyHistoryMixin, CouncilScopedAdmin):
-    list_display = ["at", "proposal", "action", "who", "version", "note"]
+    list_display = ["at", "proposal", "subject_label", "action", "who", "version", "note"]
     list_filter = ["action", ("council", related_only)]
-    search_fields = ["proposal__reference", "proposal__title", "note"]
+    search_fields = ["proposal__reference", "proposal__title", "subject_label", "note"]
     list_select_related = ["proposal", "user"]
-    fields = ["proposal", "council", "who", "at", "action", "version", "note"]
+    fields = ["proposal", "subject_label", "council", "who", "at", "action", "version", "note", "previous_hash", "hash"]
     readonly_fields = fields
     inlines = [ChangeInline]
 
@@ -472,3 +476,24 @@ class ChangeAdmin(ReadOnlyHistoryMixin, CouncilScopedAdmin):
     list_select_related = ["changeset__proposal"]
     fields = ["changeset", "kind", "field", "year_label", "old", "new", "old_k", "new_k"]
     readonly_fields = fields
+
+
+# Outcomes, councils and memberships are recorded in the audit trail too. It lives in
+# this app, which their apps may not depend on, so their admin pages are registered
+# again from here with the recording in front.
+admin.site.unregister([Outcome, Membership, Council])
+
+@admin.register(Outcome)
+class RecordedOutcomeAdmin(RecordedAdmin, OutcomeAdmin):
+    pass
+
+
+@admin.register(Membership)
+class RecordedMembershipAdmin(RecordedAdmin, MembershipAdmin):
+    pass
+
+
+@admin.register(Council)
+class RecordedCouncilAdmin(RecordedAdmin, CouncilAdmin):
+    # A council's chain is its own; a council with any history cannot be deleted (PROTECT).
+    record_deletions = False

@@ -7,8 +7,10 @@ plan's approved base-year budget for one line and one financial year. A year wit
 Variation row is *unprofiled*; a row with 0 is "No change". They are different.
 """
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from . import years as fy
 from .money import MAX_ABS_K, format_m
@@ -279,7 +281,16 @@ class Variation(models.Model):
 
 
 class ChangeSet(models.Model):
-    """One save: who changed a proposal, when (stored in UTC), and how."""
+    """One save: who changed what, when (stored in UTC), and how.
+
+    What was changed is a proposal (``proposal``, with its version after the save) or a
+    structural record (``subject``: a plan, outcome, theme, service budget, membership
+    or council, named by ``subject_label`` as it was then). Rows are only ever added,
+    through ``proposals.history``: the database refuses UPDATE and DELETE (and
+    TRUNCATE on PostgreSQL). Each council's change sets form a hash chain, in id order:
+    ``hash`` covers this change set's content and its changes, and ``previous_hash``
+    is the hash of the council's change set before it, so ``manage.py verify_history``
+    finds a row altered or removed by anyone who got past the database's refusal."""
 
     class Action(models.TextChoices):
         CREATE = "create", "Created"
@@ -287,27 +298,49 @@ class ChangeSet(models.Model):
         STATUS = "status", "Status changed"
         IMPORT = "import", "Imported from a spreadsheet"
         SEED = "seed", "Loaded from the published document"
+        DELETE = "delete", "Deleted"
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="changesets")
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="changesets")
+    subject_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    subject_label = models.CharField(max_length=300, blank=True, help_text="The record, as it was named then.")
     council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     action = models.CharField(max_length=10, choices=Action.choices)
-    version = models.PositiveIntegerField(help_text="The proposal's version after this save.")
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="The proposal's version after this save.")
     note = models.CharField(max_length=300, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True, help_text="The council's previous change set's hash.")
+    hash = models.CharField(max_length=64, help_text="SHA-256 over this change set, its changes and previous_hash.")
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["proposal", "version"], name="changeset_proposal_version"),
             models.Index(fields=["council", "-at"], name="changeset_council_recent"),
+            models.Index(fields=["council", "id"], name="changeset_council_chain"),
+        ]
+        constraints = [
+            # Two saves cannot chain onto the same predecessor: the chain never forks.
+            models.UniqueConstraint(fields=["council", "previous_hash"], name="changeset_chain_does_not_fork"),
+            models.CheckConstraint(
+                condition=Q(proposal__isnull=False, version__isnull=False, subject_type__isnull=True,
+                            subject_id__isnull=True)
+                | Q(proposal__isnull=True, subject_type__isnull=False, subject_id__isnull=False),
+                name="changeset_is_of_a_proposal_or_a_subject",
+            ),
         ]
 
     def __str__(self):
+        if self.proposal_id is None:
+            return f"{self.get_action_display()} {self.subject_label}"
         return f"{self.get_action_display()} {self.proposal_id} v{self.version}"
 
     def save(self, *args, **kwargs):
-        if self.pk and not kwargs.pop("_allow_update", False):
+        if self.pk is not None:
             raise PermissionError("History is kept as it was written; it cannot be changed.")
         super().save(*args, **kwargs)
 
@@ -347,7 +380,7 @@ class Change(models.Model):
         return f"{subject}: {old} \u2192 {new}"
 
     def save(self, *args, **kwargs):
-        if self.pk:
+        if self.pk is not None:
             raise PermissionError("History is kept as it was written; it cannot be changed.")
         super().save(*args, **kwargs)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from councils.models import Role
 
+from . import history
 from .models import Change, ChangeSet, ImpactLine, Proposal, Status, Variation
 from .money import format_m
 
@@ -237,15 +238,9 @@ def _refresh_net(proposal, **fields):
 
 
 def _record(proposal, user, action, changes, note=""):
-    changeset = ChangeSet.objects.create(
-        proposal=proposal, council_id=proposal.plan.council_id, user=user, action=action,
-        version=proposal.version, note=note,
+    return history.append(
+        council_id=proposal.plan.council_id, user=user, action=action, changes=changes, note=note, proposal=proposal,
     )
-    for change in changes:
-        change.changeset = changeset
-    Change.objects.bulk_create(changes)
-    changeset.recorded_changes = changes
-    return changeset
 
 
 def changes_since(proposal, version):

@@ -170,12 +170,13 @@ def recent_changes(request, council_slug):
     council = get_council_or_404(request.user, council_slug)
     changesets = (
         ChangeSet.objects.filter(council=council)
-        .select_related("user", "proposal__plan")
+        .select_related("user", "proposal__plan", "subject_type")
         .prefetch_related("changes")
         .order_by("-at", "-id")
     )
     page = Paginator(changesets, 25).get_page(request.GET.get("page"))
     for changeset in page.object_list:
-        changeset.proposal.plan.council = council
-        changeset.proposal_url = proposal_page_url(changeset.proposal)
+        if changeset.proposal is not None:  # else a plan, outcome, theme, budget or membership
+            changeset.proposal.plan.council = council
+            changeset.proposal_url = proposal_page_url(changeset.proposal)
     return render(request, "proposals/recent_changes.html", {"council": council, "page": page})

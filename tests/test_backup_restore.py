@@ -48,9 +48,11 @@ def fingerprint():
                     "grand_total": _cell(result.grand_total),
                 }
     changesets = [
-        [pk, proposal_id, council_id, user_id, at.isoformat(), action, version, note]
-        for pk, proposal_id, council_id, user_id, at, action, version, note in ChangeSet.objects.order_by("pk")
-        .values_list("pk", "proposal_id", "council_id", "user_id", "at", "action", "version", "note")
+        [pk, proposal_id, council_id, user_id, at.isoformat(), action, version, note, previous_hash, hash_]
+        for pk, proposal_id, council_id, user_id, at, action, version, note, previous_hash, hash_
+        in ChangeSet.objects.order_by("pk").values_list(
+            "pk", "proposal_id", "council_id", "user_id", "at", "action", "version", "note", "previous_hash", "hash",
+        )
     ]
     changes = [list(row) for row in Change.objects.order_by("pk").values_list()]
     proposals = [list(row) for row in Proposal.objects.order_by("pk").values_list("pk", "status", "version", "net_k")]

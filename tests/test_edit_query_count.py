@@ -10,9 +10,10 @@ from proposals.services import LineInput, create_proposal, save_proposal
 from tests.editing import current_lines, form_data, url
 
 # Pinned: the whole request (session, user, role, plan, proposal, the form's choices,
-# the save itself in bulk, the audit record) — the same for 1 line or 5 lines × 5 years.
-SAVE_REQUEST_QUERIES = 17
-SAVE_SERVICE_QUERIES = 12
+# the save itself in bulk, the audit record and its chain: the council's lock and the
+# head's hash) — the same for 1 line or 5 lines × 5 years.
+SAVE_REQUEST_QUERIES = 19
+SAVE_SERVICE_QUERIES = 14
 
 
 @pytest.fixture

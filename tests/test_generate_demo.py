@@ -1,5 +1,7 @@
 """generate_demo: a deterministic synthetic dataset of the shape asked for, whose stored
 increments and nets are what proposals.services would have stored."""
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -8,9 +10,9 @@ from django.db.models import Count, Sum
 from councils.models import Council
 from outcomes.models import Outcome
 from proposals.models import (
-    COUNTED_STATUSES, BudgetPlan, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation,
+    COUNTED_STATUSES, BudgetPlan, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Status, Theme, Variation,
 )
-from proposals.services import increments
+from proposals.services import change_status, increments
 from tests.conftest import db_snapshot, generated_councils
 
 SMALL = {"councils": 2, "outcomes": 3, "proposals": 4, "lines": 2, "years": 3, "seed": 7}
@@ -111,6 +113,16 @@ def test_stored_increments_and_nets_agree_with_the_figures():
     summed = Proposal.objects.annotate(summed=Sum("lines__variations__amount_k")).values_list("net_k", "summed")
     assert all(net == summed for net, summed in summed)
     assert any(net != 0 for net, _ in summed)
+
+
+@pytest.mark.django_db
+def test_its_history_verifies_and_a_later_save_chains_onto_it(seed):
+    generate()
+    generated = Proposal.objects.filter(plan__council__in=generated_councils(), status=Status.DRAFT).last()
+    change_status(proposal=generated, user=None, to=Status.WITHDRAWN)
+    out = io.StringIO()
+    call_command("verify_history", stdout=out)
+    assert f"History intact: 4 councils, {ChangeSet.objects.count():,} change sets" in out.getvalue()
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from proposals.models import Change, ChangeSet, Status
 from proposals.services import change_status
@@ -29,12 +30,12 @@ def history_text(client, p):
     return unescape(response.content.decode())
 
 
-def test_each_change_is_shown_in_words_with_who_and_when_in_uk_time(client_for, officer, p41):
+def test_each_change_is_shown_in_words_with_who_and_when_in_uk_time(client_for, officer, p41, monkeypatch):
     client = client_for(officer)
-    edit_figure(client, p41, 2020, "+8.750")
     # stored in UTC; 3 Dec is GMT and 14 June is BST (UTC+1)
-    ChangeSet.objects.filter(pk=p41.changesets.latest("id").pk).update(
-        at=dt.datetime(2018, 6, 14, 13, 2, tzinfo=dt.timezone.utc))
+    with monkeypatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: dt.datetime(2018, 6, 14, 13, 2, tzinfo=dt.timezone.utc))
+        edit_figure(client, p41, 2020, "+8.750")
     html = history_text(client, p41)
     assert "2020/21 External Care Costs: +8.500 \u2192 +8.750, J. Smith, 14 Jun 2018 14:02" in html
 
