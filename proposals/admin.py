@@ -24,6 +24,7 @@ from councils.admin import CouncilScopedAdmin, ScopedInlineMixin
 
 from .models import BudgetPlan, Change, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation
 from .money import MoneyError, format_m, parse_m
+from .permissions import can_edit
 from .references import parse_reference, reference_in_use_message
 from .services import (
     HEADER_FIELDS, ConflictError, LineInput, ReadOnlyError, ReferenceInUse, changes_since, create_proposal,
@@ -309,7 +310,7 @@ class ProposalAdmin(CouncilScopedAdmin):
         return [] if obj is None else super().get_inline_instances(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_read_only:
+        if obj is not None and not can_edit(request.user, obj):
             return False
         return super().has_change_permission(request, obj)
 
