@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from proposals.models import ChangeSet, Status
 from proposals.permissions import (
-    OFFICERS_ONLY, ROLE_FOR_MOVE, SYSTEM, WorkflowError, can_approve, can_edit, can_import, can_move, can_view,
+    OFFICERS_ONLY, ROLE_FOR_MOVE, SYSTEM, WorkflowError, can_approve, can_edit, can_import, can_manage_structure,
+    can_move, can_view,
 )
 from proposals.services import LineInput, change_status, create_proposal, save_proposal
 from tests.conftest import db_snapshot, proposal
@@ -120,3 +121,9 @@ def test_a_save_checks_roles_without_a_query_of_its_own(officer, ce_plan):
         save_proposal(proposal=p33, user=officer, fields={"title": "Renamed"}, expected_version=p33.version,
                       lines=[LineInput(line.service_budget, {v.year: v.amount_k for v in line.variations.all()})])
     assert not any('FROM "councils_membership"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_councils_officers_manage_its_structure(officer, officer_cwac, approver, admin_user, ce_plan):
+    council = ce_plan.council
+    assert can_manage_structure(officer, council) and can_manage_structure(admin_user, council)
+    assert not can_manage_structure(officer_cwac, council) and not can_manage_structure(approver, council)
