@@ -1,9 +1,9 @@
-"""Who may do what, checked on the server for every page, download and action.
+"""Which councils a user may see, and the roles they hold in each.
 
 Scoping is by council: anything of a council the user has no role in is a 404 (we do
-not confirm it exists). Within their councils, a role that may not act gets a 403.
+not confirm it exists). What a role may do there is decided by ``proposals.permissions``
+(a role that may not act gets a 403).
 """
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from .models import Council, Role
@@ -17,40 +17,61 @@ def get_council_or_404(user, slug):
     return get_object_or_404(councils_for(user), slug=slug)
 
 
-def has_role(user, council, *roles):
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.memberships.filter(council=council, role__in=roles).exists()
+class CouncilRoles:
+    """The roles one user holds, council by council: every membership read in one query,
+    the first time any is asked for. Administrators hold every role everywhere.
+
+    ``council_roles(user)`` keeps one of these on the user object, as Django's
+    ModelBackend keeps a user's permissions on it: a request's user is loaded once per
+    request, so roles are read once per request (and once per command)."""
+
+    def __init__(self, user):
+        self.user = user
+        self._by_council = None
+        self._all_council_ids = None
+
+    @property
+    def signed_in(self):
+        return bool(self.user.is_authenticated and self.user.is_active)
+
+    def _memberships(self):
+        if self._by_council is None:
+            by_council = {}
+            if self.signed_in and not self.user.is_superuser:
+                for council_id, role in self.user.memberships.values_list("council_id", "role"):
+                    by_council.setdefault(council_id, set()).add(role)
+            self._by_council = {council_id: frozenset(roles) for council_id, roles in by_council.items()}
+        return self._by_council
+
+    def in_council(self, council_id):
+        """The roles held in the council with id ``council_id``."""
+        if not self.signed_in:
+            return frozenset()
+        if self.user.is_superuser:
+            return frozenset(Role.values)
+        return self._memberships().get(council_id, frozenset())
+
+    def council_ids_with(self, *roles):
+        """Ids of the councils where one of ``roles`` is held (for an administrator, every council)."""
+        if self.signed_in and self.user.is_superuser:
+            if self._all_council_ids is None:
+                self._all_council_ids = frozenset(Council.objects.values_list("pk", flat=True))
+            return self._all_council_ids
+        return frozenset(council_id for council_id, held in self._memberships().items() if held & set(roles))
 
 
-def can_edit(user, council):
-    """Finance officers (and administrators) edit their council's proposals."""
-    return has_role(user, council, Role.OFFICER)
-
-
-def can_approve(user, council):
-    return has_role(user, council, Role.APPROVER)
-
-
-def require_edit(user, council):
-    if not can_edit(user, council):
-        raise PermissionDenied("Only the council's finance officers can change proposals.")
-
-
-def require_approve(user, council):
-    if not can_approve(user, council):
-        raise PermissionDenied("Only the council's approvers can approve or reject proposals.")
+def council_roles(user):
+    """The user's CouncilRoles, kept on the user object as ``user.council_roles``."""
+    roles = getattr(user, "council_roles", None)
+    if not isinstance(roles, CouncilRoles):
+        roles = CouncilRoles(user)
+        user.council_roles = roles
+    return roles
 
 
 def roles_for(user, council):
-    """The roles ``user`` holds in ``council``, in one query (administrators hold all)."""
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    if user.is_superuser:
-        return frozenset(Role.values)
-    return frozenset(user.memberships.filter(council=council).values_list("role", flat=True))
+    """The roles ``user`` holds in ``council`` (administrators hold all)."""
+    return council_roles(user).in_council(council.pk)
 
 
 def get_plan_or_404(user, council_slug, plan_slug):

@@ -9,19 +9,17 @@ no permission group that could disagree with it.
 """
 from django.contrib import admin
 
+from .access import council_roles
 from .models import Council, Membership, Role
 
 
 def officer_council_ids(request):
-    """Ids of the councils where the signed-in user is a finance officer (cached per request)."""
-    if not hasattr(request, "_officer_council_ids"):
-        user = request.user
-        if not user.is_active or not user.is_staff:
-            ids = frozenset()
-        else:
-            ids = frozenset(Council.objects.with_role(user, Role.OFFICER).values_list("pk", flat=True))
-        request._officer_council_ids = ids
-    return request._officer_council_ids
+    """Ids of the councils where the signed-in user is a finance officer (the roles are read
+    once per request, by ``councils.access.council_roles``)."""
+    user = request.user
+    if not user.is_active or not user.is_staff:
+        return frozenset()
+    return council_roles(user).council_ids_with(Role.OFFICER)
 
 
 def council_id_of(obj, lookup):

@@ -29,8 +29,11 @@ from outcomes.models import Outcome
 from .history_admin import RecordedAdmin
 from .models import BudgetPlan, Change, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation
 from .money import MoneyError, format_m, parse_m
+from .permissions import can_edit
+from .references import parse_reference, reference_in_use_message
 from .services import (
-    HEADER_FIELDS, ConflictError, LineInput, ReadOnlyError, changes_since, create_proposal, save_proposal,
+    HEADER_FIELDS, ConflictError, LineInput, ReadOnlyError, ReferenceInUse, changes_since, create_proposal,
+    save_proposal,
 )
 
 related_only = admin.RelatedOnlyFieldListFilter
@@ -95,12 +98,7 @@ class ProposalAdminForm(forms.ModelForm):
             del self.fields["expected_version"]
 
     def clean_reference(self):
-        text = (self.cleaned_data.get("reference") or "").strip()
-        if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1].strip()
-        if text == "" or text.upper() == "NEW":
-            return None
-        return text
+        return parse_reference(self.cleaned_data.get("reference"))
 
     def clean(self):
         cleaned = super().clean()
@@ -111,11 +109,7 @@ class ProposalAdminForm(forms.ModelForm):
         if reference:
             clash = Proposal.objects.filter(plan=plan, reference=reference).exclude(pk=self.instance.pk).first()
             if clash:
-                self.add_error(
-                    "reference",
-                    f"{clash.display_reference} is already used in this plan, by \u201c{clash.title}\u201d. "
-                    "Each reference can be used only once in a plan.",
-                )
+                self.add_error("reference", reference_in_use_message(reference, clash.title))
         for name, noun in (("outcome", "an outcome"), ("theme", "a theme")):
             value = cleaned.get(name)
             if value is not None and value.council_id != plan.council_id:
@@ -289,11 +283,9 @@ class ProposalAdmin(CouncilScopedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        if term.startswith("[") and term.endswith("]"):
-            term = term[1:-1].strip()
-        if term.upper() == "NEW":
+        if term and parse_reference(term) is None:  # "NEW" or "[NEW]"
             return queryset.filter(reference__isnull=True), False
-        return super().get_search_results(request, queryset, term)
+        return super().get_search_results(request, queryset, parse_reference(term) or "")
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -323,7 +315,7 @@ class ProposalAdmin(CouncilScopedAdmin):
         return [] if obj is None else super().get_inline_instances(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_read_only:
+        if obj is not None and not can_edit(request.user, obj):
             return False
         return super().has_change_permission(request, obj)
 
@@ -370,6 +362,8 @@ class ProposalAdmin(CouncilScopedAdmin):
             self.message_user(request, describe_conflict(error.proposal, error.changesets), messages.ERROR)
         except ReadOnlyError as error:
             self.message_user(request, f"{error} Nothing was saved.", messages.ERROR)
+        except ReferenceInUse as error:  # taken by someone else between the form's check and the save
+            self.message_user(request, f"{error}. Nothing was saved.", messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
 
     def construct_change_message(self, request, form, formsets, add=False):

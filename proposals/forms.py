@@ -15,6 +15,7 @@ from outcomes.models import Outcome
 
 from .models import Kind, Proposal, ServiceBudget, Theme
 from .money import MoneyError, format_m, parse_m
+from .references import NEW, display_reference, parse_reference, reference_in_use_message
 from .services import LineInput
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*$")
@@ -54,25 +55,20 @@ class ProposalForm(forms.Form):
         self.fields["outcome"].queryset = Outcome.objects.filter(council_id=plan.council_id)
 
     def clean_reference(self):
-        text = self.cleaned_data["reference"].strip()
-        if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1].strip()
-        if text == "" or text.upper() == "NEW":
+        text = parse_reference(self.cleaned_data["reference"])
+        if text is None:
             return None
         if len(text) > 20 or not _REFERENCE.match(text):
             raise forms.ValidationError(
                 "Enter the reference as published, for example 33 (letters, numbers, dots and dashes only), "
-                "or leave it blank for [NEW]"
+                f"or leave it blank for {NEW}"
             )
         others = Proposal.objects.filter(plan=self.plan, reference=text)
         if self.proposal is not None:
             others = others.exclude(pk=self.proposal.pk)
         other = others.first()
         if other is not None:
-            raise forms.ValidationError(
-                f"Reference [{text}] is already used in this plan by \u201c{other.title}\u201d; "
-                f"choose another, or leave it blank for [NEW]"
-            )
+            raise forms.ValidationError(reference_in_use_message(text, other.title))
         return text
 
 
@@ -337,6 +333,11 @@ class ProposalEditor:
         lines_ok = self.lines.is_valid()
         return form_ok and lines_ok
 
+    def refuse_reference(self, error):
+        """Show a save refused because its reference was taken meanwhile (a ReferenceInUse),
+        with everything typed kept."""
+        self.form.add_error("reference", str(error))
+
     @property
     def version(self):
         return self.form.cleaned_data.get("version")
@@ -383,7 +384,7 @@ def next_position(plan):
 def _shown(name, value):
     """A header value as the history writes it (see proposals.services._display)."""
     if name == "reference":
-        return f"[{value}]" if value else "[NEW]"
+        return display_reference(value)
     if name == "kind":
         return Kind(value).label if value else ""
     return "" if value is None else str(value)

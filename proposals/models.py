@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from . import years as fy
 from .money import MAX_ABS_K, format_m
+from .references import display_reference
 
 
 class BudgetPlanQuerySet(models.QuerySet):
@@ -196,6 +197,11 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    approved_version = models.PositiveIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="The version it was last approved at, kept when it returns to draft: whoever changes its "
+                  "content after this may not approve it.",
+    )
 
     objects = ProposalQuerySet.as_manager()
 
@@ -210,7 +216,8 @@ class Proposal(models.Model):
             models.CheckConstraint(condition=~Q(reference=""), name="proposal_reference_not_blank"),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="proposal_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="proposal_status_valid"),
-            # The author does not approve: neither who created it nor who last changed it.
+            # The author does not approve: neither who created it nor who last changed it
+            # (nor anyone who changed its content since the last approval: a trigger, 0003).
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True)
                 | (
@@ -230,7 +237,7 @@ class Proposal(models.Model):
 
     @property
     def display_reference(self):
-        return f"[{self.reference}]" if self.reference else "[NEW]"
+        return display_reference(self.reference)
 
     @property
     def is_read_only(self):

@@ -3,6 +3,8 @@
 The files are written as the documents print them ("-0.027", "No change" as "0.000", a
 year with no figure left out), so each can be checked against its source by eye. Loading
 is idempotent: a plan that already exists is left exactly as it is, edits and all.
+Proposals are written as the published document (``permissions.SYSTEM``), in the status
+the document gives them, through ``proposals.services`` like every other write.
 """
 import json
 from pathlib import Path
@@ -16,6 +18,8 @@ from outcomes.models import Outcome, OutcomeMeasure
 from . import years as fy
 from .models import BudgetPlan, ChangeSet, PlanYear, ServiceBudget, Theme
 from .money import parse_m
+from .permissions import SYSTEM
+from .references import parse_reference
 from .services import LineInput, create_proposal
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -81,12 +85,12 @@ def load_plan_file(path):
                 for line in item["lines"]
             ]
             create_proposal(
-                plan=plan, user=None,
+                plan=plan, user=SYSTEM,
                 status=item.get("status", data["default_status"]),
                 action=ChangeSet.Action.SEED,
                 note=f"Transcribed from the published document ({Path(path).name}).",
                 fields={
-                    "reference": item["reference"], "title": item["title"], "kind": item["kind"],
+                    "reference": parse_reference(item["reference"]), "title": item["title"], "kind": item["kind"],
                     "theme": themes[item["theme"]] if item.get("theme") else None,
                     "outcome": outcomes[item["outcome"]], "description": item.get("description", ""),
                     "position": position,

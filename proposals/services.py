@@ -7,16 +7,16 @@ with the number of figures: existing rows are read once and written in bulk.
 """
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from councils.models import Role
-
 from . import history
 from .models import Change, ChangeSet, ImpactLine, Proposal, Status, Variation
 from .money import format_m
+from .permissions import can_create, can_edit, can_move, recorded_user
+from .references import NEW, reference_in_use_message
 
 HEADER_FIELDS = ("reference", "title", "kind", "theme", "outcome", "description")
 FIELD_LABELS = {
@@ -45,8 +45,36 @@ class ReadOnlyError(Exception):
     pass
 
 
-class WorkflowError(Exception):
-    pass
+class ReferenceInUse(Exception):
+    """The reference is another proposal's in the plan: taken after the caller checked it
+    (the database's unique constraint refused the write). Nothing was saved."""
+
+    def __init__(self, reference, used_by=None):
+        self.reference, self.used_by = reference, used_by
+        super().__init__(reference_in_use_message(reference, used_by))
+
+
+REFERENCE_CONSTRAINT = "proposal_reference_unique_per_plan"
+
+
+def _reference_in_use(error, plan, reference, proposal_pk=None):
+    """The ReferenceInUse an IntegrityError stands for, if it is the unique reference's; else None.
+
+    Called after the service's atomic block has rolled back (to its savepoint when the
+    caller's transaction is open), so the transaction is usable on PostgreSQL."""
+    if reference is None:
+        return None
+    diag = getattr(error.__cause__, "diag", None)
+    if diag is not None:  # PostgreSQL names the constraint
+        if diag.constraint_name != REFERENCE_CONSTRAINT:
+            return None
+    elif "proposals_proposal.plan_id, proposals_proposal.reference" not in str(error):  # SQLite names its columns
+        return None
+    used_by = (
+        Proposal.objects.filter(plan=plan, reference=reference).exclude(pk=proposal_pk)
+        .values_list("title", flat=True).first()
+    )
+    return ReferenceInUse(reference, used_by)
 
 
 @dataclass
@@ -87,28 +115,50 @@ def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=Ch
                     plan_years=None):
     """Create a proposal with its lines and figures, recorded as one save.
 
+    ``user`` must be allowed to (``permissions.can_create``); ``permissions.SYSTEM`` for
+    the published document. Raises ReferenceInUse if the reference was taken meanwhile.
     ``plan_years``: the plan's years if the caller has already read them (saves a query)."""
-    with transaction.atomic():
-        proposal = Proposal.objects.create(
-            plan=plan, status=status, version=1, created_by=user, updated_by=user, **fields
-        )
-        changes = [
-            Change(kind=Change.Kind.FIELD, field=FIELD_LABELS[name], old="", new=_display(proposal, name))
-            for name in HEADER_FIELDS
-            if _display(proposal, name) not in ("", "[NEW]")
-        ]
-        changes += _write_lines(proposal, lines, {}, {}, _years(plan, plan_years))
-        _refresh_net(proposal)
-        _record(proposal, user, action, changes, note)
+    can_create(user, plan, status).require()
+    author = recorded_user(user)
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                plan=plan, status=status, version=1, created_by=author, updated_by=author, **fields
+            )
+            changes = [
+                Change(kind=Change.Kind.FIELD, field=FIELD_LABELS[name], old="", new=_display(proposal, name))
+                for name in HEADER_FIELDS
+                if _display(proposal, name) not in ("", NEW)
+            ]
+            changes += _write_lines(proposal, lines, {}, {}, _years(plan, plan_years))
+            _refresh_net(proposal)
+            _record(proposal, author, action, changes, note)
+    except IntegrityError as error:
+        in_use = _reference_in_use(error, plan, fields.get("reference"))
+        if in_use is None:
+            raise
+        raise in_use from error
     return proposal
 
 
 def save_proposal(*, proposal, user, fields, lines, expected_version, action=ChangeSet.Action.EDIT, note="",
                   plan_years=None):
     """Apply an edit made from ``expected_version``. Returns the ChangeSet, or None if
-    nothing changed. Raises ConflictError if the proposal moved on meanwhile, and
-    ReadOnlyError if it is approved. ``plan_years``: the plan's years if the caller has
-    already read them (the plan itself is reused if the caller's proposal has it loaded)."""
+    nothing changed. Raises ConflictError if the proposal moved on meanwhile,
+    ReadOnlyError if it is approved, PermissionDenied unless ``permissions.can_edit``
+    allows it, and ReferenceInUse if its new reference was taken meanwhile.
+    ``plan_years``: the plan's years if the caller has already read them (the plan itself
+    is reused if the caller's proposal has it loaded)."""
+    try:
+        return _save_proposal(proposal, user, fields, lines, expected_version, action, note, plan_years)
+    except IntegrityError as error:
+        in_use = _reference_in_use(error, proposal.plan, fields.get("reference"), proposal.pk)
+        if in_use is None:
+            raise
+        raise in_use from error
+
+
+def _save_proposal(proposal, user, fields, lines, expected_version, action, note, plan_years):
     with transaction.atomic():
         current = Proposal.objects.select_for_update(of=("self",)).select_related("theme", "outcome").get(pk=proposal.pk)
         if Proposal.plan.is_cached(proposal):  # the caller already has the plan (and maybe its years)
@@ -117,6 +167,8 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
             raise ConflictError(current, changes_since(current, expected_version))
         if current.is_read_only:
             raise ReadOnlyError("An approved proposal cannot be changed until it is returned to draft.")
+        can_edit(user, current).require()
+        author = recorded_user(user)
 
         changes = []
         for name in HEADER_FIELDS:
@@ -140,12 +192,12 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
         if not changes:
             return None
         current.version += 1
-        current.updated_by = user
+        current.updated_by = author
         current.updated_at = timezone.now()
         # The header, the new version and the net in one UPDATE (a save() then the net was two).
         _refresh_net(current, **{name: getattr(current, name) for name in (*HEADER_FIELDS, "version", "updated_by",
                                                                           "updated_at")})
-        changeset = _record(current, user, action, changes, note)
+        changeset = _record(current, author, action, changes, note)
     proposal.version = current.version
     return changeset
 
@@ -253,84 +305,32 @@ def changes_since(proposal, version):
     )
 
 
-# Workflow: which status may follow which, and which role moves it there.
-TRANSITIONS = {
-    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
-    Status.SUBMITTED: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN},
-    Status.CONSULTATION: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN},
-    Status.APPROVED: {Status.DRAFT},
-    Status.REJECTED: {Status.DRAFT},
-    Status.WITHDRAWN: {Status.DRAFT},
-}
-
-
-def role_for_transition(from_status, to_status):
-    """Approvers approve, reject and return approved proposals to draft; officers do the rest."""
-    if to_status in (Status.APPROVED, Status.REJECTED) or from_status == Status.APPROVED:
-        return Role.APPROVER
-    return Role.OFFICER
-
-
 def change_status(*, proposal, user, to, expected_version=None, note=""):
     """Move a proposal along the workflow, recorded in its history.
 
-    The caller checks the user's role (``role_for_transition``); this refuses a move the
-    workflow does not allow and an approval by the proposal's author or last editor
-    (which the database refuses too)."""
+    Refuses (``permissions.can_move``) a move the user's role does not make
+    (PermissionDenied), and one the workflow does not allow now or an approval of the
+    approver's own work (WorkflowError; the database refuses the latter too)."""
     with transaction.atomic():
         current = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if expected_version is not None and current.version != expected_version:
             raise ConflictError(current, changes_since(current, expected_version))
-        if to not in TRANSITIONS.get(current.status, set()):
-            raise WorkflowError(
-                f"A proposal that is {current.get_status_display().lower()} cannot be moved to "
-                f"{Status(to).label.lower()}."
-            )
-        if to == Status.APPROVED and user.pk in (current.created_by_id, current.updated_by_id):
-            raise WorkflowError("You cannot approve a proposal you wrote or last changed; another approver must.")
+        can_move(user, current, to).require()
         old_label = current.get_status_display()
         current.status = to
+        current.version += 1
         if to == Status.APPROVED:
             current.approved_by, current.approved_at = user, timezone.now()
+            current.approved_version = current.version
         elif current.approved_by_id:
             current.approved_by, current.approved_at = None, None
-        current.version += 1
-        current.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
+        current.save(update_fields=["status", "approved_by", "approved_at", "approved_version", "version",
+                                    "updated_at"])
         changeset = _record(
-            current, user, ChangeSet.Action.STATUS,
+            current, recorded_user(user), ChangeSet.Action.STATUS,
             [Change(kind=Change.Kind.STATUS, field="Status", old=old_label, new=current.get_status_display())],
             note,
         )
     proposal.status, proposal.version = current.status, current.version
-    proposal.approved_by_id = current.approved_by_id
+    proposal.approved_by_id, proposal.approved_version = current.approved_by_id, current.approved_version
     return changeset
-
-
-# What the buttons that move a proposal say, by target status.
-TRANSITION_LABELS = {
-    Status.SUBMITTED: "Submit for approval",
-    Status.APPROVED: "Approve",
-    Status.REJECTED: "Reject",
-    Status.WITHDRAWN: "Withdraw",
-    Status.DRAFT: "Return to draft",
-}
-
-
-def may_change_status(user, proposal, to, roles):
-    """Whether ``user`` (holding ``roles`` in the proposal's council) may move it to ``to``.
-
-    The same rule the server enforces: the workflow allows the move, the user holds the
-    role it needs, and nobody approves a proposal they created or last changed."""
-    if to not in TRANSITIONS.get(proposal.status, set()):
-        return False
-    if role_for_transition(proposal.status, to) not in roles:
-        return False
-    if to == Status.APPROVED and user.pk in (proposal.created_by_id, proposal.updated_by_id):
-        return False
-    return True
-
-
-def available_transitions(user, proposal, roles):
-    """[(status, button label)] the user may apply to ``proposal`` now, in workflow order."""
-    order = [Status.SUBMITTED, Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN]
-    return [(to, TRANSITION_LABELS[to]) for to in order if may_change_status(user, proposal, to, roles)]

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponseBadRequest
@@ -8,26 +7,23 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 
-from councils.access import (
-    councils_for, get_council_or_404, get_plan_or_404, require_edit, roles_for,
-)
-from councils.models import Council, Role
+from councils.access import councils_for, get_council_or_404, get_plan_or_404
 
 from .forms import ProposalEditor, next_position
 from .models import BudgetPlan, ChangeSet, Proposal, Status
+from .permissions import WorkflowError, can_edit, can_edit_in, can_move
 from .services import (
-    ConflictError, ReadOnlyError, WorkflowError, change_status, create_proposal, role_for_transition,
-    save_proposal,
+    ConflictError, ReadOnlyError, ReferenceInUse, change_status, create_proposal, save_proposal,
 )
 
 
 @require_safe
 def home(request):
     """The councils and plans this user may see."""
-    councils = councils_for(request.user).prefetch_related(
+    councils = list(councils_for(request.user).prefetch_related(
         Prefetch("plans", queryset=BudgetPlan.objects.annotate(proposal_count=Count("proposals")))
-    )
-    editable = set(Council.objects.with_role(request.user, Role.OFFICER).values_list("pk", flat=True))
+    ))
+    editable = {council.pk for council in councils if can_edit_in(request.user, council)}
     return render(request, "proposals/home.html", {"councils": councils, "editable_council_ids": editable})
 
 
@@ -53,19 +49,24 @@ def _get_proposal(user, council_slug, plan_slug, pk):
 @require_http_methods(["GET", "POST"])
 def new_proposal(request, council_slug, plan_slug):
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    require_edit(request.user, plan.council)
+    can_edit_in(request.user, plan.council).require()
     editor = ProposalEditor(plan=plan, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "add_line" in request.POST:
             editor = editor.redraw(extra_line=True)
         elif editor.is_valid():
             fields = {**editor.fields(), "position": next_position(plan)}
-            proposal = create_proposal(
-                plan=plan, user=request.user, fields=fields, lines=editor.line_inputs(), plan_years=editor.plan_years
-            )
-            proposal.plan = plan
-            messages.success(request, f"{proposal.display_reference} {proposal.title} has been created as a draft.")
-            return redirect(proposal_page_url(proposal))
+            try:
+                proposal = create_proposal(
+                    plan=plan, user=request.user, fields=fields, lines=editor.line_inputs(),
+                    plan_years=editor.plan_years,
+                )
+            except ReferenceInUse as error:  # taken by someone else since the form checked it
+                editor.refuse_reference(error)
+            else:
+                proposal.plan = plan
+                messages.success(request, f"{proposal.display_reference} {proposal.title} has been created as a draft.")
+                return redirect(proposal_page_url(proposal))
     return render(request, "proposals/proposal_form.html", {
         "plan": plan, "council": plan.council, "editor": editor, "proposal": None, "cancel_url": reverse("home"),
     })
@@ -74,12 +75,10 @@ def new_proposal(request, council_slug, plan_slug):
 @require_http_methods(["GET", "POST"])
 def edit_proposal(request, council_slug, plan_slug, pk):
     plan, proposal = _get_proposal(request.user, council_slug, plan_slug, pk)
-    require_edit(request.user, plan.council)
-    if proposal.is_read_only:
-        messages.error(
-            request,
-            "This proposal is approved, so it cannot be changed. An approver can return it to draft first.",
-        )
+    can_edit_in(request.user, plan.council).require()
+    editing = can_edit(request.user, proposal)
+    if not editing:
+        messages.error(request, editing.reason)
         return redirect(proposal_page_url(proposal))
 
     conflict = None
@@ -105,6 +104,8 @@ def edit_proposal(request, council_slug, plan_slug, pk):
             except ReadOnlyError as error:
                 messages.error(request, str(error))
                 return redirect(proposal_page_url(proposal))
+            except ReferenceInUse as error:  # taken by someone else since the form checked it
+                editor.refuse_reference(error)
             else:
                 if saved is None:
                     messages.info(request, "Nothing had changed, so nothing was saved.")
@@ -127,11 +128,9 @@ def change_proposal_status(request, council_slug, plan_slug, pk):
     to = request.POST.get("to", "")
     if to not in Status.values:
         return HttpResponseBadRequest("Unknown status.")
-    roles = roles_for(request.user, plan.council)
-    if not roles & {Role.OFFICER, Role.APPROVER}:
-        raise PermissionDenied("Your role does not allow changing proposals.")
-    if role_for_transition(proposal.status, to) not in roles:
-        raise PermissionDenied("Your role does not allow this change of status.")
+    moving = can_move(request.user, proposal, to)
+    if moving.by_role:
+        moving.require()
     try:
         version = int(request.POST["version"])
     except (KeyError, ValueError):

@@ -267,7 +267,8 @@ def _replace(request, **changes):
 def proposal_detail(request, council_slug, plan_slug, pk):
     """One proposal as the budget book prints it, with its net per year."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    proposal = get_object_or_404(Proposal.objects.for_plan(plan).select_related("outcome", "theme"), pk=pk)
+    # Through the plan, so the proposal keeps the plan (and its council) it was fetched with.
+    proposal = get_object_or_404(plan.proposals.select_related("outcome", "theme"), pk=pk)
     years = list(plan.years.all())
     lines = list(
         ImpactLine.objects.filter(proposal=proposal)

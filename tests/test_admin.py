@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from proposals.models import Change, ChangeSet, ImpactLine, Proposal, Status, Variation
+from proposals.permissions import SYSTEM
 from proposals.services import LineInput, change_status, save_proposal
 from tests.conftest import db_snapshot, proposal
 
@@ -58,7 +59,7 @@ def set_figure(p, start_year, amount_k):
     figures = {v.year: v.amount_k for v in line.variations.select_related("year")}
     year = p.plan.years.get(start_year=start_year)
     figures[year] = amount_k
-    save_proposal(proposal=p, user=None, fields={}, lines=[LineInput(line.service_budget, figures)],
+    save_proposal(proposal=p, user=SYSTEM, fields={}, lines=[LineInput(line.service_budget, figures)],
                   expected_version=p.version)
     p.refresh_from_db()
 

@@ -2,11 +2,11 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from councils.models import Role
 from proposals.models import BudgetPlan, ImpactLine, PlanYear, Proposal, Status, Variation
-from proposals.services import (
-    LineInput, WorkflowError, change_status, create_proposal, increments, save_proposal,
-)
-from tests.conftest import db_snapshot, proposal
+from proposals.permissions import WorkflowError
+from proposals.services import LineInput, change_status, create_proposal, increments, save_proposal
+from tests.conftest import db_snapshot, make_user, proposal
 
 
 def refused(fn):
@@ -65,13 +65,14 @@ def test_the_database_refuses_an_author_approving(ce_plan, officer, approver):
     refused(lambda: Proposal.objects.filter(pk=p.pk).update(approved_by=officer))
 
 
-def test_the_workflow_refuses_an_author_approving(ce_plan, officer, approver):
+def test_the_workflow_refuses_an_author_approving(ce_plan):
+    both = make_user("both", memberships=[("cheshire-east", Role.OFFICER), ("cheshire-east", Role.APPROVER)])
     p = proposal(ce_plan, "33")
-    save_proposal(proposal=p, user=approver, fields={"title": "Changed by the approver"}, lines=_lines(p),
+    save_proposal(proposal=p, user=both, fields={"title": "Changed by the approver"}, lines=_lines(p),
                   expected_version=p.version)
     before = db_snapshot()
-    with pytest.raises(WorkflowError, match="wrote or last changed"):
-        change_status(proposal=p, user=approver, to=Status.APPROVED)
+    with pytest.raises(WorkflowError, match="changed it since it was last approved"):
+        change_status(proposal=p, user=both, to=Status.APPROVED)
     assert db_snapshot() == before
 
 

@@ -12,6 +12,7 @@ from outcomes.models import Outcome
 from proposals.models import (
     COUNTED_STATUSES, BudgetPlan, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Status, Theme, Variation,
 )
+from proposals.permissions import SYSTEM
 from proposals.services import change_status, increments
 from tests.conftest import db_snapshot, generated_councils
 
@@ -119,7 +120,7 @@ def test_stored_increments_and_nets_agree_with_the_figures():
 def test_its_history_verifies_and_a_later_save_chains_onto_it(seed):
     generate()
     generated = Proposal.objects.filter(plan__council__in=generated_councils(), status=Status.DRAFT).last()
-    change_status(proposal=generated, user=None, to=Status.WITHDRAWN)
+    change_status(proposal=generated, user=SYSTEM, to=Status.WITHDRAWN)
     out = io.StringIO()
     call_command("verify_history", stdout=out)
     assert f"History intact: 4 councils, {ChangeSet.objects.count():,} change sets" in out.getvalue()

@@ -6,6 +6,7 @@ from django.urls import reverse
 from outcomes.models import Outcome
 from proposals.models import ServiceBudget, Variation
 from proposals.money import format_m
+from proposals.permissions import SYSTEM
 from proposals.services import LineInput, create_proposal
 
 
@@ -13,7 +14,7 @@ def test_two_lines_with_the_same_figure_both_count_in_the_total(client_for, comm
     years = list(ce_plan.years.all())
     first, second = ServiceBudget.objects.filter(council=ce_plan.council).order_by("pk")[:2]
     create_proposal(
-        plan=ce_plan, user=None, status="draft",
+        plan=ce_plan, user=SYSTEM, status="draft",
         fields={"reference": "TWIN", "title": "Two lines, same figures", "kind": "revenue_savings",
                 "outcome": Outcome.objects.filter(council=ce_plan.council).first(), "theme": None},
         lines=[LineInput(service_budget=b, figures={y: -250 for y in years}) for b in (first, second)],

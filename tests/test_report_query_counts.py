@@ -147,5 +147,14 @@ def test_the_proposal_page_query_count_does_not_grow(client_for, commissioner, c
     add_generated_proposals(ce_plan, 200)
     assert count_queries(client, url) == small
     # Session, user, plan, proposal, years, lines, figures, net per year (8), and the
-    # role checks of the shared actions include (proposals/_proposal_actions.html: 3).
-    assert small == 11
+    # roles the shared actions include asks for (proposals/_proposal_actions.html: 1).
+    assert small == 9
+
+
+def test_an_approver_pays_one_query_more_for_the_approve_button(client_for, approver, ce_plan):
+    client = client_for(approver)
+    url = pages(ce_plan)["proposal"]
+    client.get(url)
+    # The commissioner's 9, and whether the approver changed its content since the last
+    # approval (proposals.permissions.can_approve), asked only of an approver.
+    assert count_queries(client, url) == 10

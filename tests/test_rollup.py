@@ -12,6 +12,7 @@ from councils.models import Council
 from outcomes.models import Outcome
 from proposals.models import BudgetPlan, Kind, PlanYear, Proposal, ServiceBudget, Status, Theme
 from proposals.money import to_decimal_m
+from proposals.permissions import SYSTEM
 from proposals.services import LineInput, create_proposal
 from reports.filters import ReportChoices
 from reports.rollup import rollup
@@ -129,7 +130,7 @@ class IncrementalIsTheDifferenceOfCumulative(TestCase):
         budgets = [ServiceBudget.objects.create(council=council, name=f"Budget {i}") for i in range(2)]
         for number, (code, kind, lines) in enumerate(generated):
             create_proposal(
-                plan=plan, user=None,
+                plan=plan, user=SYSTEM,
                 fields={"reference": str(number), "title": f"P{number}", "kind": Kind(kind), "theme": theme,
                         "outcome": outcomes[code]},
                 lines=[LineInput(budgets[i], dict(zip(years, amounts))) for i, amounts in enumerate(lines)],

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from outcomes.models import Outcome
 from proposals.models import BudgetPlan, Proposal, ServiceBudget, Theme
+from proposals.permissions import SYSTEM
 from proposals.services import LineInput, create_proposal
 from workbooks.exports import Export, write_flat_csv, write_flat_export, write_workbook
 
@@ -21,7 +22,7 @@ def grow(plan, count):
     theme = Theme.objects.create(council=council, name="Grown theme", position=99)
     for n in range(count):
         create_proposal(
-            plan=plan, user=None, status="draft",
+            plan=plan, user=SYSTEM, status="draft",
             fields={"reference": f"G{n}", "title": f"Grown {n}", "kind": "revenue_savings",
                     "outcome": outcome if n % 2 else Outcome.objects.filter(council=council).first(),
                     "theme": theme if n % 3 else None},

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 
 from councils.models import Role
 from proposals.models import ChangeSet, Proposal, Status
+from proposals.permissions import OWN_WORK
 from proposals.services import LineInput, create_proposal
 from tests.conftest import db_snapshot, make_user, proposal
 from tests.editing import form_data, shown_message, url
@@ -78,7 +79,7 @@ def test_the_author_cannot_approve_on_the_server(client_for, officer_and_approve
     before = db_snapshot()
     assert move(client, p41, Status.APPROVED).status_code == 302
     assert db_snapshot() == before
-    assert "You cannot approve a proposal you wrote or last changed; another approver must." in shown_message(client, p41)
+    assert OWN_WORK in shown_message(client, p41)
 
 
 def test_the_author_has_no_approve_button(officer_and_approver, approver, ce_plan):
@@ -87,7 +88,7 @@ def test_the_author_has_no_approve_button(officer_and_approver, approver, ce_pla
     Proposal.objects.filter(pk=p41.pk).update(updated_by=officer_and_approver)
     html = buttons(officer_and_approver, p41)
     assert ">Approve</button>" not in html
-    assert "because you wrote it or last changed it" in html
+    assert OWN_WORK in html
     assert ">Approve</button>" in buttons(approver, p41)
 
 

@@ -35,7 +35,11 @@ from outcomes.models import Outcome
 from proposals import years as fy
 from proposals.models import ChangeSet, ImpactLine, Kind, Proposal, ServiceBudget, Status, Theme, Variation
 from proposals.money import MoneyError, format_m, parse_m
-from proposals.services import ConflictError, LineInput, ReadOnlyError, create_proposal, save_proposal
+from proposals.permissions import can_import
+from proposals.references import display_reference, parse_reference, reference_in_use_message
+from proposals.services import (
+    ConflictError, LineInput, ReadOnlyError, ReferenceInUse, create_proposal, save_proposal,
+)
 from reports.spreadsheet_text import from_formula_safe
 
 MAX_COLUMNS = 80
@@ -329,12 +333,7 @@ def _figure(value):
 
 
 def _reference(value):
-    text = _text(value)
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1].strip()
-    if text.upper() in ("", "NEW"):
-        return None
-    return text
+    return parse_reference(_text(value))
 
 
 def _choice(value, choices, what):
@@ -563,7 +562,7 @@ def _group(rows, problems):
 def _describe_fields(proposal, values):
     changes = []
     pairs = (
-        ("Reference", proposal.display_reference, f"[{values['reference']}]" if values["reference"] else "[NEW]"),
+        ("Reference", proposal.display_reference, display_reference(values["reference"])),
         ("Title", proposal.title, values["title"]),
         ("Kind", proposal.get_kind_display(), Kind(values["kind"]).label),
         ("Outcome", str(proposal.outcome), str(values["outcome"])),
@@ -647,8 +646,7 @@ def preview_import(*, plan, data, filename):
     references_in_file = {}
     for key, members in groups.items():
         v = members[0].values
-        label = f"[{v['reference']}]" if v["reference"] else "[NEW]"
-        label = f"{label} {v['title']}"
+        label = f"{display_reference(v['reference'])} {v['title']}"
         lines = [(row.values["budget"].pk, row.values["figures"]) for row in members if row.values["budget"]]
         first = members[0]
         if v["id"] is None:
@@ -668,8 +666,9 @@ def preview_import(*, plan, data, filename):
             other = references_in_file.setdefault(v["reference"], key)
             owner = lookups.reference_owner.get(v["reference"])
             if other != key or (owner is not None and owner != v["id"]):
+                used_by = lookups.proposals[owner].title if owner is not None and owner != v["id"] else None
                 problems.append(Problem(first.table, first.number, first.where("Reference"),
-                                        f"The reference [{v['reference']}] is already used by another proposal."))
+                                        reference_in_use_message(v["reference"], used_by)))
                 continue
         if v["id"] is None:
             if v["status"] not in (None, Status.DRAFT):
@@ -724,6 +723,7 @@ def apply_import(*, plan, plan_of_changes, user):
     """Apply a preview's ``plan_of_changes`` in one transaction, as ``user``. Returns
     (created, changed) counts. Raises ImportFailed (nothing changed) if a proposal moved
     on since the preview."""
+    can_import(user, plan).require()
     if plan_of_changes.get("plan") != plan.pk:
         raise ImportFailed("This preview is for a different plan. Upload the file again.")
     council = plan.council
@@ -766,6 +766,8 @@ def apply_import(*, plan, plan_of_changes, user):
             f"{error.proposal.display_reference} {error.proposal.title} was changed in the portal after the preview. "
             "Nothing has been imported; upload the file again to see the changes now."
         ) from None
+    except ReferenceInUse as error:
+        raise ImportFailed(f"{error}. Nothing has been imported; upload the file again.") from None
     except (ReadOnlyError, Proposal.DoesNotExist, KeyError):
         raise ImportFailed(
             "The plan changed after the preview (a proposal was approved or removed). Nothing has been "

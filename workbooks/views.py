@@ -18,8 +18,9 @@ from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from councils.access import councils_for, get_plan_or_404, require_edit
+from councils.access import councils_for, get_plan_or_404
 from proposals.models import Proposal
+from proposals.permissions import can_import
 from reports.filters import ReportChoices, ReportFilter
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
@@ -135,7 +136,7 @@ def export_all(request, fmt):
 def import_upload(request, council_slug, plan_slug):
     """Upload a workbook or CSV and see what importing it would change."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    require_edit(request.user, plan.council)
+    can_import(request.user, plan).require()
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     context = {"plan": plan, "council": plan.council, "form": form, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
     if request.method == "POST" and form.is_valid():
@@ -163,7 +164,7 @@ def import_upload(request, council_slug, plan_slug):
 def import_confirm(request, council_slug, plan_slug):
     """Apply the previewed import: the plan of changes kept on the server, once."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    require_edit(request.user, plan.council)
+    can_import(request.user, plan).require()
     stored = request.session.get(SESSION_KEY)
     token = request.POST.get("token", "")
     if (

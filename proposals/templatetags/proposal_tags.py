@@ -1,12 +1,23 @@
-"""What the proposal pages need from the request: who the person is, what they may do."""
+"""What the proposal pages need from the request: who the person is, what they may do.
+
+What a user may do is ``proposals.permissions``' decision; this only lays out the buttons."""
 from django import template
 from django.urls import reverse
 
-from councils.access import display_name, roles_for
-from councils.models import Role
-from proposals.services import available_transitions
+from councils.access import display_name
+from proposals.models import Status
+from proposals.permissions import awaits_approval, can_edit, moves_for
 
 register = template.Library()
+
+# What the buttons that move a proposal say, by target status.
+MOVE_LABELS = {
+    Status.SUBMITTED: "Submit for approval",
+    Status.APPROVED: "Approve",
+    Status.REJECTED: "Reject",
+    Status.WITHDRAWN: "Withdraw",
+    Status.DRAFT: "Return to draft",
+}
 
 
 @register.filter
@@ -20,21 +31,19 @@ def person(user):
 
 @register.simple_tag(takes_context=True)
 def proposal_actions(context, proposal):
-    """The buttons the proposal page shows: only what this user may do to it now."""
-    request = context["request"]
+    """The buttons the proposal page shows: only what this user may do to it now, and why
+    an approver who may not approve it cannot (``approval_refused``)."""
+    user = context["request"].user
     plan = proposal.plan
-    cache = request.__dict__.setdefault("_roles_by_council", {})
-    if plan.council_id not in cache:
-        cache[plan.council_id] = roles_for(request.user, plan.council)
-    roles = cache[plan.council_id]
     args = [plan.council.slug, plan.slug, proposal.pk]
-    transitions = available_transitions(request.user, proposal, roles)
-    is_author = request.user.pk in (proposal.created_by_id, proposal.updated_by_id)
+    moves = moves_for(user, proposal)
+    approval = moves[Status.APPROVED]
     return {
-        "can_edit": Role.OFFICER in roles and not proposal.is_read_only,
+        "can_edit": bool(can_edit(user, proposal)),
         "edit_url": reverse("proposals:edit", args=args),
         "status_url": reverse("proposals:status", args=args),
         "history_url": reverse("proposals:history", args=args),
-        "transitions": transitions,
-        "approval_blocked": Role.APPROVER in roles and is_author and proposal.status in ("submitted", "consultation"),
+        "transitions": [(to, MOVE_LABELS[to]) for to, decision in moves.items() if decision],
+        # Shown to an approver only: their role approves, this proposal's history does not let them.
+        "approval_refused": approval.reason if awaits_approval(proposal) and not approval.by_role else "",
     }

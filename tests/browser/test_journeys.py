@@ -171,7 +171,7 @@ def test_approver_approves_a_submitted_proposal_and_its_author_cannot(open_as, a
     page.get_by_role("button", name="Submit for approval").click()
     assert page.locator(".messages").filter(has_text="submitted").is_visible()
     assert page.get_by_role("button", name="Approve").count() == 0
-    assert page.get_by_text("You cannot approve this proposal because you wrote it").is_visible()
+    assert page.get_by_text("You cannot approve this proposal because you created it or changed it").is_visible()
     screenshot(page, "journey-4-author-cannot-approve")
 
     # Nor by sending the form the button would have sent.
@@ -182,7 +182,7 @@ def test_approver_approves_a_submitted_proposal_and_its_author_cannot(open_as, a
         form={"csrfmiddlewaretoken": token, "to": "approved", "version": str(growth.version)},
         headers={"Referer": page.url},
     )
-    assert response.status == 403 or "You cannot approve a proposal you wrote" in response.text()
+    assert response.status == 403 or "You cannot approve this proposal because you created it" in response.text()
     growth.refresh_from_db()
     assert growth.status == Status.SUBMITTED and growth.approved_by is None
 

@@ -14,8 +14,10 @@ way budget books show them: an ongoing saving stays once made, a demand pressure
 a one-off item falls back to nothing. The derived values ``proposals.services`` keeps
 (each figure's ``increment_k`` and the proposal's ``net_k``) are computed here with the
 same function, ``services.increments``, so they agree with what a save would store; each
-proposal gets one "seed" entry in its history, chained with ``history.digest`` as
-``history.append`` would chain it.
+proposal gets one "seed" entry in its history, recorded as the published document (no
+user), as ``permissions.SYSTEM`` writes, and chained with ``history.digest`` as
+``history.append`` would chain it. It writes new councils only, in bulk, without the
+services' per-proposal checks: there is nobody's work in them to check.
 
 Speed: rows are written in bulk, a batch of councils at a time, by PostgreSQL's COPY
 (with ids taken from the tables' sequences up front) or by ``bulk_create`` elsewhere.

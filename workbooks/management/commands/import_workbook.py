@@ -3,7 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from councils.access import can_edit
+from proposals.permissions import can_import
 from workbooks.imports import ImportFailed, Refused, apply_import, preview_import
 
 from ._plans import find_plan
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             author = get_user_model().objects.filter(username=user, is_active=True).first()
             if author is None:
                 raise CommandError(f"There is no active user {user!r}.")
-            if not can_edit(author, plan.council):
+            if not can_import(author, plan):
                 raise CommandError(f"{user} is not a finance officer of {plan.council.name}.")
         elif not dry_run:
             raise CommandError("Name the finance officer the changes are recorded against with --user USERNAME.")

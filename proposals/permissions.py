@@ -1,0 +1,236 @@
+"""Who may do what to a council's budget record, decided here and nowhere else.
+
+``proposals.services`` enforces these decisions inside every write (create, save, change
+of status, import), so a caller that forgets to ask still cannot write. Pages,
+templates (through ``proposal_tags``), the admin and the commands ask the same functions
+to decide what to offer.
+
+Each ``can_*`` function returns a ``Decision``: true when allowed; false with a
+``reason``, a sentence a page can show. ``decision.require()`` raises: PermissionDenied
+(a 403) when the user's role does not allow the action at all, WorkflowError when the
+role allows it but the proposal's state or history does not, now.
+
+A user's roles come from ``councils.access.council_roles``: read in one query, once per
+user object (so once per request).
+
+**The system actor.** ``SYSTEM`` is "the published document": the seed loader writes as
+it, and so may an operator's command that writes no person's work. It is not a person:
+its changes are recorded with no user (history shows "the published document"), it may
+create a proposal in any status (the published one), and it never approves. Nothing
+writes as nobody: a write with ``user=None`` is refused.
+
+**Segregation of duties.** Nobody approves a proposal whose content (the create, an
+edit, an import) they changed since it was created or last approved, nor one they
+created or last changed. The database holds the same rule: a check constraint on the
+creator and last editor, and a trigger on the history since the last approval
+(migration ``0003_approver_not_content_author``).
+"""
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+
+from councils.access import council_roles
+from councils.models import Role
+
+from .models import ChangeSet, Status
+
+
+class WorkflowError(Exception):
+    """The user's role allows the action, but not for this proposal now. The message is for users."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    by_role: bool = False  # refused for the user's role (403), not for the proposal's state
+
+    def __bool__(self):
+        return self.allowed
+
+    def require(self):
+        if self.allowed:
+            return
+        if self.by_role:
+            raise PermissionDenied(self.reason)
+        raise WorkflowError(self.reason)
+
+
+ALLOWED = Decision(True)
+
+
+def _no_role(reason):
+    return Decision(False, reason, by_role=True)
+
+
+def _not_now(reason):
+    return Decision(False, reason)
+
+
+class _System:
+    """The published document (see the module's docstring)."""
+
+    pk = None
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __str__(self):
+        return "the published document"
+
+    __repr__ = __str__
+
+
+SYSTEM = _System()
+
+# Which status may follow which.
+TRANSITIONS = {
+    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+    Status.SUBMITTED: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN},
+    Status.CONSULTATION: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN},
+    Status.APPROVED: {Status.DRAFT},
+    Status.REJECTED: {Status.DRAFT},
+    Status.WITHDRAWN: {Status.DRAFT},
+}
+
+# What a history entry of these actions changed: the proposal's content (a status move is not).
+CONTENT_ACTIONS = (ChangeSet.Action.CREATE, ChangeSet.Action.EDIT, ChangeSet.Action.IMPORT, ChangeSet.Action.SEED)
+
+NOBODY = "A change must be made by a signed-in person, or by the system for the published document."
+OFFICERS_ONLY = "Only the council's finance officers can change proposals."
+IMPORT_OFFICERS_ONLY = "Only the council's finance officers can import proposals."
+STRUCTURE_OFFICERS_ONLY = "Only the council's finance officers can change its outcomes, themes and budgets."
+APPROVERS_ONLY = "Only the council's approvers can approve or reject proposals."
+ROLE_FOR_MOVE = "Your role does not allow this change of status."
+NO_ROLE = "You have no role in this council."
+READ_ONLY = "This proposal is approved, so it cannot be changed. An approver can return it to draft first."
+NEW_IS_DRAFT = "A new proposal starts as a draft; it moves on through the approval workflow."
+SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
+OWN_WORK = (
+    "You cannot approve this proposal because you created it or changed it since it was last approved; "
+    "another approver must."
+)
+
+
+def recorded_user(user):
+    """The user a write is recorded against: None for the system actor."""
+    return None if user is SYSTEM else user
+
+
+def roles_in(user, council_id):
+    return council_roles(user).in_council(council_id)
+
+
+def _officer(user, council_id, reason=OFFICERS_ONLY):
+    if user is None:
+        return _no_role(NOBODY)
+    if user is SYSTEM or Role.OFFICER in roles_in(user, council_id):
+        return ALLOWED
+    return _no_role(reason)
+
+
+def can_view(user, council):
+    """Anyone with a role in the council (administrators in all) reads all of its record."""
+    if user is SYSTEM or roles_in(user, council.pk):
+        return ALLOWED
+    return _no_role(NO_ROLE)
+
+
+def can_create(user, plan, status=Status.DRAFT):
+    """A finance officer creates drafts; only the system loads a proposal in its published status."""
+    decision = _officer(user, plan.council_id)
+    if decision and status != Status.DRAFT and user is not SYSTEM:
+        return _not_now(NEW_IS_DRAFT)
+    return decision
+
+
+def can_edit(user, proposal):
+    """A finance officer changes the content of a proposal that is not approved."""
+    decision = _officer(user, proposal.plan.council_id)
+    if decision and proposal.is_read_only:
+        return _not_now(READ_ONLY)
+    return decision
+
+
+def can_edit_in(user, council):
+    """Whether ``user`` edits proposals of ``council`` at all (the edit and new-proposal pages)."""
+    return _officer(user, council.pk)
+
+
+def can_import(user, plan):
+    return _officer(user, plan.council_id, IMPORT_OFFICERS_ONLY)
+
+
+def can_manage_structure(user, council):
+    """Outcomes, themes and service budgets: the council's finance officers (plans: administrators)."""
+    return _officer(user, council.pk, STRUCTURE_OFFICERS_ONLY)
+
+
+def role_for_move(from_status, to_status):
+    """Approvers approve, reject and return approved proposals to draft; officers do the rest."""
+    if to_status in (Status.APPROVED, Status.REJECTED) or from_status == Status.APPROVED:
+        return Role.APPROVER
+    return Role.OFFICER
+
+
+def _workflow_allows(proposal, to):
+    if to in TRANSITIONS.get(proposal.status, set()):
+        return ALLOWED
+    return _not_now(
+        f"A proposal that is {proposal.get_status_display().lower()} cannot be moved to {Status(to).label.lower()}."
+    )
+
+
+def can_move(user, proposal, to):
+    """The user's role moves the proposal to ``to``, the workflow allows it now, and an
+    approval is not of the approver's own work (``can_approve``)."""
+    if user is None:
+        return _no_role(NOBODY)
+    if user is SYSTEM:
+        return _no_role(SYSTEM_DOES_NOT_APPROVE) if to == Status.APPROVED else _workflow_allows(proposal, to)
+    roles = roles_in(user, proposal.plan.council_id)
+    if not roles & {Role.OFFICER, Role.APPROVER}:
+        return _no_role("Your role does not allow changing proposals.")
+    if role_for_move(proposal.status, to) not in roles:
+        return _no_role(ROLE_FOR_MOVE)
+    if to == Status.APPROVED:
+        return can_approve(user, proposal)
+    return _workflow_allows(proposal, to)
+
+
+def can_approve(user, proposal):
+    """An approver approves a proposal awaiting approval, unless they created it or
+    changed its content since it was created or last approved (one query, asked only
+    when everything else allows it)."""
+    if user is None or user is SYSTEM:
+        return _no_role(NOBODY if user is None else SYSTEM_DOES_NOT_APPROVE)
+    if Role.APPROVER not in roles_in(user, proposal.plan.council_id):
+        return _no_role(APPROVERS_ONLY)
+    if not awaits_approval(proposal):
+        return _workflow_allows(proposal, Status.APPROVED)
+    if user.pk in (proposal.created_by_id, proposal.updated_by_id) or changed_content_since_approval(user, proposal):
+        return _not_now(OWN_WORK)
+    return ALLOWED
+
+
+def changed_content_since_approval(user, proposal):
+    """Whether ``user`` created, edited or imported ``proposal`` after its last approval
+    (or ever, if it was never approved)."""
+    return ChangeSet.objects.filter(
+        proposal_id=proposal.pk, user_id=user.pk, action__in=CONTENT_ACTIONS,
+        version__gt=proposal.approved_version or 0,
+    ).exists()
+
+
+# The order the workflow's buttons are offered in.
+MOVES = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN)
+
+
+def moves_for(user, proposal):
+    """{status: Decision} for every move, in workflow order: whether ``user`` may move
+    ``proposal`` there now, and if not, why."""
+    return {to: can_move(user, proposal, to) for to in MOVES}
+
+
+def awaits_approval(proposal):
+    return Status.APPROVED in TRANSITIONS.get(proposal.status, set())
