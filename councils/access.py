@@ -74,16 +74,6 @@ def roles_for(user, council):
     return council_roles(user).in_council(council.pk)
 
 
-def get_plan_or_404(user, council_slug, plan_slug):
-    """A plan of a council the user has a role in; anything else is a 404."""
-    from proposals.models import BudgetPlan
-
-    return get_object_or_404(
-        BudgetPlan.objects.select_related("council").filter(council__in=councils_for(user)),
-        council__slug=council_slug, slug=plan_slug,
-    )
-
-
 def display_name(user):
     """How history names a person: "J. Smith" (or their username), kept for deactivated users."""
     if user is None:

@@ -12,12 +12,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from councils.models import Council
+
 from . import years as fy
 from .money import MAX_ABS_K, format_m
 from .references import display_reference
 
 
 class BudgetPlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The plans of the councils ``user`` may see (with their council)."""
+        return self.select_related("council").filter(council__in=Council.objects.visible_to(user))
+
     def newest_first(self):
         """The latest round first: the one a council's pages and commands open by default."""
         return self.order_by("-base_year", "slug")
@@ -145,8 +151,6 @@ BUDGET_BOOK_ORDER = (
 
 class ProposalQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from councils.models import Council
-
         if user.is_authenticated and user.is_active and user.is_superuser:
             return self.all()  # every council: no subquery for the planner to carry
         return self.filter(plan__council__in=Council.objects.visible_to(user))

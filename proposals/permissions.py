@@ -28,11 +28,12 @@ creator and last editor, and a trigger on the history since the last approval
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 
 from councils.access import council_roles
 from councils.models import Role
 
-from .models import ChangeSet, Status
+from .models import BudgetPlan, ChangeSet, Status
 
 
 class WorkflowError(Exception):
@@ -234,3 +235,9 @@ def moves_for(user, proposal):
 
 def awaits_approval(proposal):
     return Status.APPROVED in TRANSITIONS.get(proposal.status, set())
+
+
+def get_plan_or_404(user, council_slug, plan_slug):
+    """A plan of a council the user has a role in; anything else is a 404 (whether it
+    exists is not confirmed)."""
+    return get_object_or_404(BudgetPlan.objects.visible_to(user), council__slug=council_slug, slug=plan_slug)

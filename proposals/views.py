@@ -6,14 +6,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-
-from councils.access import councils_for, get_council_or_404, get_plan_or_404
+from councils.access import councils_for, get_council_or_404
 
 from .forms import ProposalEditor, next_position
 from .models import BudgetPlan, ChangeSet, Proposal, Status
-from .permissions import WorkflowError, can_edit, can_edit_in, can_move
+from .permissions import WorkflowError, can_edit, can_edit_in, can_move, get_plan_or_404
 from .services import (
-    ConflictError, ReadOnlyError, ReferenceInUse, change_status, create_proposal, save_proposal,
+    ConflictError,
+    ReadOnlyError,
+    ReferenceInUse,
+    change_status,
+    create_proposal,
+    save_proposal,
 )
 
 

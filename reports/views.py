@@ -18,9 +18,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from councils.access import get_council_or_404, get_plan_or_404
+from councils.access import get_council_or_404
 from outcomes.models import Outcome
 from proposals.models import COUNTED_STATUSES, ImpactLine, Proposal
+from proposals.permissions import get_plan_or_404
 
 from . import downloads
 from .chart import build_chart

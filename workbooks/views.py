@@ -18,9 +18,9 @@ from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from councils.access import councils_for, get_plan_or_404
+from councils.access import councils_for
 from proposals.models import Proposal
-from proposals.permissions import can_import
+from proposals.permissions import can_import, get_plan_or_404
 from reports.filters import ReportChoices, ReportFilter
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
