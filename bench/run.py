@@ -21,7 +21,11 @@ must contain "bench": it is dropped), generates the data with ``generate_demo``,
 4. saving a proposal of 10 lines x 5 years, every figure changed, through
    ``proposals.services.save_proposal``, against ``bulk_update`` of the same rows;
 5. requests per second of the roll-up and list pages under gunicorn (2 workers) with wrk
-   on loopback, against a minimal view on the same server.
+   on loopback, against a minimal view on the same server;
+6. (small size only) reading uploads: every hostile file of tests/hostile_uploads.py
+   refused and the largest files within the import limits accepted, each in a fresh
+   process, the slowest against the 2 s every upload must be decided in, with the
+   largest peak memory growth against 200 MB.
 
 Each pair is timed alternately (measured, baseline, measured, …) for several rounds after
 a warm-up, and the medians are compared. Pages go through the real views with Django's
@@ -40,6 +44,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from io import BytesIO
@@ -65,6 +70,7 @@ from proposals.models import BudgetPlan, PlanYear, Proposal, ServiceBudget, Vari
 from proposals.services import LineInput, create_proposal, increments, save_proposal  # noqa: E402
 from reports.filters import ReportChoices  # noqa: E402
 from reports.rollup import rollup  # noqa: E402
+from tests.hostile_uploads import HOSTILE, WITHIN_LIMITS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -476,6 +482,58 @@ def bench_save(cast, size, rounds):
                     target=2, rounds=rounds, note="services.save_proposal vs bulk_update of the same 50 rows")]
 
 
+UPLOAD_SCRIPT = (
+    "import os, sys, time\n"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'bench.settings')\n"
+    "import django; django.setup()\n"
+    "from workbooks.uploads import Refused, read_upload\n"
+    "def status(field):\n"
+    "    return next(int(line.split()[1]) * 1024 for line in open('/proc/self/status') if line.startswith(field))\n"
+    "with open(sys.argv[1], 'rb') as file:\n"
+    "    with open('/proc/self/clear_refs', 'w') as refs:\n"
+    "        refs.write('5')  # reset VmHWM to the current RSS\n"
+    "    before, start, cpu = status('VmRSS:'), time.perf_counter(), time.process_time()\n"
+    "    try:\n"
+    "        read_upload(file, sys.argv[2])\n"
+    "        outcome = 'accepted'\n"
+    "    except Refused:\n"
+    "        outcome = 'refused'\n"
+    "    print((time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000, status('VmHWM:') - before,\n"
+    "          outcome)\n"
+)
+
+
+def bench_uploads(size):
+    """Each hostile upload refused and each of the largest within the limits accepted:
+    the slowest (wall clock) against 2 s, and the largest peak RSS growth (VmHWM reset
+    before reading, in a fresh process per file, as ``export_memory``) against 200 MB."""
+    files = []
+    with tempfile.TemporaryDirectory() as folder:
+        cases = [(name, build, filename, "refused") for name, (build, filename, _words) in HOSTILE.items()]
+        cases += [(name, build, "book.xlsx", "accepted") for name, build in WITHIN_LIMITS.items()]
+        for n, (name, build, filename, expected) in enumerate(cases):
+            path = Path(folder) / f"{n}-{filename}"
+            path.write_bytes(build())
+            out = subprocess.run([sys.executable, "-c", UPLOAD_SCRIPT, str(path), filename], capture_output=True,
+                                 text=True, cwd=ROOT, check=True)
+            wall, cpu, growth, outcome = out.stdout.split()
+            if outcome != expected:
+                raise RuntimeError(f"bench uploads: {name} was {outcome}, not {expected}")
+            files.append({"name": name, "bytes": path.stat().st_size, "outcome": outcome, "ms": round(float(wall), 1),
+                          "cpu_ms": round(float(cpu), 1), "peak_mb": round(int(growth) / 1024 / 1024, 1)})
+    slowest = max(files, key=lambda f: f["ms"])
+    peak = max(f["peak_mb"] for f in files)
+    row = {
+        "name": f"{size}: uploads, hostile refused and the largest accepted, slowest", "unit": "ms",
+        "measured": slowest["ms"], "baseline": 2000, "ratio": round(slowest["ms"] / 2000, 3), "target": "<= 2000 ms",
+        "met": slowest["ms"] <= 2000 and peak <= 200, "peak_mb": peak, "files": files,
+        "note": f"slowest: {slowest['name']}; largest peak RSS growth {peak} MB (target <= 200 MB); "
+                f"{len(files)} files, read_upload in a fresh process each",
+    }
+    show(row)
+    return [row]
+
+
 # ---------------------------------------------------------------- throughput
 
 
@@ -600,6 +658,8 @@ def run_size(size):
     for step in (bench_rollup, bench_list, bench_workbooks, bench_save):
         results += step(cast, size, rounds)
     results += bench_throughput(cast, size)
+    if size == "small":
+        results += bench_uploads(size)
     return {"dataset": {**counts, **built}, "rounds": rounds, "results": results}
 
 

@@ -206,7 +206,7 @@ def test_the_flat_csv_round_trips_an_edit(ce_plan, officer):
     target[header.index("2021/22")] = "(0.600)"
     out = io.StringIO()
     csv.writer(out).writerows(rows)
-    preview = preview_import(plan=ce_plan, data=out.getvalue().encode(), filename="list.csv")
+    preview = preview_import(plan=ce_plan, file=io.BytesIO(out.getvalue().encode()), filename="list.csv")
     assert [c for item in preview.changed for c in item.changes] == [
         "2021/22 Commissioning \u2013 External Care Costs: -0.500 \u2192 -0.600"
     ]

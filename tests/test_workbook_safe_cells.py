@@ -98,7 +98,7 @@ def test_hostile_titles_survive_a_round_trip_unchanged(ce_plan, hostile_titles, 
         (reverse("workbooks:export_flat", args=[ce_plan.council.slug, ce_plan.slug, "csv"]), "list.csv"),
     ):
         data = b"".join(client.get(url).streaming_content)
-        preview = preview_import(plan=ce_plan, data=data, filename=name)
+        preview = preview_import(plan=ce_plan, file=io.BytesIO(data), filename=name)
         assert not preview.problems
         assert not preview.changed and not preview.created
         assert preview.unchanged == 18

@@ -1,10 +1,7 @@
 """Importing proposals from a workbook or CSV: read safely, preview, then apply.
 
-1. ``read_upload`` refuses what is not a spreadsheet we can trust before anything else
-   reads it: over the size limit, macro-enabled, an old binary .xls, a damaged zip, a
-   zip that unpacks to far more than it weighs, or any XML part with a document type
-   declaration, an entity or an external reference (checked with defusedxml before
-   openpyxl sees the file), or more rows than the limit.
+1. ``read_upload`` (``workbooks/uploads.py``) refuses, before any row is read, a file
+   that is not a spreadsheet we can trust or breaks one of the limits named there.
 2. ``preview_import`` reads every sheet with a "Reference … Title …" header row (the
    outcome sheets of the cabinet-paper workbook, the flat list's "Proposals" sheet, or
    the CSV of the flat list), checks every cell and compares with the database:
@@ -16,17 +13,10 @@
    with the uploader as author. The plan is plain data (ids and £k), kept on the server
    between preview and confirmation; figures are never re-read from the browser.
 """
-import csv
-import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.ElementTree import ParseError
-from defusedxml.ElementTree import fromstring as safe_fromstring
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from openpyxl.utils import get_column_letter
@@ -40,37 +30,16 @@ from proposals.references import display_reference, parse_reference, reference_i
 from proposals.services import (
     ConflictError, LineInput, ReadOnlyError, ReferenceInUse, create_proposal, save_proposal,
 )
-from reports.spreadsheet_text import from_formula_safe
 
-MAX_COLUMNS = 80
+from .uploads import Refused, read_upload
+
 HEADER_SEARCH_ROWS = 30
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlsb", ".xlam")
-XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 KNOWN_COLUMNS = {
     "Council", "Plan", "Reference", "Title", "Kind", "Outcome", "Theme", "Status", "Service budget",
     "Total over the period", "Proposal id", "Version",
 }
 REQUIRED_COLUMNS = ("Reference", "Title", "Kind", "Outcome", "Theme", "Service budget", "Proposal id", "Version")
-
-NOT_A_SPREADSHEET = (
-    "This file is not a spreadsheet the portal can read. Upload an Excel workbook (.xlsx) "
-    "or a CSV file of the flat proposal list."
-)
-MACRO_REFUSED = (
-    "This is a macro-enabled workbook, which is not accepted. Save it as an ordinary "
-    "Excel workbook (.xlsx) and upload that."
-)
-HOSTILE_XML = (
-    "This workbook contains XML the portal does not accept (a document type declaration, "
-    "an entity or an external reference), so it has been refused. Save it again from "
-    "your spreadsheet program as an ordinary .xlsx workbook."
-)
-
-
-class Refused(Exception):
-    """The whole file is refused before any row is read; the message is for users."""
 
 
 @dataclass
@@ -85,12 +54,6 @@ class Problem:
         if self.column:
             where += f", column {self.column}"
         return f"{where}: {self.message}"
-
-
-@dataclass
-class Table:
-    name: str
-    rows: list  # (row number, [values])
 
 
 @dataclass
@@ -128,128 +91,6 @@ class Preview:
             "created": [item.data for item in self.created],
             "changed": [item.data for item in self.changed],
         }
-
-
-# ---------------------------------------------------------------- reading the file
-
-
-def read_upload(data, filename):
-    """The file's tables (sheets, or the CSV), or Refused with the reason."""
-    limit = settings.UPLOAD_MAX_BYTES
-    if len(data) > limit:
-        raise Refused(
-            f"The file is {_size(len(data))}, which is over the limit of {_size(limit)}. "
-            "Split it, or export only the outcomes you have changed."
-        )
-    name = (filename or "").lower()
-    if name.endswith(MACRO_EXTENSIONS):
-        raise Refused(MACRO_REFUSED)
-    if data.startswith(OLE_MAGIC):
-        raise Refused(
-            "This is an old-format Excel file (.xls) or an encrypted workbook, which the portal cannot read. "
-            "Save it as an Excel workbook (.xlsx) without a password and upload that."
-        )
-    if data.startswith(b"PK\x03\x04"):
-        return _read_workbook(data)
-    if name.endswith(".csv"):
-        return [_read_csv(data, filename)]
-    raise Refused(NOT_A_SPREADSHEET)
-
-
-def _size(n):
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
-
-
-def _check_zip(data):
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise Refused(NOT_A_SPREADSHEET) from None
-    names = {info.filename for info in infos}
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise Refused(MACRO_REFUSED)
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise Refused(NOT_A_SPREADSHEET)
-    if sum(info.file_size for info in infos) > max(50 * 1024 * 1024, 20 * settings.UPLOAD_MAX_BYTES):
-        raise Refused("This workbook unpacks to far more data than a proposals workbook holds, so it has been refused.")
-    for info in infos:
-        if not info.filename.lower().endswith(XML_SUFFIXES):
-            continue
-        try:
-            safe_fromstring(archive.read(info), forbid_dtd=True)
-        except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
-            raise Refused(HOSTILE_XML) from None
-        except ParseError:
-            raise Refused(
-                f"This workbook is damaged: its part \u201c{info.filename}\u201d is not well-formed XML. "
-                "Open it in your spreadsheet program, save it again as .xlsx and upload that."
-            ) from None
-        except (zipfile.BadZipFile, OSError, EOFError):
-            raise Refused("This workbook is damaged (its zip container cannot be read).") from None
-    content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-    if "macroEnabled" in content_types:
-        raise Refused(MACRO_REFUSED)
-
-
-def _read_workbook(data):
-    from openpyxl import load_workbook
-
-    _check_zip(data)
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception:  # openpyxl raises many kinds on a broken package
-        raise Refused(NOT_A_SPREADSHEET) from None
-    tables, count = [], 0
-    try:
-        for ws in wb.worksheets:
-            ws.reset_dimensions()  # never trust a declared size: a hostile one pads every row
-            rows = []
-            for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-                count += 1
-                _check_rows(count)
-                rows.append((number, list(values)))
-            tables.append(Table(name=ws.title, rows=rows))
-    except Refused:
-        raise
-    except Exception:
-        raise Refused(NOT_A_SPREADSHEET) from None
-    finally:
-        wb.close()
-    return tables
-
-
-def _check_rows(count):
-    if count > settings.UPLOAD_MAX_ROWS:
-        raise Refused(
-            f"The file has more than {settings.UPLOAD_MAX_ROWS:,} rows, the most the portal imports at once. "
-            "Split it, or export only the outcomes you have changed."
-        )
-
-
-def _read_csv(data, filename):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Refused(
-            "This CSV file is not UTF-8 text. Save it from your spreadsheet program as "
-            "\u201cCSV UTF-8\u201d, or upload the workbook (.xlsx) instead."
-        ) from None
-    if "\x00" in text:
-        raise Refused(NOT_A_SPREADSHEET)
-    rows = []
-    try:
-        for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            _check_rows(number)
-            rows.append((number, [_uncsv(v) for v in values[:MAX_COLUMNS]]))
-    except csv.Error:
-        raise Refused(NOT_A_SPREADSHEET) from None
-    return Table(name=filename or "CSV", rows=rows)
-
-
-def _uncsv(value):
-    """Undo the export's guard: "'=Title" was written for the text "=Title"."""
-    return from_formula_safe(value)
 
 
 # ---------------------------------------------------------------- checking rows
@@ -621,10 +462,10 @@ def _plan_data(values, lines):
     }
 
 
-def preview_import(*, plan, data, filename):
-    """Read ``data`` (bytes) and say what importing it into ``plan`` would do. Writes
+def preview_import(*, plan, file, filename):
+    """Read ``file`` (binary) and say what importing it into ``plan`` would do. Writes
     nothing. Raises Refused for a file refused as a whole."""
-    tables = read_upload(data, filename)
+    tables = read_upload(file, filename)
     lookups = _Lookups(plan)
     preview = Preview(plan=plan, filename=filename)
     problems = preview.problems

@@ -25,7 +25,8 @@ from reports.filters import ReportChoices, ReportFilter
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
 from .forms import ImportForm
-from .imports import ImportFailed, Refused, apply_import, preview_import
+from .imports import ImportFailed, apply_import, preview_import
+from .uploads import Refused
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "workbooks_import"
@@ -142,12 +143,7 @@ def import_upload(request, council_slug, plan_slug):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > settings.UPLOAD_MAX_BYTES:
-                raise Refused(
-                    f"The file is {upload.size / 1024 / 1024:.1f} MB, which is over the limit of "
-                    f"{settings.UPLOAD_MAX_BYTES / 1024 / 1024:.1f} MB. Split it, or export only the outcomes you have changed."
-                )
-            preview = preview_import(plan=plan, data=upload.read(), filename=upload.name)
+            preview = preview_import(plan=plan, file=upload, filename=upload.name)
         except Refused as refusal:
             form.add_error("file", str(refusal))
         else:

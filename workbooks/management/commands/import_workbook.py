@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from proposals.permissions import can_import
-from workbooks.imports import ImportFailed, Refused, apply_import, preview_import
+from workbooks.imports import ImportFailed, apply_import, preview_import
+from workbooks.uploads import Refused
 
 from ._plans import find_plan
 
@@ -37,7 +38,8 @@ class Command(BaseCommand):
             raise CommandError("Name the finance officer the changes are recorded against with --user USERNAME.")
         path = Path(file)
         try:
-            preview = preview_import(plan=plan, data=path.read_bytes(), filename=path.name)
+            with path.open("rb") as upload:
+                preview = preview_import(plan=plan, file=upload, filename=path.name)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         except Refused as refusal:
