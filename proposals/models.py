@@ -7,6 +7,7 @@ plan's approved base-year budget for one line and one financial year. A year wit
 Variation row is *unprofiled*; a row with 0 is "No change". They are different.
 """
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -60,7 +61,31 @@ class PlanYear(models.Model):
 
     @property
     def label(self):
-        return fy.label(self.start_year)
+        """ "2019/20"; empty for a year not given yet (an admin form's blank row)."""
+        return "" if self.start_year is None else fy.label(self.start_year)
+
+    def clean(self):
+        """A plan's years come after its base year, and a year with figures stays the year
+        they are for."""
+        super().clean()
+        if self.start_year is None:
+            return
+        try:
+            base_year = self.plan.base_year
+        except BudgetPlan.DoesNotExist:
+            base_year = None
+        if base_year is not None and self.start_year <= base_year:
+            raise ValidationError({"start_year": (
+                f"{self.label} is not after the plan\u2019s base year, {fy.label(base_year)}: "
+                "a plan\u2019s years vary its approved base-year budget."
+            )})
+        if self.pk is not None:
+            stored = PlanYear.objects.filter(pk=self.pk).values_list("start_year", flat=True).first()
+            if stored is not None and stored != self.start_year and self.variations.exists():
+                raise ValidationError({"start_year": (
+                    f"{fy.label(stored)} has figures, so it cannot become {self.label}; "
+                    "add the new year as another row."
+                )})
 
 
 class Theme(models.Model):
