@@ -11,11 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from councils.models import CouncilFixedOnceUsed
+
 from . import years as fy
 from .money import MAX_ABS_K, format_m
 
 
-class BudgetPlan(models.Model):
+class BudgetPlan(CouncilFixedOnceUsed, models.Model):
     """A council's budget round (MTFS): financial years varying an approved base year."""
 
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="plans")
@@ -27,6 +29,8 @@ class BudgetPlan(models.Model):
     source = models.TextField(blank=True, help_text="Where the figures come from.")
     note = models.TextField(blank=True)
 
+    council_used_by = [("proposals", None)]
+
     class Meta:
         ordering = ["council", "-base_year", "slug"]
         constraints = [
@@ -36,6 +40,9 @@ class BudgetPlan(models.Model):
 
     def __str__(self):
         return f"{self.council.name}: {self.name}"
+
+    def council_record_name(self):
+        return f"Budget plan \u201c{self.name}\u201d"
 
     @property
     def base_year_label(self):
@@ -88,13 +95,15 @@ class PlanYear(models.Model):
                 )})
 
 
-class Theme(models.Model):
+class Theme(CouncilFixedOnceUsed, models.Model):
     """The heading a proposal sits under in the budget book ("Reducing subsidy")."""
 
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="themes")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+
+    council_used_by = [("proposals", "plan")]
 
     class Meta:
         ordering = ["council", "position", "name"]
@@ -104,7 +113,7 @@ class Theme(models.Model):
         return self.name
 
 
-class ServiceBudget(models.Model):
+class ServiceBudget(CouncilFixedOnceUsed, models.Model):
     """A budget an impact line varies: a service budget, or a funding line such as a grant."""
 
     class Kind(models.TextChoices):
@@ -114,6 +123,8 @@ class ServiceBudget(models.Model):
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="service_budgets")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SERVICE)
+
+    council_used_by = [("lines", "proposal__plan")]
 
     class Meta:
         ordering = ["council", "name"]
