@@ -51,7 +51,7 @@ class CouncilScopedAdmin(admin.ModelAdmin):
         return queryset.filter(**{f"{self.council_lookup}__in": officer_council_ids(request)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        limit_foreign_key_to_councils(db_field, request, kwargs)
+        limit_foreign_key_to_councils(self.admin_site, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
@@ -85,10 +85,10 @@ class ScopedInlineMixin:
     officer who may change an outcome may add, change and remove its measures."""
 
     def _parent_admin(self):
-        return self.admin_site._registry[self.parent_model]
+        return self.admin_site.get_model_admin(self.parent_model)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        limit_foreign_key_to_councils(db_field, request, kwargs)
+        limit_foreign_key_to_councils(self.admin_site, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None):
@@ -112,24 +112,18 @@ class ScopedInlineMixin:
         return self._parent_admin().has_change_permission(request, obj)
 
 
-# Foreign keys to these models are limited to the user's councils in every admin form.
-_SCOPED_TARGETS = {
-    "councils.council": "pk",
-    "proposals.budgetplan": "council",
-    "proposals.theme": "council",
-    "proposals.servicebudget": "council",
-    "outcomes.outcome": "council",
-}
-
-
-def limit_foreign_key_to_councils(db_field, request, kwargs):
-    if request.user.is_superuser:
+def limit_foreign_key_to_councils(admin_site, db_field, request, kwargs):
+    """A foreign key offers a finance officer what they may see of its target: their
+    councils, or what the target's council-scoped admin lists to them."""
+    if request.user.is_superuser or "queryset" in kwargs:
         return
-    target = db_field.related_model._meta.label_lower
-    if target in _SCOPED_TARGETS and "queryset" not in kwargs:
-        kwargs["queryset"] = db_field.related_model._default_manager.filter(
-            **{f"{_SCOPED_TARGETS[target]}__in": officer_council_ids(request)}
-        )
+    target = db_field.related_model
+    if target is Council:
+        kwargs["queryset"] = Council.objects.filter(pk__in=officer_council_ids(request))
+    elif admin_site.is_registered(target):
+        target_admin = admin_site.get_model_admin(target)
+        if isinstance(target_admin, CouncilScopedAdmin):
+            kwargs["queryset"] = target_admin.get_queryset(request)
 
 
 class MembershipInline(admin.TabularInline):

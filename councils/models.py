@@ -1,6 +1,9 @@
 """Councils and who may do what in each of them."""
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, F
+from django.utils.text import capfirst
 
 
 class CouncilQuerySet(models.QuerySet):
@@ -55,3 +58,49 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()}, {self.council}"
+
+
+class CouncilFixedOnceUsed:
+    """A council's structural record (a plan, an outcome, a theme, a service budget) whose
+    council cannot change once anything refers to it: what refers to it would be left
+    pointing at another council's record. The database refuses the change too (a trigger
+    per table); ``clean()``, which every model form calls, says first what uses the record.
+
+    ``council_used_by``: (reverse accessor, path from that record to its plan, or None
+    when the record is the plan) for each kind of record that fixes the council.
+    """
+
+    council_used_by = ()
+
+    def clean(self):
+        super().clean()
+        if self.pk is None:
+            return
+        stored = type(self)._default_manager.filter(pk=self.pk).values_list("council_id", flat=True).first()
+        if stored is None or stored == self.council_id:
+            return
+        uses = self.council_uses()
+        if uses:
+            raise ValidationError(
+                f"{self.council_record_name()} is used by {uses}; its council cannot change.", code="council_fixed"
+            )
+
+    def council_record_name(self):
+        return f"{capfirst(self._meta.verbose_name)} \u201c{self}\u201d"
+
+    def council_uses(self):
+        """ "18 proposals of plan MTFS 2019/20 to 2021/22", or "" when nothing refers to this record."""
+        parts = []
+        for accessor, plan_path in self.council_used_by:
+            meta = self._meta.get_field(accessor).related_model._meta
+            users = getattr(self, accessor)
+            if plan_path is None:
+                counts = [(users.count(), "")]
+            else:
+                by_plan = users.values(plan_name=F(f"{plan_path}__name")).annotate(count=Count("pk"))
+                counts = [(row["count"], f" of plan {row['plan_name']}") for row in by_plan.order_by("plan_name")]
+            parts.extend(
+                f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}{where}"
+                for count, where in counts if count
+            )
+        return " and ".join(parts)

@@ -1,13 +1,15 @@
 """A council's corporate outcomes: what the money is for."""
 from django.db import models
 
+from councils.models import CouncilFixedOnceUsed
+
 
 class OutcomeQuerySet(models.QuerySet):
     def for_council(self, council):
         return self.filter(council=council)
 
 
-class Outcome(models.Model):
+class Outcome(CouncilFixedOnceUsed, models.Model):
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="outcomes")
     code = models.CharField(max_length=10, help_text='As the council numbers it: "5", "01".')
     title = models.CharField(max_length=300)
@@ -15,6 +17,7 @@ class Outcome(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = OutcomeQuerySet.as_manager()
+    council_used_by = [("proposals", "plan")]
 
     class Meta:
         ordering = ["council", "position", "code"]
@@ -25,6 +28,9 @@ class Outcome(models.Model):
 
     def __str__(self):
         return f"Outcome {self.code} – {self.title}"
+
+    def council_record_name(self):
+        return str(self)
 
 
 class OutcomeMeasure(models.Model):

@@ -177,7 +177,7 @@ class ImpactLineFormSet(BaseInlineFormSet):
         seen = set()
         duplicate = False
         for form in self.forms:
-            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+            if not hasattr(form, "cleaned_data") or (self.can_delete and form.cleaned_data.get("DELETE")):
                 continue
             budget = form.cleaned_data.get("service_budget")
             if budget is None:
@@ -333,17 +333,17 @@ class ProposalAdmin(CouncilScopedAdmin):
             plan=plan, user=request.user, lines=[],
             fields={**self._header(form), "position": 0 if last is None else last + 1},
         )
-        obj.pk, obj.version, obj.net_k = created.pk, created.version, created.net_k
-        obj._state.adding, obj._state.db = False, created._state.db
+        obj.pk, obj.version, obj.net_k = created.pk, created.version, created.net_k  # for the log and redirect
 
     def save_related(self, request, form, formsets, change):
         if not change:
             return
         lines = []
         for formset in formsets:
+            deleted = formset.deleted_forms
             for line_form in formset.forms:
                 data = getattr(line_form, "cleaned_data", None) or {}
-                if formset._should_delete_form(line_form) or data.get("service_budget") is None:
+                if line_form in deleted or data.get("service_budget") is None:
                     continue
                 lines.append(LineInput(service_budget=data["service_budget"], figures=data["figures"]))
         request._proposal_changeset = save_proposal(

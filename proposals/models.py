@@ -8,11 +8,12 @@ Variation row is *unprofiled*; a row with 0 is "No change". They are different.
 """
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from councils.models import Council
+from councils.models import Council, CouncilFixedOnceUsed
 
 from . import years as fy
 from .money import MAX_ABS_K, format_m
@@ -29,7 +30,7 @@ class BudgetPlanQuerySet(models.QuerySet):
         return self.order_by("-base_year", "slug")
 
 
-class BudgetPlan(models.Model):
+class BudgetPlan(CouncilFixedOnceUsed, models.Model):
     """A council's budget round (MTFS): financial years varying an approved base year."""
 
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="plans")
@@ -43,6 +44,8 @@ class BudgetPlan(models.Model):
 
     objects = BudgetPlanQuerySet.as_manager()
 
+    council_used_by = [("proposals", None)]
+
     class Meta:
         ordering = ["council", "-base_year", "slug"]
         constraints = [
@@ -52,6 +55,9 @@ class BudgetPlan(models.Model):
 
     def __str__(self):
         return f"{self.council.name}: {self.name}"
+
+    def council_record_name(self):
+        return f"Budget plan \u201c{self.name}\u201d"
 
     @property
     def base_year_label(self):
@@ -77,16 +83,42 @@ class PlanYear(models.Model):
 
     @property
     def label(self):
-        return fy.label(self.start_year)
+        """ "2019/20"; empty for a year not given yet (an admin form's blank row)."""
+        return "" if self.start_year is None else fy.label(self.start_year)
+
+    def clean(self):
+        """A plan's years come after its base year, and a year with figures stays the year
+        they are for."""
+        super().clean()
+        if self.start_year is None:
+            return
+        try:
+            base_year = self.plan.base_year
+        except BudgetPlan.DoesNotExist:
+            base_year = None
+        if base_year is not None and self.start_year <= base_year:
+            raise ValidationError({"start_year": (
+                f"{self.label} is not after the plan\u2019s base year, {fy.label(base_year)}: "
+                "a plan\u2019s years vary its approved base-year budget."
+            )})
+        if self.pk is not None:
+            stored = PlanYear.objects.filter(pk=self.pk).values_list("start_year", flat=True).first()
+            if stored is not None and stored != self.start_year and self.variations.exists():
+                raise ValidationError({"start_year": (
+                    f"{fy.label(stored)} has figures, so it cannot become {self.label}; "
+                    "add the new year as another row."
+                )})
 
 
-class Theme(models.Model):
+class Theme(CouncilFixedOnceUsed, models.Model):
     """The heading a proposal sits under in the budget book ("Reducing subsidy")."""
 
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="themes")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+
+    council_used_by = [("proposals", "plan")]
 
     class Meta:
         ordering = ["council", "position", "name"]
@@ -96,7 +128,7 @@ class Theme(models.Model):
         return self.name
 
 
-class ServiceBudget(models.Model):
+class ServiceBudget(CouncilFixedOnceUsed, models.Model):
     """A budget an impact line varies: a service budget, or a funding line such as a grant."""
 
     class Kind(models.TextChoices):
@@ -106,6 +138,8 @@ class ServiceBudget(models.Model):
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="service_budgets")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SERVICE)
+
+    council_used_by = [("lines", "proposal__plan")]
 
     class Meta:
         ordering = ["council", "name"]
