@@ -151,7 +151,9 @@ def change_proposal_status(request, council_slug, plan_slug, pk):
     except WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{proposal.display_reference} {proposal.title} is now {proposal.get_status_display().lower()}.")
+        messages.success(
+            request, f"{proposal.display_reference} {proposal.title} is now {proposal.get_status_display().lower()}."
+        )
     return redirect(proposal_page_url(proposal))
 
 

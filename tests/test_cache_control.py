@@ -13,7 +13,7 @@ def no_store(response):
     return {"private", "no-store"} <= directives
 
 
-def test_every_signed_in_page_and_download_is_private_and_not_stored(cast, objects):
+def test_every_signed_in_page_and_download_is_private_and_not_stored(cast, objects):  # noqa: F811 (pytest fixtures imported for use)
     wrong, seen = [], set()
     for role in READER_ROLES:
         client = Client()
@@ -29,10 +29,11 @@ def test_every_signed_in_page_and_download_is_private_and_not_stored(cast, objec
     downloads = {"reports:rollup_csv", "reports:rollup_xlsx", "reports:proposal_list_csv",
                  "reports:proposal_list_xlsx", "workbooks:export", "workbooks:export_flat",
                  "workbooks:export_all", "workbooks:export_all_csv"}
-    assert {(name, 200) for name in downloads | {"reports:rollup", "reports:proposal_list", "proposals:history"}} <= seen
+    pages = {"reports:rollup", "reports:proposal_list", "proposals:history"}
+    assert {(name, 200) for name in downloads | pages} <= seen
 
 
-def test_the_admin_and_a_refused_page_are_not_stored_either(cast, objects, ce_plan):
+def test_the_admin_and_a_refused_page_are_not_stored_either(cast, objects, ce_plan):  # noqa: F811 (pytest fixtures imported for use)
     admin = Client()
     admin.force_login(cast["admin"])
     assert no_store(admin.get("/admin/proposals/proposal/"))

@@ -48,7 +48,7 @@ def test_saving_one_changed_figure_costs_the_same_for_five_lines_over_five_years
         client_for, officer, five_year_plan):
     client = client_for(officer)
     small, large = build(five_year_plan, officer, 1), build(five_year_plan, officer, 5)
-    assert large.lines.count() == 5 and sum(l.variations.count() for l in large.lines.all()) == 25
+    assert large.lines.count() == 5 and sum(line.variations.count() for line in large.lines.all()) == 25
     assert count_request(client, small, 2022, "-0.900") == SAVE_REQUEST_QUERIES
     assert count_request(client, large, 2022, "-0.900") == SAVE_REQUEST_QUERIES
 

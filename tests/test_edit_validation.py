@@ -87,7 +87,9 @@ def test_the_same_reference_in_another_plan_is_fine(client_for, officer_cwac, cw
 def test_it_rejects_a_line_with_no_service_budget(client_for, officer, p41):
     lines = current_lines(p41) + [{"service_budget": "", "y2019": "-0.100"}]
     links, _ = refused(client_for(officer), url("edit", p41), form_data(p41, lines=lines))
-    assert links == [("id_lines-1-service_budget", "Line 2: Choose the service budget this line varies, or tick Remove")]
+    assert links == [
+        ("id_lines-1-service_budget", "Line 2: Choose the service budget this line varies, or tick Remove")
+    ]
 
 
 def test_it_rejects_the_same_budget_twice(client_for, officer, p41):

@@ -4,11 +4,16 @@ import re
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
 
 from tests.conftest import db_snapshot
 from tests.test_import_helpers import (
-    add_part, edit_workbook, exported_flat, exported_workbook, find_cell, replace_part, upload,
+    add_part,
+    edit_workbook,
+    exported_flat,
+    exported_workbook,
+    find_cell,
+    replace_part,
+    upload,
 )
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -110,7 +110,8 @@ def test_a_new_row_creates_a_draft_proposal_recorded_as_imported(ce_plan, office
     confirm(client, ce_plan, response)
     created = Proposal.objects.get(plan=ce_plan, title="Shared reablement hub")
     assert created.status == Status.DRAFT and created.reference is None and created.created_by == officer
-    assert sorted(Variation.objects.filter(line__proposal=created).values_list("amount_k", flat=True)) == [-250, -100, 0]
+    amounts = Variation.objects.filter(line__proposal=created).values_list("amount_k", flat=True)
+    assert sorted(amounts) == [-250, -100, 0]
     assert created.changesets.get().action == ChangeSet.Action.IMPORT
 
 
@@ -131,7 +132,8 @@ def test_importing_a_new_row_twice_does_not_duplicate_it(ce_plan, officer, clien
         wb["Outcome 5"].cell(wb["Outcome 5"].max_row, 8).value = -0.2
 
     before = db_snapshot()
-    preview = upload(client, ce_plan, edit_workbook(exported_workbook(client, ce_plan, "status=consultation"), change)).context["preview"]
+    edited = edit_workbook(exported_workbook(client, ce_plan, "status=consultation"), change)
+    preview = upload(client, ce_plan, edited).context["preview"]
     [problem] = preview.problems
     assert "[NEW] Shared reablement hub is already in the portal" in str(problem)
     assert db_snapshot() == before
@@ -234,6 +236,7 @@ def test_a_status_typed_into_the_file_is_refused(ce_plan, officer, client_for):
         ws.cell(find_cell(ws, "[33]", "2019/20").row, 6).value = "Approved"
 
     before = db_snapshot()
-    [problem] = upload(client, ce_plan, edit_workbook(exported_workbook(client, ce_plan), edit)).context["preview"].problems
+    edited = edit_workbook(exported_workbook(client, ce_plan), edit)
+    [problem] = upload(client, ce_plan, edited).context["preview"].problems
     assert "a status is changed through the approval workflow, not by import" in str(problem)
     assert db_snapshot() == before

@@ -8,8 +8,16 @@ from django.urls import reverse
 
 from proposals.models import ChangeSet, Status
 from proposals.permissions import (
-    OFFICERS_ONLY, ROLE_FOR_MOVE, SYSTEM, WorkflowError, can_approve, can_edit, can_import, can_manage_structure,
-    can_move, can_view,
+    OFFICERS_ONLY,
+    ROLE_FOR_MOVE,
+    SYSTEM,
+    WorkflowError,
+    can_approve,
+    can_edit,
+    can_import,
+    can_manage_structure,
+    can_move,
+    can_view,
 )
 from proposals.services import LineInput, change_status, create_proposal, save_proposal
 from tests.conftest import db_snapshot, proposal

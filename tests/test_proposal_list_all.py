@@ -67,7 +67,9 @@ def test_search_kind_status_and_sort(client_for, admin_user, ce_plan):
     response, _ = page(client, "?q=Independent Living Fund&status=rejected")
     assert [row["reference"] for row in response.context["rows"]] == ["[33]"]  # ...but can be asked for
     response, _ = page(client, "?sort=net")
-    assert response.context["rows"][0]["title"] == "Ensure that care packages are designed in the most cost effective way"  # -3.183
+    assert response.context["rows"][0]["title"] == (
+        "Ensure that care packages are designed in the most cost effective way"  # -3.183
+    )
 
 
 @pytest.mark.parametrize("query, message", [

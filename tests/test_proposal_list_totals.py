@@ -26,7 +26,7 @@ def test_two_lines_with_the_same_figure_both_count_in_the_total(client_for, comm
         f'<span class="neg">{format_m(-500 * len(years))}</span>'
     ]
     every = client_for(commissioner).get(url.replace("q=TWIN&", ""))
-    for year, total in zip(years, every.context["totals"]):
+    for year, total in zip(years, every.context["totals"], strict=False):  # the last total is the net column
         expected = sum(
             Variation.objects.filter(line__proposal__plan=ce_plan, line__proposal__status="draft", year=year)
             .values_list("amount_k", flat=True)

@@ -85,7 +85,9 @@ def test_a_roll_up_over_every_council_adds_up_each_year_across_plans():
             decrease=Sum("amount_k", filter=Q(amount_k__lt=0), default=0),
         )
         total = result.totals[year.label]
-        assert (total.net, total.increase, total.decrease) == (expected["net"], expected["increase"], expected["decrease"])
+        assert (total.net, total.increase, total.decrease) == (
+            expected["net"], expected["increase"], expected["decrease"]
+        )
     assert councils.count() == 3
 
 

@@ -64,7 +64,7 @@ def test_seed_incremental_is_the_difference_of_cumulative(seed, by):
         cumulative = rollup(plan=plan, proposals=proposals, by=by, view="cumulative")
         incremental = rollup(plan=plan, proposals=proposals, by=by, view="incremental")
         assert [r.key for r in cumulative.rows] == [r.key for r in incremental.rows]
-        for c_row, i_row in zip(cumulative.rows + [None], incremental.rows + [None]):
+        for c_row, i_row in zip(cumulative.rows + [None], incremental.rows + [None], strict=True):
             c_years = c_row.years if c_row else cumulative.totals
             i_years = i_row.years if i_row else incremental.totals
             previous = 0
@@ -133,14 +133,15 @@ class IncrementalIsTheDifferenceOfCumulative(TestCase):
                 plan=plan, user=SYSTEM,
                 fields={"reference": str(number), "title": f"P{number}", "kind": Kind(kind), "theme": theme,
                         "outcome": outcomes[code]},
-                lines=[LineInput(budgets[i], dict(zip(years, amounts))) for i, amounts in enumerate(lines)],
+                lines=[LineInput(budgets[i], dict(zip(years, amounts, strict=True)))
+                       for i, amounts in enumerate(lines)],
             )
         for by in ("outcome", "kind", "service"):
             cumulative = rollup(plan=plan, proposals=Proposal.objects.for_plan(plan), by=by, view="cumulative")
             incremental = rollup(plan=plan, proposals=Proposal.objects.for_plan(plan), by=by, view="incremental")
-            for c_years, i_years in [(c.years, i.years) for c, i in zip(cumulative.rows, incremental.rows)] + [
-                (cumulative.totals, incremental.totals)
-            ]:
+            for c_years, i_years in [
+                (c.years, i.years) for c, i in zip(cumulative.rows, incremental.rows, strict=True)
+            ] + [(cumulative.totals, incremental.totals)]:
                 previous = 0
                 for label in cumulative.year_labels:
                     self.assertEqual(i_years[label].net, c_years[label].net - previous)

@@ -62,9 +62,12 @@ def test_csv_format_is_the_pages_download(seed, client_for, commissioner):
     "args, message",
     [
         (["--council", "atlantis"], "No council 'atlantis'. Councils: cheshire-east, cheshire-west-and-chester."),
-        (["--council", "cheshire-east", "--plan", "1999-02"], "No plan '1999-02' for Cheshire East Council. Plans: 2019-22."),
-        (["--council", "cheshire-east", "--by", "colour"], "Unknown --by 'colour': use one of outcome, service, theme, kind."),
-        (["--council", "cheshire-east", "--view", "sideways"], "Unknown --view 'sideways': use cumulative or incremental."),
+        (["--council", "cheshire-east", "--plan", "1999-02"],
+         "No plan '1999-02' for Cheshire East Council. Plans: 2019-22."),
+        (["--council", "cheshire-east", "--by", "colour"],
+         "Unknown --by 'colour': use one of outcome, service, theme, kind."),
+        (["--council", "cheshire-east", "--view", "sideways"],
+         "Unknown --view 'sideways': use cumulative or incremental."),
         (["--council", "cheshire-east", "--format", "pdf"], "Unknown --format 'pdf': use json or csv."),
     ],
 )

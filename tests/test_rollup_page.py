@@ -26,7 +26,8 @@ def figure_links(html):
     """{(row label, figure, column): (shown text, href)} from the roll-up table."""
     links = {}
     for href, shown, hidden in re.findall(
-        r'<a href="([^"]+)">(?:<span class="neg">)?([^<]+)(?:</span>)?<span class="visually-hidden"> – ([^<]+): show proposals</span></a>',
+        r'<a href="([^"]+)">(?:<span class="neg">)?([^<]+)(?:</span>)?'
+        r'<span class="visually-hidden"> – ([^<]+): show proposals</span></a>',
         html,
     ):
         links[unescape(hidden)] = (shown, unescape(href))
@@ -37,9 +38,11 @@ def test_cheshire_west_roll_up_shows_the_published_outcome_totals(client_for, co
     response = client_for(commissioner).get(rollup_url(cwac_plan))
     assert response.status_code == 200
     links = figure_links(response.content.decode())
-    assert links["net, Outcome 01 – Vulnerable Adults and Older People are Compassionately Supported to Lead Fulfilled and Independent Lives, 2019/20"][0] == "+3.211"
+    assert links["net, Outcome 01 – Vulnerable Adults and Older People are Compassionately Supported to Lead "
+                 "Fulfilled and Independent Lives, 2019/20"][0] == "+3.211"
     assert links["net, Outcome 02 – Vulnerable Adults and Children Feel Safe and are Protected, 2019/20"][0] == "-4.548"
-    assert links["net, Outcome 03 – Vibrant and Healthy Communities with Inclusive Leisure, Heritage and Culture Opportunities, 2019/20"][0] == "-5.171"
+    assert links["net, Outcome 03 – Vibrant and Healthy Communities with Inclusive Leisure, Heritage and Culture "
+                 "Opportunities, 2019/20"][0] == "-5.171"
 
 
 def test_the_page_names_its_totals_and_statuses(client_for, commissioner, ce_plan):
@@ -100,7 +103,7 @@ def test_drill_down_from_cheshire_east_2019_20_net_lists_every_counted_proposal(
     listed = client.get(href)
     table = listed.context["table"]
     assert {p.pk for p in table.data.data} == set(Proposal.objects.for_plan(ce_plan).values_list("pk", flat=True))
-    assert sum(getattr(p, "y2019") for p in table.data.data) == 3588
+    assert sum(p.y2019 for p in table.data.data) == 3588
 
 
 def test_drill_down_from_investment_lists_only_proposals_with_an_increase(client_for, commissioner, ce_plan):

@@ -150,7 +150,9 @@ def test_session_cookie_is_http_only_and_same_site(client, officer):
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style|\sstyle\s*=", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
-EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//(?!www\.w3\.org/|www\.equalityadvisoryservice\.com/)""", re.IGNORECASE)
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?(?:https?:)?//(?!www\.w3\.org/|www\.equalityadvisoryservice\.com/)""", re.IGNORECASE
+)
 
 
 def project_templates():

@@ -84,7 +84,7 @@ def test_stored_hostile_text_is_inert_on_every_page(hostile, admin_client):
 
 
 def test_hostile_text_in_the_address_is_not_reflected_as_markup(hostile, admin_client):
-    for name, url in readable_urls(hostile):
+    for _name, url in readable_urls(hostile):
         response = admin_client.get(url, {"q": SCRIPT, "status": IMG, "per_page": SCRIPT, "by": IMG, "page": IMG})
         if response["Content-Type"].startswith("text/html"):
             assert not RAW_MARKUP.search(response.content.decode()), f"{url} reflects the query string as markup"
@@ -105,20 +105,24 @@ def test_text_that_looks_like_a_formula_reaches_workbooks_as_text(hostile, admin
     for url in _workbook_urls(hostile):
         response = admin_client.get(url)
         assert response.status_code == 200, url
-        workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        workbook = load_workbook(io.BytesIO(content))
         for sheet in workbook.worksheets:
             for row in sheet.iter_rows():
                 for cell in row:
                     if isinstance(cell.value, str) and "evil.example" in cell.value:
                         found += 1
-                        assert cell.data_type == "s", f"{url} {sheet.title}!{cell.coordinate} is a formula: {cell.value}"
+                        assert cell.data_type == "s", (
+                            f"{url} {sheet.title}!{cell.coordinate} is a formula: {cell.value}"
+                        )
     assert found, "the theme's name appears in none of the workbooks"
 
 
 def test_text_that_looks_like_a_formula_is_neutralised_in_csv(hostile, admin_client):
     slugs = f"/c/{hostile.plan.council.slug}/{hostile.plan.slug}"
     found = 0
-    for url in (f"{slugs}/proposals/download.csv", f"{slugs}/rollup/download.csv?by=theme", f"{slugs}/proposals-flat.csv"):
+    for url in (f"{slugs}/proposals/download.csv", f"{slugs}/rollup/download.csv?by=theme",
+                f"{slugs}/proposals-flat.csv"):
         response = admin_client.get(url)
         assert response.status_code == 200, url
         content = b"".join(response.streaming_content) if response.streaming else response.content
@@ -126,5 +130,7 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_csv(hostile, admin_cli
             for value in row:
                 if "evil.example" in value:
                     found += 1
-                    assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), f"{url}: {value!r} would run as a formula"
+                    assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (
+                        f"{url}: {value!r} would run as a formula"
+                    )
     assert found, "the theme's name appears in none of the CSV files"

@@ -93,7 +93,8 @@ def test_cheshire_west_outcome_totals_reconcile_to_the_published_total(cwac_plan
         line__proposal__plan=cwac_plan, line__proposal__outcome__code=code
     ).aggregate(total=Sum("amount_k"))["total"]
     assert to_decimal_m(summed) == Decimal(total)
-    row = next(r for r in rollup(plan=cwac_plan, proposals=Proposal.objects.filter(plan=cwac_plan)).rows if r.key == code)
+    result = rollup(plan=cwac_plan, proposals=Proposal.objects.filter(plan=cwac_plan))
+    row = next(r for r in result.rows if r.key == code)
     assert to_decimal_m(row.years["2019/20"].net) == Decimal(total)
 
 

@@ -30,7 +30,9 @@ def test_export_workbook_refuses_an_unknown_council(seed, tmp_path):
 
 def test_import_workbook_dry_run_changes_nothing(ce_plan, tmp_path):
     out = export(tmp_path)
-    out.write_bytes(edit_workbook(out.read_bytes(), lambda wb: setattr(find_cell(wb["Outcome 5"], "[33]", "2019/20"), "value", -0.05)))
+    out.write_bytes(edit_workbook(
+        out.read_bytes(), lambda wb: setattr(find_cell(wb["Outcome 5"], "[33]", "2019/20"), "value", -0.05)
+    ))
     before = db_snapshot()
     stdout = io.StringIO()
     call_command("import_workbook", str(out), "--council", "cheshire-east", "--dry-run", stdout=stdout)
@@ -41,7 +43,9 @@ def test_import_workbook_dry_run_changes_nothing(ce_plan, tmp_path):
 
 def test_import_workbook_applies_as_the_named_officer(ce_plan, officer, tmp_path):
     out = export(tmp_path)
-    out.write_bytes(edit_workbook(out.read_bytes(), lambda wb: setattr(find_cell(wb["Outcome 5"], "[33]", "2019/20"), "value", -0.05)))
+    out.write_bytes(edit_workbook(
+        out.read_bytes(), lambda wb: setattr(find_cell(wb["Outcome 5"], "[33]", "2019/20"), "value", -0.05)
+    ))
     call_command("import_workbook", str(out), "--council", "cheshire-east", "--plan", "2019-22",
                  "--user", "officer", stdout=io.StringIO())
     p33 = proposal(ce_plan, "33")
@@ -65,7 +69,9 @@ def test_import_workbook_refuses_a_bad_file_and_changes_nothing(ce_plan, officer
     with pytest.raises(CommandError, match="macro-enabled"):
         call_command("import_workbook", str(bad), "--council", "cheshire-east", "--user", "officer")
     out = export(tmp_path)
-    out.write_bytes(edit_workbook(out.read_bytes(), lambda wb: setattr(find_cell(wb["Outcome 5"], "[33]", "2019/20"), "value", "lots")))
+    out.write_bytes(edit_workbook(
+        out.read_bytes(), lambda wb: setattr(find_cell(wb["Outcome 5"], "[33]", "2019/20"), "value", "lots")
+    ))
     with pytest.raises(CommandError, match="1 problem"):
         call_command("import_workbook", str(out), "--council", "cheshire-east", "--user", "officer",
                      stdout=io.StringIO(), stderr=io.StringIO())

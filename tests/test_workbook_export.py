@@ -62,7 +62,7 @@ def test_every_figure_in_the_workbook_is_the_databases(seed, commissioner, clien
     }
     seen_lines, seen = set(), {}
     for ws in outcome_sheets(wb):
-        for row, cells in line_rows(ws):
+        for _row, cells in line_rows(ws):
             p = Proposal.objects.get(pk=cells["Proposal id"].value)
             assert p.plan == plan and p.status in COUNTED_STATUSES
             assert ws.title == f"Outcome {p.outcome.code}"
@@ -110,7 +110,9 @@ def test_subtotals_outcome_totals_and_grand_total_equal_the_databases_sums(seed,
             grand[year.label] += value
         # Cash over the period: the row's total column adds up its years.
         db_total = counted.filter(line__proposal__outcome__code=code).aggregate(t=Sum("amount_k"))["t"] or 0
-        assert evaluate(wb, ws.title, ws.cell(total_row, cols["Total over the period"]).coordinate) == to_decimal_m(db_total)
+        assert evaluate(wb, ws.title, ws.cell(total_row, cols["Total over the period"]).coordinate) == (
+            to_decimal_m(db_total)
+        )
 
     summary = wb["Summary"]
     rows = {(summary.cell(r, 1).value, summary.cell(r, 2).value): r for r in range(12, summary.max_row + 1)}
@@ -135,16 +137,26 @@ def test_summary_sheets_equal_the_roll_up(seed, commissioner, client_for, counci
         for index, label in enumerate(result.year_labels):
             cell = row.years[label]
             col = 3 + index
-            assert evaluate(wb, sheet, ws.cell(rows[(row.label, "Investment")], col).coordinate) == to_decimal_m(cell.increase)
-            assert evaluate(wb, sheet, ws.cell(rows[(row.label, "Saving")], col).coordinate) == to_decimal_m(cell.decrease)
+            assert evaluate(wb, sheet, ws.cell(rows[(row.label, "Investment")], col).coordinate) == (
+                to_decimal_m(cell.increase)
+            )
+            assert evaluate(wb, sheet, ws.cell(rows[(row.label, "Saving")], col).coordinate) == (
+                to_decimal_m(cell.decrease)
+            )
             assert evaluate(wb, sheet, ws.cell(rows[(row.label, "Net")], col).coordinate) == to_decimal_m(cell.net)
     for index, label in enumerate(result.year_labels):
         total = result.totals[label]
         col = 3 + index
-        assert evaluate(wb, sheet, ws.cell(rows[("All outcomes", "Investment")], col).coordinate) == to_decimal_m(total.increase)
-        assert evaluate(wb, sheet, ws.cell(rows[("All outcomes", "Saving")], col).coordinate) == to_decimal_m(total.decrease)
+        assert evaluate(wb, sheet, ws.cell(rows[("All outcomes", "Investment")], col).coordinate) == (
+            to_decimal_m(total.increase)
+        )
+        assert evaluate(wb, sheet, ws.cell(rows[("All outcomes", "Saving")], col).coordinate) == (
+            to_decimal_m(total.decrease)
+        )
     last = 3 + len(result.years)
-    assert evaluate(wb, sheet, ws.cell(rows[("All outcomes", "Net")], last).coordinate) == to_decimal_m(result.grand_total.net)
+    assert evaluate(wb, sheet, ws.cell(rows[("All outcomes", "Net")], last).coordinate) == (
+        to_decimal_m(result.grand_total.net)
+    )
 
 
 def test_cheshire_west_outcome_totals_reconcile_to_the_published_totals(cwac_plan, commissioner, client_for):

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from proposals.models import COUNTED_STATUSES, BudgetPlan, Proposal, Variation
 from proposals.money import to_decimal_m
-from workbooks.exports import Export, write_workbook
 from tests.test_workbook_formulas import evaluate
+from workbooks.exports import Export, write_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -57,7 +57,8 @@ def test_libreoffice_recalculates_the_same_totals_as_the_app(seed, soffice, tmp_
     for key, plan in seed.items():
         plan = BudgetPlan.objects.select_related("council").get(pk=plan.pk)
         out = io.BytesIO()
-        write_workbook(export=Export(plan=plan, proposals=Proposal.objects.for_plan(plan).counted(), included="x"), out=out)
+        write_workbook(export=Export(plan=plan, proposals=Proposal.objects.for_plan(plan).counted(), included="x"),
+                       out=out)
         books[key] = out.getvalue()
     results = recalculated(soffice, tmp_path, books)
 
@@ -78,7 +79,8 @@ def test_libreoffice_recalculates_the_same_totals_as_the_app(seed, soffice, tmp_
                         )
         assert formulas > 20
         summary = theirs["Summary"]
-        rows = {summary.cell(r, 1).value: r for r in range(12, summary.max_row + 1) if summary.cell(r, 2).value == "Net"}
+        rows = {summary.cell(r, 1).value: r for r in range(12, summary.max_row + 1)
+                if summary.cell(r, 2).value == "Net"}
         for index, year in enumerate(plan.years.all()):
             db = to_decimal_m(counted.filter(year=year).aggregate(t=Sum("amount_k"))["t"] or 0)
             assert exact(summary.cell(rows["All outcomes"], 3 + index).value) == db

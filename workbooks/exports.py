@@ -180,7 +180,8 @@ class FlatScope:
         # rows query filters the proposals' own plan_id: through the councils instead,
         # the planner (past join_collapse_limit) read every figure whoever asked.
         plans = list(
-            BudgetPlan.objects.filter(council__in=councils).order_by().values_list("pk", "years__pk", "years__start_year")
+            BudgetPlan.objects.filter(council__in=councils).order_by()
+            .values_list("pk", "years__pk", "years__start_year")
         )
         years = [(pk, start) for _plan, pk, start in plans if pk is not None]
         starts = sorted({start for _pk, start in years})

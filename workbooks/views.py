@@ -139,7 +139,8 @@ def import_upload(request, council_slug, plan_slug):
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
     can_import(request.user, plan).require()
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-    context = {"plan": plan, "council": plan.council, "form": form, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+    context = {"plan": plan, "council": plan.council, "form": form,
+               "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

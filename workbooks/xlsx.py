@@ -407,7 +407,9 @@ class _OutcomeSheet:
         ws.freeze_panes = f"A{header_row + 1}"
         self.row = 0
         self._append([text_cell(ws, self.label, font=TITLE_FONT)])
-        self._append([text_cell(ws, f"{title.council}: {title.plan}. Proposals included: {title.included}. As at {title.as_at}.")])
+        self._append([text_cell(
+            ws, f"{title.council}: {title.plan}. Proposals included: {title.included}. As at {title.as_at}."
+        )])
         self._append([text_cell(ws, CUMULATIVE_NOTE.format(base=title.base_year), font=MUTED)])
         self._append([text_cell(ws, LEGEND, font=MUTED)])
         self._append([text_cell(ws, REIMPORT_NOTE, font=MUTED)])
@@ -480,7 +482,7 @@ class _OutcomeSheet:
                  text_cell(self.ws, f"Total \u2013 {self.label}", font=BOLD, fill=TOTAL_FILL)]
         cells += [_plain(self.ws, None, fill=TOTAL_FILL) for _ in range(self.first_year_col - 3)]
         totals = {}
-        for index, year in zip(range(self.first_year_col, self.last_year_col + 1), self.years):
+        for index, year in zip(range(self.first_year_col, self.last_year_col + 1), self.years, strict=True):
             col = self._col(index)
             cells.append(self.cells.formula(sum_formula(f"{col}{r}" for r in self.subtotal_rows), TOTAL))
             totals[year] = f"{quote_sheetname(self.ws.title)}!{col}{row}"

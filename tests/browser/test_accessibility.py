@@ -120,7 +120,8 @@ def test_import_upload_its_errors_and_its_preview_are_accessible(open_as, office
     client.force_login(officer)
     flat = client.get(f"{base}/proposals-flat.csv")
     content = b"".join(flat.streaming_content) if flat.streaming else flat.content
-    changed = content.replace(b"Growth in Demand for Adult Social Care", b"Growth in Demand for Adult Social Care (imported)")
+    changed = content.replace(b"Growth in Demand for Adult Social Care",
+                              b"Growth in Demand for Adult Social Care (imported)")
     assert changed != content
 
     page = open_as(officer)

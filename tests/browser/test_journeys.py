@@ -51,7 +51,7 @@ def rollup_figures(page, group_text, measure):
     years = [th.inner_text().split("\n")[0].strip() for th in table.locator("thead th.num").all()]
     group = table.locator("tbody.group").filter(has_text=group_text)
     cells = group.locator(f"tr.measure-{measure} td.num").all()
-    return {year: as_decimal(cell.inner_text()) for year, cell in zip(years, cells)}
+    return {year: as_decimal(cell.inner_text()) for year, cell in zip(years, cells, strict=True)}
 
 
 def figure_k(p, year_label):

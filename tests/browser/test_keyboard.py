@@ -65,7 +65,8 @@ def test_skip_link_comes_first_and_moves_focus_to_the_main_content(open_as, comm
 def test_every_tab_stop_shows_where_the_focus_is(open_as, officer, ce_plan, where):
     growth = proposal(ce_plan, "41")
     base = f"/c/{ce_plan.council.slug}/{ce_plan.slug}/"
-    url = {"proposal": f"{base}proposals/{growth.pk}/", "edit": f"{base}proposals/{growth.pk}/edit/"}.get(where, base + where)
+    url = {"proposal": f"{base}proposals/{growth.pk}/",
+           "edit": f"{base}proposals/{growth.pk}/edit/"}.get(where, base + where)
     page = open_as(officer)
     page.goto(url)
     page.locator("details").evaluate_all("els => els.forEach(d => d.open = true)")  # reach the filters too

@@ -13,8 +13,10 @@ DEMO_PASSWORD = "budget-demo-2019"  # nosec B105 # the published demo password: 
 DEMO_USERS = {
     "officer": ("Jo", "Smith", [("cheshire-east", Role.OFFICER)], False),
     "officer_cwac": ("Sam", "Patel", [("cheshire-west-and-chester", Role.OFFICER)], False),
-    "approver": ("Alex", "Morgan", [("cheshire-east", Role.APPROVER), ("cheshire-west-and-chester", Role.APPROVER)], False),
-    "commissioner": ("Chris", "Taylor", [("cheshire-east", Role.COMMISSIONER), ("cheshire-west-and-chester", Role.COMMISSIONER)], False),
+    "approver": ("Alex", "Morgan", [("cheshire-east", Role.APPROVER), ("cheshire-west-and-chester", Role.APPROVER)],
+                 False),
+    "commissioner": ("Chris", "Taylor",
+                     [("cheshire-east", Role.COMMISSIONER), ("cheshire-west-and-chester", Role.COMMISSIONER)], False),
     "admin": ("Pat", "Jones", [], True),
 }
 

@@ -10,6 +10,7 @@ def find_plan(council_slug, plan_slug=None):
         plans = plans.filter(slug=plan_slug)
     plan = plans.newest_first().first()
     if plan is None:
-        what = f"plan {plan_slug!r} of council {council_slug!r}" if plan_slug else f"council {council_slug!r} or its plans"
+        what = (f"plan {plan_slug!r} of council {council_slug!r}" if plan_slug
+                else f"council {council_slug!r} or its plans")
         raise CommandError(f"There is no {what}.")
     return plan

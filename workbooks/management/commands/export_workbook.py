@@ -23,7 +23,8 @@ class Command(BaseCommand):
         proposals = Proposal.objects.for_plan(plan).filter(status__in=COUNTED_STATUSES)
         with open(out, "wb") as file:
             write_workbook(
-                export=Export(plan=plan, proposals=proposals, included=f"statuses {counted_statuses_text(COUNTED_STATUSES)}"),
+                export=Export(plan=plan, proposals=proposals,
+                              included=f"statuses {counted_statuses_text(COUNTED_STATUSES)}"),
                 out=file,
             )
         self.stdout.write(f"Wrote the workbook of {plan} to {out}.")
