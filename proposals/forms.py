@@ -15,6 +15,7 @@ from councils.access import display_name
 from outcomes.models import Outcome
 
 from . import history
+from .fields import MoneyField
 from .models import Change, Kind, Proposal, ServiceBudget, Theme
 from .money import MoneyError, format_m, parse_m
 from .references import NEW, parse_reference, reference_in_use_message
@@ -100,23 +101,14 @@ class LineForm(forms.Form):
         ]
         field.error_messages["invalid_choice"] = "Choose one of this council's service budgets"
         for year in plan_years:
-            self.fields[_year_field(year)] = forms.CharField(
-                required=False, label=year.label, max_length=40,
+            self.fields[_year_field(year)] = MoneyField(
+                label=year.label,
                 widget=forms.TextInput(attrs={"size": 9, "class": "input-figure", "spellcheck": "false"}),
             )
 
     def clean(self):
         cleaned = super().clean()
-        figures = {}
-        for year in self.plan_years:
-            name = _year_field(year)
-            if name not in cleaned:  # its own field already failed
-                continue
-            try:
-                figures[year] = parse_m(cleaned[name])
-            except MoneyError as error:
-                self.add_error(name, str(error))
-        self.figures = figures
+        self.figures = {year: cleaned[_year_field(year)] for year in self.plan_years if _year_field(year) in cleaned}
         typed = any((self.data.get(self.add_prefix(_year_field(y))) or "").strip() for y in self.plan_years)
         if cleaned.get("service_budget") is None and typed and not cleaned.get("DELETE") \
                 and "service_budget" not in self.errors:

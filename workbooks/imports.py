@@ -27,14 +27,16 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from openpyxl.utils import get_column_letter
 
 from outcomes.models import Outcome
 from proposals import years as fy
+from proposals.fields import MoneyField
 from proposals.models import ChangeSet, ImpactLine, Kind, Proposal, ServiceBudget, Status, Theme, Variation
-from proposals.money import MoneyError, format_m, parse_m
+from proposals.money import format_m
 from proposals.permissions import can_import
 from proposals.references import display_reference, parse_reference, reference_in_use_message
 from proposals.services import (
@@ -313,23 +315,25 @@ def _same_text(a, b):
     return norm(a) == norm(b)
 
 
+FIGURE_CELL = MoneyField(max_length=None)
+
+
 def _figure(value):
-    """A cell's value -> whole £ thousands or None (unprofiled). Raises MoneyError."""
+    """A cell's value -> whole £ thousands or None (unprofiled), read as a typed figure is
+    (``MoneyField``). Raises ValidationError."""
     if value is None:
         return None
     if isinstance(value, bool):
-        raise MoneyError(f"\u201c{value}\u201d is not a figure in £m.")
+        raise ValidationError(f"\u201c{value}\u201d is not a figure in £m.")
     if isinstance(value, (datetime, date, time)):
-        raise MoneyError("A date is not a figure in £m; format the cell as a number.")
+        raise ValidationError("A date is not a figure in £m; format the cell as a number.")
     if isinstance(value, float):
         # The shortest text that is exactly this float, as the spreadsheet holds it.
-        return parse_m(format(Decimal(repr(value)), "f"))
-    if isinstance(value, (int, Decimal)):
-        return parse_m(value)
-    text = str(value).strip()
+        value = Decimal(repr(value))
+    text = format(value, "f") if isinstance(value, Decimal) else str(value).strip()
     if text.startswith("="):
-        raise MoneyError(f"\u201c{text[:40]}\u201d is a formula; type the figure itself, in £m.")
-    return parse_m(text)
+        raise ValidationError(f"\u201c{text[:40]}\u201d is a formula; type the figure itself, in £m.")
+    return FIGURE_CELL.clean(text)
 
 
 def _reference(value):
@@ -495,8 +499,8 @@ def _check_row(row, lookups, problems):
     for year in lookups.years:
         try:
             amount = _figure(raw.get(year.label))
-        except MoneyError as error:
-            bad(year.label, str(error))
+        except ValidationError as error:
+            bad(year.label, error.messages[0])
             continue
         if amount is not None:
             figures[year.pk] = amount
