@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -327,11 +327,8 @@ class ProposalAdmin(CouncilScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return  # saved with its lines by save_related, in one call
-        plan = form.cleaned_data["plan"]
-        last = plan.proposals.aggregate(last=Max("position"))["last"]
         created = create_proposal(
-            plan=plan, user=request.user, lines=[],
-            fields={**self._header(form), "position": 0 if last is None else last + 1},
+            plan=form.cleaned_data["plan"], user=request.user, lines=[], fields=self._header(form),
         )
         obj.pk, obj.version, obj.net_k = created.pk, created.version, created.net_k
         obj._state.adding, obj._state.db = False, created._state.db

@@ -9,7 +9,6 @@ removed without JavaScript: a few blank rows, a "Remove" box on each line, and a
 import re
 
 from django import forms
-from django.db.models import Max
 
 from councils.access import display_name
 from outcomes.models import Outcome
@@ -349,12 +348,6 @@ class ProposalEditor:
                 else:
                     found += [("id_" + form.add_prefix("service_budget"), f"Line {number}: {m}") for m in messages]
         return found
-
-
-def next_position(plan):
-    """Where a new proposal goes: after the plan's others."""
-    top = Proposal.objects.filter(plan=plan).aggregate(top=Max("position"))["top"]
-    return 0 if top is None else top + 1
 
 
 def _merge_key(change):

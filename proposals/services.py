@@ -8,7 +8,7 @@ with the number of figures: existing rows are read once and written in bulk.
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, OuterRef, Subquery, Sum, Value
+from django.db.models import Max, Model, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -139,9 +139,12 @@ def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=Ch
 
     ``user`` must be allowed to (``permissions.can_create``); ``permissions.SYSTEM`` for
     the published document. Raises ReferenceInUse if the reference was taken meanwhile.
+    Without a ``position`` in ``fields`` it goes after the plan's others (``next_position``).
     ``plan_years``: the plan's years if the caller has already read them (saves a query)."""
     can_create(user, plan, status).require()
     author = recorded_user(user)
+    if "position" not in fields:
+        fields = {**fields, "position": next_position(plan)}
     try:
         with transaction.atomic():
             proposal = Proposal.objects.create(
@@ -161,6 +164,12 @@ def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=Ch
             raise
         raise in_use from error
     return proposal
+
+
+def next_position(plan):
+    """Where a new proposal of ``plan`` goes: after the plan's others, 0 for its first."""
+    top = Proposal.objects.filter(plan=plan).aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
 
 
 def save_proposal(*, proposal, user, fields, lines, expected_version, action=ChangeSet.Action.EDIT, note="",

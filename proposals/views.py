@@ -6,14 +6,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-
 from councils.access import councils_for, get_council_or_404, get_plan_or_404
 
-from .forms import ProposalEditor, next_position
+from .forms import ProposalEditor
 from .models import BudgetPlan, ChangeSet, Proposal, Status
 from .permissions import WorkflowError, can_edit, can_edit_in, can_move
 from .services import (
-    ConflictError, ReadOnlyError, ReferenceInUse, change_status, create_proposal, save_proposal,
+    ConflictError,
+    ReadOnlyError,
+    ReferenceInUse,
+    change_status,
+    create_proposal,
+    save_proposal,
 )
 
 
@@ -55,10 +59,9 @@ def new_proposal(request, council_slug, plan_slug):
         if "add_line" in request.POST:
             editor = editor.redraw(extra_line=True)
         elif editor.is_valid():
-            fields = {**editor.fields(), "position": next_position(plan)}
             try:
                 proposal = create_proposal(
-                    plan=plan, user=request.user, fields=fields, lines=editor.line_inputs(),
+                    plan=plan, user=request.user, fields=editor.fields(), lines=editor.line_inputs(),
                     plan_years=editor.plan_years,
                 )
             except ReferenceInUse as error:  # taken by someone else since the form checked it
@@ -147,7 +150,9 @@ def change_proposal_status(request, council_slug, plan_slug, pk):
     except WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{proposal.display_reference} {proposal.title} is now {proposal.get_status_display().lower()}.")
+        messages.success(
+            request, f"{proposal.display_reference} {proposal.title} is now {proposal.get_status_display().lower()}."
+        )
     return redirect(proposal_page_url(proposal))
 
 

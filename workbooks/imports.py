@@ -29,7 +29,6 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from openpyxl.utils import get_column_letter
 
 from outcomes.models import Outcome
@@ -40,7 +39,7 @@ from proposals.money import format_m
 from proposals.permissions import can_import
 from proposals.references import display_reference, parse_reference, reference_in_use_message
 from proposals.services import (
-    ConflictError, LineInput, ReadOnlyError, ReferenceInUse, create_proposal, save_proposal,
+    ConflictError, LineInput, ReadOnlyError, ReferenceInUse, create_proposal, next_position, save_proposal,
 )
 from reports.spreadsheet_text import from_formula_safe
 
@@ -752,9 +751,9 @@ def apply_import(*, plan, plan_of_changes, user):
 
     try:
         with transaction.atomic():
-            position = Proposal.objects.filter(plan=plan).aggregate(last=Max("position"))["last"] or 0
-            for item in plan_of_changes["created"]:
-                position += 1
+            created = plan_of_changes["created"]
+            start = next_position(plan) if created else 0  # asked once; they follow one another
+            for position, item in enumerate(created, start=start):
                 create_proposal(
                     plan=plan, user=user, fields={**fields_of(item), "position": position}, lines=lines_of(item),
                     status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note,
