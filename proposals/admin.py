@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -26,13 +26,20 @@ from councils.models import Council, Membership
 from outcomes.admin import OutcomeAdmin
 from outcomes.models import Outcome
 
+from .fields import MoneyField
 from .history_admin import RecordedAdmin
 from .models import BudgetPlan, Change, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Theme, Variation
-from .money import MoneyError, format_m, parse_m
+from .money import format_m
 from .permissions import can_edit
 from .references import parse_reference, reference_in_use_message
 from .services import (
-    HEADER_FIELDS, ConflictError, LineInput, ReadOnlyError, ReferenceInUse, changes_since, create_proposal,
+    HEADER_FIELDS,
+    ConflictError,
+    LineInput,
+    ReadOnlyError,
+    ReferenceInUse,
+    changes_since,
+    create_proposal,
     save_proposal,
 )
 
@@ -146,16 +153,9 @@ class ImpactLineForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        figures = {}
-        for year in self.plan_years:
-            name = figure_field_name(year)
-            if name not in cleaned:
-                continue
-            try:
-                figures[year] = parse_m(cleaned[name])
-            except MoneyError as error:
-                self.add_error(name, str(error))
-        cleaned["figures"] = figures
+        cleaned["figures"] = {
+            year: cleaned[figure_field_name(year)] for year in self.plan_years if figure_field_name(year) in cleaned
+        }
         return cleaned
 
 
@@ -164,8 +164,8 @@ def impact_line_form_for(proposal):
     years = plan_years_of(proposal)
     attrs = {"plan_years": years, "council_id": proposal.plan.council_id, "__module__": __name__}
     for year in years:
-        attrs[figure_field_name(year)] = forms.CharField(
-            label=year.label, required=False, max_length=40,
+        attrs[figure_field_name(year)] = MoneyField(
+            label=year.label,
             widget=forms.TextInput(attrs={"size": 9, "class": "figure-input", "spellcheck": "false",
                                           "autocomplete": "off"}),
         )
@@ -327,11 +327,8 @@ class ProposalAdmin(CouncilScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return  # saved with its lines by save_related, in one call
-        plan = form.cleaned_data["plan"]
-        last = plan.proposals.aggregate(last=Max("position"))["last"]
         created = create_proposal(
-            plan=plan, user=request.user, lines=[],
-            fields={**self._header(form), "position": 0 if last is None else last + 1},
+            plan=form.cleaned_data["plan"], user=request.user, lines=[], fields=self._header(form),
         )
         obj.pk, obj.version, obj.net_k = created.pk, created.version, created.net_k  # for the log and redirect
 

@@ -9,14 +9,16 @@ removed without JavaScript: a few blank rows, a "Remove" box on each line, and a
 import re
 
 from django import forms
-from django.db.models import Max
 
+from councils.access import display_name
 from outcomes.models import Outcome
 
-from .models import Kind, Proposal, ServiceBudget, Theme
+from . import history
+from .fields import MoneyField
+from .models import Change, Kind, Proposal, ServiceBudget, Theme
 from .money import MoneyError, format_m, parse_m
-from .references import NEW, display_reference, parse_reference, reference_in_use_message
-from .services import LineInput
+from .references import NEW, parse_reference, reference_in_use_message
+from .services import HEADER_FIELDS, LineInput, display_field, stored_value
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*$")
 MAX_LINES = 40
@@ -98,23 +100,14 @@ class LineForm(forms.Form):
         ]
         field.error_messages["invalid_choice"] = "Choose one of this council's service budgets"
         for year in plan_years:
-            self.fields[_year_field(year)] = forms.CharField(
-                required=False, label=year.label, max_length=40,
+            self.fields[_year_field(year)] = MoneyField(
+                label=year.label,
                 widget=forms.TextInput(attrs={"size": 9, "class": "input-figure", "spellcheck": "false"}),
             )
 
     def clean(self):
         cleaned = super().clean()
-        figures = {}
-        for year in self.plan_years:
-            name = _year_field(year)
-            if name not in cleaned:  # its own field already failed
-                continue
-            try:
-                figures[year] = parse_m(cleaned[name])
-            except MoneyError as error:
-                self.add_error(name, str(error))
-        self.figures = figures
+        self.figures = {year: cleaned[_year_field(year)] for year in self.plan_years if _year_field(year) in cleaned}
         typed = any((self.data.get(self.add_prefix(_year_field(y))) or "").strip() for y in self.plan_years)
         if cleaned.get("service_budget") is None and typed and not cleaned.get("DELETE") \
                 and "service_budget" not in self.errors:
@@ -220,24 +213,21 @@ class ProposalEditor:
         left it as it was (or made the same change), their new value is taken in; if
         this user changed it too, this user's value is kept and marked. Everything else
         this user typed stays as typed. The form now carries the current version, so
-        saving it keeps both people's changes except where this user chose otherwise."""
-        from councils.access import display_name
+        saving it keeps both people's changes except where this user chose otherwise.
 
-        from .models import Change
-        from .services import FIELD_LABELS
-
+        Their changes are read by their keys (a field's name, a budget's and a year's
+        id), so a budget or a year renamed meanwhile is still the same one."""
         theirs = {}  # key -> [value before their first change, value after their last, who]
         for changeset in error.changesets:
             who = display_name(changeset.user)
             for change in changeset.changes.all():
-                if change.kind == Change.Kind.FIELD:
-                    key, before, after = ("field", change.field), change.old, change.new
-                elif change.kind == Change.Kind.FIGURE:
-                    key, before, after = ("figure", change.field, change.year_label), change.old_k, change.new_k
-                elif change.kind == Change.Kind.LINE:
-                    key, before, after = ("line", change.field), change.old, change.new
-                else:
+                key = _merge_key(change)
+                if key is None:
                     continue
+                if change.kind == Change.Kind.FIGURE:
+                    before, after = change.old_k, change.new_k
+                else:
+                    before, after = change.old_value, change.new_value
                 theirs[key] = [theirs[key][0] if key in theirs else before, after, who]
 
         current = error.proposal
@@ -245,12 +235,12 @@ class ProposalEditor:
         initial["version"] = current.version
         field_notes, figure_notes, line_notes = {}, {}, {}
         cleaned = self.form.cleaned_data
-        for name, label in FIELD_LABELS.items():
-            if ("field", label) not in theirs:
+        for name in HEADER_FIELDS:
+            if ("field", name) not in theirs:
                 continue
-            before, after, who = theirs[("field", label)]
-            shown_after = after or "(none)"
-            if _shown(name, cleaned.get(name)) in (before, after):
+            before, after, who = theirs[("field", name)]
+            shown_after = display_field(current, name) or "(none)"
+            if stored_value(cleaned.get(name)) in (before, after):
                 initial[name] = _form_value(name, current)
                 field_notes[name] = f"{who} changed this to {shown_after}; their change is kept."
             else:
@@ -259,17 +249,13 @@ class ProposalEditor:
                     f"and saving will replace theirs."
                 )
 
-        budget_names = {str(budget.pk): budget.name for budget in self.budgets}
-        rows = {budget_names[str(row["service_budget"])]: row for row in line_initial
-                if str(row.get("service_budget", "")) in budget_names}
+        budgets = {budget.pk: budget for budget in self.budgets}
+        years = {year.pk: year for year in self.plan_years}
+        rows = {_budget_id(row): row for row in line_initial if _budget_id(row) in budgets}
         for key, (before, after, who) in theirs.items():
-            if key[0] != "figure" or key[1] not in rows:
+            if key[0] != "figure" or key[1] not in rows or key[2] not in years:
                 continue
-            _, budget, year_label = key
-            year = next((y for y in self.plan_years if y.label == year_label), None)
-            if year is None:
-                continue
-            row = rows[budget]
+            row, year = rows[key[1]], years[key[2]]
             try:
                 mine = parse_m(row.get(_year_field(year), ""))
             except MoneyError:
@@ -277,37 +263,26 @@ class ProposalEditor:
             shown_after = format_m(after, blank="not profiled")
             if mine in (before, after):
                 row[_year_field(year)] = format_m(after)
-                figure_notes[(budget, year_label)] = f"{who} changed this to {shown_after}; their change is kept."
+                figure_notes[key[1:]] = f"{who} changed this to {shown_after}; their change is kept."
             else:
-                figure_notes[(budget, year_label)] = (
-                    f"{who} changed this to {shown_after}. You changed it too: your value is kept."
-                )
+                figure_notes[key[1:]] = f"{who} changed this to {shown_after}. You changed it too: your value is kept."
         for key, (before, after, who) in theirs.items():
-            if key[0] != "line":
+            if key[0] != "line" or key[1] not in budgets:
                 continue
-            budget = key[1]
-            if after == "added" and budget not in rows:
-                budget_obj = next((b for b in self.budgets if b.name == budget), None)
-                if budget_obj is None:
-                    continue
-                row = {"service_budget": budget_obj.pk, "DELETE": False}
+            budget_id = key[1]
+            if after and budget_id not in rows:  # they added it
+                row = {"service_budget": budget_id, "DELETE": False}
                 for year in self.plan_years:
-                    figure = theirs.get(("figure", budget, year.label))
+                    figure = theirs.get(("figure", budget_id, year.pk))
                     row[_year_field(year)] = format_m(figure[1]) if figure else ""
                 line_initial.append(row)
-                line_notes[budget] = f"{who} added this line; it is kept."
-            elif after == "removed" and budget in rows:
-                row = rows[budget]
-                as_typed = ", ".join(  # written as services._write_lines records a removal
-                    f"{year.label} {format_m(parse_m(row[_year_field(year)]))}"
-                    for year in self.plan_years
-                    if str(row.get(_year_field(year), "")).strip()
-                )
-                if (as_typed or "no figures") == before:
-                    row["DELETE"] = True
-                    line_notes[budget] = f"{who} removed this line; Remove is ticked to keep their removal."
+                line_notes[budget_id] = f"{who} added this line; it is kept."
+            elif not after and budget_id in rows:  # they removed it
+                if _typed_figures(rows[budget_id], self.plan_years) == history.line_figures(before):
+                    rows[budget_id]["DELETE"] = True
+                    line_notes[budget_id] = f"{who} removed this line; Remove is ticked to keep their removal."
                 else:
-                    line_notes[budget] = f"{who} removed this line. You changed it: it is kept as you typed it."
+                    line_notes[budget_id] = f"{who} removed this line. You changed it: it is kept as you typed it."
 
         merged = ProposalEditor(
             plan=self.plan, proposal=self.proposal, initial=initial, line_initial=line_initial,
@@ -316,14 +291,12 @@ class ProposalEditor:
         for name, note in field_notes.items():
             merged.form.fields[name].conflict_note = note
         for form in merged.lines.forms:
-            budget = budget_names.get(str(form.initial.get("service_budget", "")))
-            if budget is None:
-                continue
-            if budget in line_notes:
-                form.fields["service_budget"].conflict_note = line_notes[budget]
+            budget_id = _budget_id(form.initial)
+            if budget_id in line_notes:
+                form.fields["service_budget"].conflict_note = line_notes[budget_id]
             for year in self.plan_years:
-                if (budget, year.label) in figure_notes:
-                    form.fields[_year_field(year)].conflict_note = figure_notes[(budget, year.label)]
+                if (budget_id, year.pk) in figure_notes:
+                    form.fields[_year_field(year)].conflict_note = figure_notes[(budget_id, year.pk)]
         return merged
 
     def is_valid(self):
@@ -368,26 +341,43 @@ class ProposalEditor:
                 continue
             for name, messages in form.errors.items():
                 if name in form.fields:
-                    where = f"Line {number}" if name == "service_budget" else f"Line {number}, {form.fields[name].label}"
+                    where = f"Line {number}"
+                    if name != "service_budget":
+                        where += f", {form.fields[name].label}"
                     found += [(form[name].id_for_label, f"{where}: {message}") for message in messages]
                 else:
                     found += [("id_" + form.add_prefix("service_budget"), f"Line {number}: {m}") for m in messages]
         return found
 
 
-def next_position(plan):
-    """Where a new proposal goes: after the plan's others."""
-    top = Proposal.objects.filter(plan=plan).aggregate(top=Max("position"))["top"]
-    return 0 if top is None else top + 1
+def _merge_key(change):
+    """What a change of a proposal changed, by key, for the merge; None for a status move
+    (or a change written before the history kept keys, whose names matched nothing)."""
+    if change.kind == Change.Kind.FIELD and change.field_name:
+        return ("field", change.field_name)
+    if change.kind == Change.Kind.FIGURE and change.service_budget_id and change.plan_year_id:
+        return ("figure", change.service_budget_id, change.plan_year_id)
+    if change.kind == Change.Kind.LINE and change.service_budget_id:
+        return ("line", change.service_budget_id)
+    return None
 
 
-def _shown(name, value):
-    """A header value as the history writes it (see proposals.services._display)."""
-    if name == "reference":
-        return display_reference(value)
-    if name == "kind":
-        return Kind(value).label if value else ""
-    return "" if value is None else str(value)
+def _budget_id(row):
+    """A line row's service budget id (the POST's text, or an id), or None."""
+    try:
+        return int(row.get("service_budget") or "")
+    except (TypeError, ValueError):
+        return None
+
+
+def _typed_figures(row, plan_years):
+    """A line row's typed figures {PlanYear id: £k}, as a line's values are kept in the
+    history; None if one cannot be read."""
+    try:
+        figures = {year.pk: parse_m(row.get(_year_field(year), "")) for year in plan_years}
+    except MoneyError:
+        return None
+    return {year_id: amount for year_id, amount in figures.items() if amount is not None}
 
 
 def _form_value(name, proposal):

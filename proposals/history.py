@@ -27,12 +27,27 @@ from councils.models import Council
 
 from .models import Change, ChangeSet
 
-CHANGE_COLUMNS = ("kind", "field", "year_label", "old", "new", "old_k", "new_k")
+# What each change contributes to its change set's hash. Migration history_append_only
+# chains the history already written with these columns, so each must exist by then.
+CHANGE_COLUMNS = (
+    "kind", "field", "year_label", "old", "new", "old_k", "new_k",
+    "field_name", "service_budget_id", "plan_year_id", "old_value", "new_value",
+)
 CHANGESET_COLUMNS = (
     "id", "previous_hash", "hash", "council_id", "proposal_id", "subject_type_id", "subject_id", "subject_label",
     "user_id", "at", "action", "version", "note",
 )
 LABEL_LENGTH = 60  # of a related row's name within a change's field name
+
+
+def line_value(figures):
+    """A line's figures {PlanYear id: £k} as a line change's old_value or new_value."""
+    return json.dumps({str(year_id): amount for year_id, amount in figures.items()}, sort_keys=True)
+
+
+def line_figures(value):
+    """The figures {PlanYear id: £k} a line change's old_value or new_value holds."""
+    return {int(year_id): amount for year_id, amount in json.loads(value).items()} if value else {}
 
 
 def digest(*, previous_hash, council_id, proposal_id, subject_type, subject_id, subject_label, user_id, at, action,
@@ -177,7 +192,7 @@ def verify_council(council):
     previous_id, previous_hash = None, ""
     rows = ChangeSet.objects.filter(council=council).order_by("id").values_list(*CHANGESET_COLUMNS)
     for row in rows.iterator(chunk_size=10_000):
-        values = dict(zip(CHANGESET_COLUMNS, row))
+        values = dict(zip(CHANGESET_COLUMNS, row, strict=True))
         mine = changes.pop(values["id"], [])
         if values["previous_hash"] != previous_hash:
             report.broken_at = values["id"]

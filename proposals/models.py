@@ -205,7 +205,7 @@ class Proposal(models.Model):
     plan = models.ForeignKey(BudgetPlan, on_delete=models.PROTECT, related_name="proposals")
     outcome = models.ForeignKey("outcomes.Outcome", on_delete=models.PROTECT, related_name="proposals")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="proposals", null=True, blank=True)
-    reference = models.CharField(
+    reference = models.CharField(  # noqa: DJ001 - NULL, not "", so unnumbered ones pass the unique (plan, reference)
         max_length=20, null=True, blank=True,
         help_text='As published, without brackets ("33"). Empty for a new proposal not yet numbered ([NEW]).',
     )
@@ -410,19 +410,23 @@ class Change(models.Model):
     new = models.TextField(blank=True)
     old_k = models.BigIntegerField(null=True, blank=True)
     new_k = models.BigIntegerField(null=True, blank=True)
+    # The same change as keys, for the three-way merge (proposals.forms): a header field
+    # by its model field name with its values as stored (a related record by its id), a
+    # line or figure by its service budget's id, a figure's year by its PlanYear's id, a
+    # line's values as its figures {PlanYear id: £k} in JSON ("" where there is no line).
+    # Plain ids rather than foreign keys: the history is append-only, so it can neither
+    # hold up a deletion nor follow one.
+    field_name = models.CharField(max_length=40, blank=True)
+    service_budget_id = models.PositiveBigIntegerField(null=True, blank=True)
+    plan_year_id = models.PositiveBigIntegerField(null=True, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
 
     class Meta:
         ordering = ["changeset", "id"]
 
     def __str__(self):
         return self.describe()
-
-    def describe(self):
-        """ "2020/21 External Care Costs: +8.000 → +8.500" """
-        subject = f"{self.year_label} {self.field}" if self.year_label else self.field
-        old = self.old if self.old != "" else "(none)"
-        new = self.new if self.new != "" else "(none)"
-        return f"{subject}: {old} \u2192 {new}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -431,3 +435,10 @@ class Change(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("History cannot be deleted.")
+
+    def describe(self):
+        """ "2020/21 External Care Costs: +8.000 → +8.500" """
+        subject = f"{self.year_label} {self.field}" if self.year_label else self.field
+        old = self.old if self.old != "" else "(none)"
+        new = self.new if self.new != "" else "(none)"
+        return f"{subject}: {old} \u2192 {new}"

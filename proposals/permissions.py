@@ -23,7 +23,7 @@ writes as nobody: a write with ``user=None`` is refused.
 edit, an import) they changed since it was created or last approved, nor one they
 created or last changed. The database holds the same rule: a check constraint on the
 creator and last editor, and a trigger on the history since the last approval
-(migration ``0003_approver_not_content_author``).
+(migration ``approver_not_content_author``).
 """
 from dataclasses import dataclass
 

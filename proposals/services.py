@@ -8,7 +8,7 @@ with the number of figures: existing rows are read once and written in bulk.
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import Max, Model, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -102,7 +102,29 @@ def increments(figures):
     return out
 
 
-def _display(proposal, name):
+def stored_value(value):
+    """A header value as a field change keys it (Change.old_value and new_value): a
+    related record by its id, anything else as stored, "" for none."""
+    if value is None:
+        return ""
+    return str(value.pk) if isinstance(value, Model) else str(value)
+
+
+def _stored(proposal, name):
+    return stored_value(getattr(proposal, Proposal._meta.get_field(name).attname))
+
+
+def _field_change(proposal, name, *, old="", old_value=""):
+    """The change of header field ``name`` from ``old`` (shown) and ``old_value`` (stored)
+    to what ``proposal`` holds now."""
+    return Change(
+        kind=Change.Kind.FIELD, field=FIELD_LABELS[name], field_name=name,
+        old=old, new=display_field(proposal, name), old_value=old_value, new_value=_stored(proposal, name),
+    )
+
+
+def display_field(proposal, name):
+    """Header field ``name`` of ``proposal`` as the history shows it (Change.old and new)."""
     if name == "reference":
         return proposal.display_reference
     if name == "kind":
@@ -117,18 +139,21 @@ def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=Ch
 
     ``user`` must be allowed to (``permissions.can_create``); ``permissions.SYSTEM`` for
     the published document. Raises ReferenceInUse if the reference was taken meanwhile.
+    Without a ``position`` in ``fields`` it goes after the plan's others (``next_position``).
     ``plan_years``: the plan's years if the caller has already read them (saves a query)."""
     can_create(user, plan, status).require()
     author = recorded_user(user)
+    if "position" not in fields:
+        fields = {**fields, "position": next_position(plan)}
     try:
         with transaction.atomic():
             proposal = Proposal.objects.create(
                 plan=plan, status=status, version=1, created_by=author, updated_by=author, **fields
             )
             changes = [
-                Change(kind=Change.Kind.FIELD, field=FIELD_LABELS[name], old="", new=_display(proposal, name))
+                _field_change(proposal, name)
                 for name in HEADER_FIELDS
-                if _display(proposal, name) not in ("", NEW)
+                if display_field(proposal, name) not in ("", NEW)
             ]
             changes += _write_lines(proposal, lines, {}, {}, _years(plan, plan_years))
             _refresh_net(proposal)
@@ -139,6 +164,12 @@ def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=Ch
             raise
         raise in_use from error
     return proposal
+
+
+def next_position(plan):
+    """Where a new proposal of ``plan`` goes: after the plan's others, 0 for its first."""
+    top = Proposal.objects.filter(plan=plan).aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
 
 
 def save_proposal(*, proposal, user, fields, lines, expected_version, action=ChangeSet.Action.EDIT, note="",
@@ -160,7 +191,9 @@ def save_proposal(*, proposal, user, fields, lines, expected_version, action=Cha
 
 def _save_proposal(proposal, user, fields, lines, expected_version, action, note, plan_years):
     with transaction.atomic():
-        current = Proposal.objects.select_for_update(of=("self",)).select_related("theme", "outcome").get(pk=proposal.pk)
+        current = (
+            Proposal.objects.select_for_update(of=("self",)).select_related("theme", "outcome").get(pk=proposal.pk)
+        )
         if Proposal.plan.is_cached(proposal):  # the caller already has the plan (and maybe its years)
             current.plan = proposal.plan
         if current.version != expected_version:
@@ -174,11 +207,10 @@ def _save_proposal(proposal, user, fields, lines, expected_version, action, note
         for name in HEADER_FIELDS:
             if name not in fields:
                 continue
-            before = _display(current, name)
+            before, before_value = display_field(current, name), _stored(current, name)
             setattr(current, name, fields[name])
-            after = _display(current, name)
-            if before != after:
-                changes.append(Change(kind=Change.Kind.FIELD, field=FIELD_LABELS[name], old=before, new=after))
+            if (before, before_value) != (display_field(current, name), _stored(current, name)):
+                changes.append(_field_change(current, name, old=before, old_value=before_value))
 
         existing_lines = {
             line.service_budget_id: line
@@ -218,7 +250,12 @@ def _write_lines(proposal, lines, existing_lines, existing_figures, plan_years):
         if line is None:
             line = ImpactLine(proposal=proposal, service_budget=line_input.service_budget, position=position)
             new_lines.append(line)
-            changes.append(Change(kind=Change.Kind.LINE, field=line_input.service_budget.name, old="", new="added"))
+            changes.append(Change(
+                kind=Change.Kind.LINE, field=line_input.service_budget.name, old="", new="added",
+                service_budget_id=sb_id, new_value=history.line_value({
+                    year.pk: line_input.figures[year] for year in plan_years if line_input.figures.get(year) is not None
+                }),
+            ))
         elif line.position != position:
             line.position = position
             moved_lines.append(line)
@@ -229,17 +266,21 @@ def _write_lines(proposal, lines, existing_lines, existing_figures, plan_years):
 
     removed = [line for sb_id, line in existing_lines.items() if sb_id not in wanted]
     for line in removed:
-        old = ", ".join(
-            f"{year.label} {format_m(existing_figures[(line.pk, year.pk)].amount_k)}"
-            for year in plan_years
+        figures = {
+            year: existing_figures[(line.pk, year.pk)].amount_k for year in plan_years
             if (line.pk, year.pk) in existing_figures
-        )
-        changes.append(Change(kind=Change.Kind.LINE, field=line.service_budget.name, old=old or "no figures", new="removed"))
+        }
+        old = ", ".join(f"{year.label} {format_m(amount)}" for year, amount in figures.items())
+        changes.append(Change(
+            kind=Change.Kind.LINE, field=line.service_budget.name, old=old or "no figures", new="removed",
+            service_budget_id=line.service_budget_id,
+            old_value=history.line_value({year.pk: amount for year, amount in figures.items()}),
+        ))
     if removed:
         ImpactLine.objects.filter(pk__in=[line.pk for line in removed]).delete()
 
     to_create, to_update, to_delete = [], [], []
-    for sb_id, (position, line_input) in wanted.items():
+    for sb_id, (_position, line_input) in wanted.items():
         line = existing_lines.get(sb_id) or next(nl for nl in new_lines if nl.service_budget_id == sb_id)
         figures = {year: line_input.figures.get(year) for year in plan_years}
         profiled = {year.start_year: amount for year, amount in figures.items() if amount is not None}
@@ -253,7 +294,7 @@ def _write_lines(proposal, lines, existing_lines, existing_figures, plan_years):
                     Change(
                         kind=Change.Kind.FIGURE, field=line.service_budget.name, year_label=year.label,
                         old=format_m(old_amount, blank="not profiled"), new=format_m(new_amount, blank="not profiled"),
-                        old_k=old_amount, new_k=new_amount,
+                        old_k=old_amount, new_k=new_amount, service_budget_id=sb_id, plan_year_id=year.pk,
                     )
                 )
             if new_amount is None:

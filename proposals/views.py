@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from councils.access import councils_for, get_council_or_404
 
-from .forms import ProposalEditor, next_position
+from .forms import ProposalEditor
 from .models import BudgetPlan, ChangeSet, Proposal, Status
 from .permissions import WorkflowError, can_edit, can_edit_in, can_move, get_plan_or_404
 from .services import (
@@ -59,10 +59,9 @@ def new_proposal(request, council_slug, plan_slug):
         if "add_line" in request.POST:
             editor = editor.redraw(extra_line=True)
         elif editor.is_valid():
-            fields = {**editor.fields(), "position": next_position(plan)}
             try:
                 proposal = create_proposal(
-                    plan=plan, user=request.user, fields=fields, lines=editor.line_inputs(),
+                    plan=plan, user=request.user, fields=editor.fields(), lines=editor.line_inputs(),
                     plan_years=editor.plan_years,
                 )
             except ReferenceInUse as error:  # taken by someone else since the form checked it

@@ -17,18 +17,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from openpyxl.utils import get_column_letter
 
 from outcomes.models import Outcome
 from proposals import years as fy
+from proposals.fields import MoneyField
 from proposals.models import ChangeSet, ImpactLine, Kind, Proposal, ServiceBudget, Status, Theme, Variation
-from proposals.money import MoneyError, format_m, parse_m
+from proposals.money import format_m
 from proposals.permissions import can_import
 from proposals.references import display_reference, parse_reference, reference_in_use_message
 from proposals.services import (
-    ConflictError, LineInput, ReadOnlyError, ReferenceInUse, create_proposal, save_proposal,
+    ConflictError, LineInput, ReadOnlyError, ReferenceInUse, create_proposal, next_position, save_proposal,
 )
 
 from .uploads import Refused, read_upload
@@ -154,23 +155,25 @@ def _same_text(a, b):
     return norm(a) == norm(b)
 
 
+FIGURE_CELL = MoneyField(max_length=None)
+
+
 def _figure(value):
-    """A cell's value -> whole £ thousands or None (unprofiled). Raises MoneyError."""
+    """A cell's value -> whole £ thousands or None (unprofiled), read as a typed figure is
+    (``MoneyField``). Raises ValidationError."""
     if value is None:
         return None
     if isinstance(value, bool):
-        raise MoneyError(f"\u201c{value}\u201d is not a figure in £m.")
+        raise ValidationError(f"\u201c{value}\u201d is not a figure in £m.")
     if isinstance(value, (datetime, date, time)):
-        raise MoneyError("A date is not a figure in £m; format the cell as a number.")
+        raise ValidationError("A date is not a figure in £m; format the cell as a number.")
     if isinstance(value, float):
         # The shortest text that is exactly this float, as the spreadsheet holds it.
-        return parse_m(format(Decimal(repr(value)), "f"))
-    if isinstance(value, (int, Decimal)):
-        return parse_m(value)
-    text = str(value).strip()
+        value = Decimal(repr(value))
+    text = format(value, "f") if isinstance(value, Decimal) else str(value).strip()
     if text.startswith("="):
-        raise MoneyError(f"\u201c{text[:40]}\u201d is a formula; type the figure itself, in £m.")
-    return parse_m(text)
+        raise ValidationError(f"\u201c{text[:40]}\u201d is a formula; type the figure itself, in £m.")
+    return FIGURE_CELL.clean(text)
 
 
 def _reference(value):
@@ -336,8 +339,8 @@ def _check_row(row, lookups, problems):
     for year in lookups.years:
         try:
             amount = _figure(raw.get(year.label))
-        except MoneyError as error:
-            bad(year.label, str(error))
+        except ValidationError as error:
+            bad(year.label, error.messages[0])
             continue
         if amount is not None:
             figures[year.pk] = amount
@@ -589,9 +592,9 @@ def apply_import(*, plan, plan_of_changes, user):
 
     try:
         with transaction.atomic():
-            position = Proposal.objects.filter(plan=plan).aggregate(last=Max("position"))["last"] or 0
-            for item in plan_of_changes["created"]:
-                position += 1
+            created = plan_of_changes["created"]
+            start = next_position(plan) if created else 0  # asked once; they follow one another
+            for position, item in enumerate(created, start=start):
                 create_proposal(
                     plan=plan, user=user, fields={**fields_of(item), "position": position}, lines=lines_of(item),
                     status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note,

@@ -114,5 +114,5 @@ def reverse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("proposals", "0004_approver_not_content_author"), ("outcomes", "0001_initial")]
+    dependencies = [("proposals", "0005_approver_not_content_author"), ("outcomes", "0001_initial")]
     operations = [migrations.RunPython(forward, reverse)]

@@ -15,7 +15,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from proposals.history import digest
+from proposals.history import CHANGE_COLUMNS, digest
 
 TABLES = ("proposals_changeset", "proposals_change")
 MESSAGE = "the audit trail is append-only: its rows cannot be changed or deleted"
@@ -76,14 +76,12 @@ def reverse(apps, schema_editor):
 
 def chain_existing(apps, schema_editor):
     """Hash every existing change set, council by council in id order, with the digest
-    verify_history checks (imported, not copied: a copy that drifted would break every
-    chain this migration writes)."""
+    and the columns verify_history checks (imported, not copied: a copy that drifted
+    would break every chain this migration writes)."""
     ChangeSet = apps.get_model("proposals", "ChangeSet")
     Change = apps.get_model("proposals", "Change")
     changes = {}
-    for row in Change.objects.order_by("changeset_id", "id").values_list(
-        "changeset_id", "kind", "field", "year_label", "old", "new", "old_k", "new_k"
-    ):
+    for row in Change.objects.order_by("changeset_id", "id").values_list("changeset_id", *CHANGE_COLUMNS):
         changes.setdefault(row[0], []).append(row[1:])
     heads = {}
     for changeset in ChangeSet.objects.order_by("id"):
@@ -103,7 +101,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
         ('councils', '0001_initial'),
-        ('proposals', '0002_variation_year_in_plan_trigger'),
+        ('proposals', '0003_change_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

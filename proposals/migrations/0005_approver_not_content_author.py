@@ -79,7 +79,7 @@ def reverse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("proposals", "0003_history_append_only")]
+    dependencies = [("proposals", "0004_history_append_only")]
     operations = [
         migrations.AddField(
             model_name="proposal",
