@@ -361,6 +361,9 @@ class ChangeSet(models.Model):
     previous_hash = models.CharField(max_length=64, blank=True, help_text="The council's previous change set's hash.")
     hash = models.CharField(max_length=64, help_text="SHA-256 over this change set, its changes and previous_hash.")
 
+    # The Change rows written with it, kept on the object proposals.history.append returns.
+    recorded_changes: list["Change"]
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [

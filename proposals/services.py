@@ -111,7 +111,7 @@ def stored_value(value):
 
 
 def _stored(proposal, name):
-    return stored_value(getattr(proposal, Proposal._meta.get_field(name).attname))
+    return stored_value(getattr(proposal, Proposal._meta.get_field(name).attname))  # type: ignore[union-attr]
 
 
 def _field_change(proposal, name, *, old="", old_value=""):

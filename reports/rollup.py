@@ -33,7 +33,7 @@ FIGURE = "lines__variations__"
 # Where each group's label comes from: the model, the order its groups come in (the
 # budget book's; pk only settles ties) and the fields the label is made of. Kinds are
 # labelled from Kind.choices, without a query.
-LABELS = {
+LABELS: dict[str, tuple[type[Outcome] | type[ServiceBudget] | type[Theme], tuple[str, ...], tuple[str, ...]]] = {
     "outcome": (Outcome, ("council__name", "position", "code", "title", "pk"), ("code", "title")),
     "service": (ServiceBudget, ("name", "pk"), ("name",)),
     "theme": (Theme, ("position", "name", "pk"), ("name",)),

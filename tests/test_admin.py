@@ -315,7 +315,8 @@ def test_an_approved_proposal_is_read_only(client_for, officer_cwac, cwac_plan):
     assert 'name="title"' not in content and "read-only until an approver returns it to draft" in content
     assert "not profiled" in content  # its figures are still shown, in £m
     before = db_snapshot()
-    assert client.post(change_url(approved), {"title": "Changed", "expected_version": approved.version}).status_code == 403
+    response = client.post(change_url(approved), {"title": "Changed", "expected_version": approved.version})
+    assert response.status_code == 403
     assert db_snapshot() == before
 
 

@@ -61,7 +61,8 @@ def test_a_second_save_of_a_single_yearly_figure_is_refused(client_for, officer,
     assert "2020/21 External Care Costs: +8.500 \u2192 +8.750" in html
     assert 'value="+9.000"' in html
     # beside the figure, what the other person changed it to
-    assert '<p class="conflict-note">J. Smith changed this to +8.750. You changed it too: your value is kept.</p>' in html
+    note = "J. Smith changed this to +8.750. You changed it too: your value is kept."
+    assert f'<p class="conflict-note">{note}</p>' in html
 
     assert p41.lines.get().variations.get(year__start_year=2020).amount_k == 8750
     [changeset] = edits(p41)

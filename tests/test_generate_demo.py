@@ -10,7 +10,16 @@ from django.db.models import Count, Sum
 from councils.models import Council
 from outcomes.models import Outcome
 from proposals.models import (
-    COUNTED_STATUSES, BudgetPlan, ChangeSet, ImpactLine, PlanYear, Proposal, ServiceBudget, Status, Theme, Variation,
+    COUNTED_STATUSES,
+    BudgetPlan,
+    ChangeSet,
+    ImpactLine,
+    PlanYear,
+    Proposal,
+    ServiceBudget,
+    Status,
+    Theme,
+    Variation,
 )
 from proposals.permissions import SYSTEM
 from proposals.services import change_status, increments

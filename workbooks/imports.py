@@ -24,12 +24,18 @@ from openpyxl.utils import get_column_letter
 from outcomes.models import Outcome
 from proposals import years as fy
 from proposals.fields import MoneyField
-from proposals.models import ChangeSet, ImpactLine, Kind, Proposal, ServiceBudget, Status, Theme, Variation
+from proposals.models import BudgetPlan, ChangeSet, ImpactLine, Kind, Proposal, ServiceBudget, Status, Theme, Variation
 from proposals.money import format_m
 from proposals.permissions import can_import
 from proposals.references import display_reference, parse_reference, reference_in_use_message
 from proposals.services import (
-    ConflictError, LineInput, ReadOnlyError, ReferenceInUse, create_proposal, next_position, save_proposal,
+    ConflictError,
+    LineInput,
+    ReadOnlyError,
+    ReferenceInUse,
+    create_proposal,
+    next_position,
+    save_proposal,
 )
 
 from .uploads import Refused, read_upload
@@ -68,7 +74,7 @@ class Planned:
 
 @dataclass
 class Preview:
-    plan: object
+    plan: BudgetPlan
     filename: str
     created: list = field(default_factory=list)
     changed: list = field(default_factory=list)
@@ -113,10 +119,10 @@ class _Lookups:
             p.pk: p for p in Proposal.objects.filter(plan=plan).select_related("outcome", "theme")
         }
         self.reference_owner = {p.reference: p.pk for p in self.proposals.values() if p.reference}
-        self.lines = {}  # proposal id -> [(budget id, {year id: k})] in order
-        line_figures = {}
+        self.lines: dict[int, list[tuple[int, dict[int, int]]]] = {}  # proposal id -> lines in order
+        line_figures: dict[int, dict[int, int]] = {}
         for line in ImpactLine.objects.filter(proposal__plan=plan).order_by("proposal_id", "position", "pk"):
-            figures = {}
+            figures: dict[int, int] = {}
             line_figures[line.pk] = figures
             self.lines.setdefault(line.proposal_id, []).append((line.service_budget_id, figures))
         for line_id, year_id, amount_k in Variation.objects.filter(line__proposal__plan=plan).values_list(
@@ -185,7 +191,8 @@ def _choice(value, choices, what):
     for key, label in choices:
         if text.casefold() in (key.casefold(), label.casefold()):
             return key
-    raise ValueError(f"\u201c{text}\u201d is not a {what}. Use one of: " + ", ".join(label for _, label in choices) + ".")
+    known = ", ".join(label for _, label in choices)
+    raise ValueError(f"\u201c{text}\u201d is not a {what}. Use one of: {known}.")
 
 
 @dataclass
@@ -202,7 +209,7 @@ class _Row:
 
 def _header(table, lookups, problems):
     """(row index in table.rows, {column name: index}) or None if the table has no header."""
-    for index, (number, values) in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
+    for index, (number, values) in enumerate(table.rows[:HEADER_SEARCH_ROWS]):  # noqa: B007 (both used after the break)
         names = [_text(v) for v in values]
         if "Reference" in names and "Title" in names:
             break
@@ -291,7 +298,8 @@ def _check_row(row, lookups, problems):
     row.values["id"] = None
     if pid:
         if not pid.isdigit() or int(pid) not in lookups.proposals:
-            bad("Proposal id", f"\u201c{pid}\u201d is not the id of a proposal in this plan. Leave it empty for a new proposal.")
+            bad("Proposal id",
+                f"\u201c{pid}\u201d is not the id of a proposal in this plan. Leave it empty for a new proposal.")
         else:
             row.values["id"] = int(pid)
         version = _text(raw.get("Version"))
@@ -371,9 +379,10 @@ PROPOSAL_FIELDS = (
 
 def _group(rows, problems):
     """Rows -> {key: [rows]} for one proposal each, checking a proposal's rows agree."""
-    groups = {}
+    groups: dict[tuple, list] = {}
     for row in rows:
         v = row.values
+        key: tuple
         if v["id"] is not None:
             key = ("id", v["id"])
         elif v["reference"] is not None:
@@ -381,7 +390,7 @@ def _group(rows, problems):
         else:
             key = ("new", v["outcome"].pk if v["outcome"] else None, v["title"].casefold())
         groups.setdefault(key, []).append(row)
-    for key, members in groups.items():
+    for members in groups.values():
         first = members[0]
         budgets = set()
         for row in members:
@@ -433,9 +442,8 @@ def _describe_lines(old_lines, new_lines, lookups):
         for year in lookups.years:
             a, b = before.get(year.pk), figures.get(year.pk)
             if a != b:
-                changes.append(
-                    f"{year.label} {name}: {format_m(a, blank='not profiled')} \u2192 {format_m(b, blank='not profiled')}"
-                )
+                old, new_ = format_m(a, blank="not profiled"), format_m(b, blank="not profiled")
+                changes.append(f"{year.label} {name}: {old} \u2192 {new_}")
     for budget_id, _figures in old_lines:
         if budget_id not in new:
             changes.append(f"{lookups.budget_names[budget_id]}: line removed")
@@ -450,7 +458,8 @@ def _already_there(values, lookups):
         return lookups.proposals[pk] if pk is not None else None
     title = values["title"].casefold()
     for proposal in lookups.proposals.values():
-        if proposal.reference is None and proposal.outcome_id == values["outcome"].pk and proposal.title.casefold() == title:
+        if (proposal.reference is None and proposal.outcome_id == values["outcome"].pk
+                and proposal.title.casefold() == title):
             return proposal
     return None
 
@@ -487,7 +496,7 @@ def preview_import(*, plan, file, filename):
         )
     groups = _group(rows, problems)
 
-    references_in_file = {}
+    references_in_file: dict[str, object] = {}
     for key, members in groups.items():
         v = members[0].values
         label = f"{display_reference(v['reference'])} {v['title']}"
@@ -497,7 +506,8 @@ def preview_import(*, plan, file, filename):
             existing = _already_there(v, lookups)
             if existing is not None:
                 # A new row imported before (the file has no id for it yet): never a duplicate.
-                if not _describe_fields(existing, v) + _describe_lines(lookups.lines.get(existing.pk, []), lines, lookups):
+                old_lines = lookups.lines.get(existing.pk, [])
+                if not _describe_fields(existing, v) + _describe_lines(old_lines, lines, lookups):
                     preview.unchanged += 1
                 else:
                     problems.append(Problem(
@@ -520,7 +530,8 @@ def preview_import(*, plan, file, filename):
                                         "A new proposal is imported as a draft; leave its status empty or Draft."))
                 continue
             changes = [f"{lookups.year_labels[int(y)]} {lookups.budget_names[b]}: {format_m(k)}"
-                       for b, figures in lines for y, k in sorted(figures.items(), key=lambda i: lookups.year_labels[i[0]])]
+                       for b, figures in lines
+                       for y, k in sorted(figures.items(), key=lambda i: lookups.year_labels[i[0]])]
             preview.created.append(Planned(label=label, changes=changes, data=_plan_data(v, lines)))
             continue
         proposal = lookups.proposals[v["id"]]

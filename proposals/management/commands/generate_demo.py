@@ -36,10 +36,19 @@ from django.utils.text import slugify
 from councils.models import Council
 from outcomes.models import Outcome
 from proposals import years as fy
-from proposals.models import (
-    BudgetPlan, ChangeSet, ImpactLine, Kind, PlanYear, Proposal, ServiceBudget, Status, Theme, Variation,
-)
 from proposals.history import digest
+from proposals.models import (
+    BudgetPlan,
+    ChangeSet,
+    ImpactLine,
+    Kind,
+    PlanYear,
+    Proposal,
+    ServiceBudget,
+    Status,
+    Theme,
+    Variation,
+)
 from proposals.services import increments
 
 LIMITS = {  # argument: (smallest, largest)
@@ -58,8 +67,12 @@ PLACE_STEMS = [
     "Lang", "Lich", "Marl", "Mel", "Mill", "New", "Nor", "Oak", "Pen", "Red", "Rother", "Salt", "Sand",
     "Sel", "Stan", "Stock", "Sun", "Thorn", "Wake", "Wal", "Wel", "Whit", "Wood",
 ]
-PLACE_ENDINGS = ["ford", "ham", "ton", "field", "bury", "ley", "worth", "by", "mouth", "wich", "stead", "bridge", "dale", "well"]
-COUNCIL_TYPES = ["District Council", "Borough Council", "City Council", "County Council", "Metropolitan Borough Council"]
+PLACE_ENDINGS = [
+    "ford", "ham", "ton", "field", "bury", "ley", "worth", "by", "mouth", "wich", "stead", "bridge", "dale", "well",
+]
+COUNCIL_TYPES = [
+    "District Council", "Borough Council", "City Council", "County Council", "Metropolitan Borough Council",
+]
 
 OUTCOME_TITLES = [
     "Our local communities are strong and supportive",
@@ -105,7 +118,9 @@ SUBJECTS = [
     "Public Conveniences", "Bereavement Services", "Trading Standards", "Planning Fees", "Commercial Property",
 ]
 TITLE_FORMS = {
-    Kind.REVENUE_SAVINGS: ["Review of {s}", "Redesign of {s}", "Efficiencies in {s}", "Reduce subsidy to {s}", "Recommission {s}"],
+    Kind.REVENUE_SAVINGS: [
+        "Review of {s}", "Redesign of {s}", "Efficiencies in {s}", "Reduce subsidy to {s}", "Recommission {s}",
+    ],
     Kind.REVENUE_INVESTMENT: ["Investment in {s}", "Additional capacity for {s}", "Improve {s}"],
     Kind.INCOME_GENERATION: ["Increase charges for {s}", "Trading income from {s}", "Full cost recovery for {s}"],
     Kind.PRESSURE: ["Growth in demand for {s}", "Inflation in {s}", "Contract price increases in {s}"],
@@ -193,7 +208,7 @@ def split_lines(rng, figures, n_lines):
     if offset_by_funding:
         funded = rng.choice([2, 3, 4])  # a half, a third or a quarter funded by grant
         grant = [-(f // funded) for f in figures]
-        lines[0] = [a - g for a, g in zip(lines[0], grant)]  # gross spend rises by the grant
+        lines[0] = [a - g for a, g in zip(lines[0], grant, strict=True)]  # gross spend rises by the grant
         lines.append(grant)
     return lines, offset_by_funding
 
@@ -210,7 +225,8 @@ class Command(BaseCommand):
         parser.add_argument("--proposals", type=int, default=40, help="Proposals per outcome.")
         parser.add_argument("--lines", type=int, default=2, help="Impact lines per proposal.")
         parser.add_argument("--years", type=int, default=5, help="Financial years in each plan.")
-        parser.add_argument("--base-year", type=int, default=2024, help="Start year of the base year (2024 for 2024/25).")
+        parser.add_argument("--base-year", type=int, default=2024,
+                            help="Start year of the base year (2024 for 2024/25).")
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, **options):
@@ -270,23 +286,26 @@ class Command(BaseCommand):
             )
             for c in councils
         )
-        data = [CouncilData(council=c, plan=p) for c, p in zip(councils, plans)]
+        data = [CouncilData(council=c, plan=p) for c, p in zip(councils, plans, strict=True)]
         years = PlanYear.objects.bulk_create(
             PlanYear(plan=d.plan, start_year=base_year + 1 + y) for d in data for y in range(n_years)
         )
         rngs = [random.Random(f"council:{options['seed']}:{index}") for index, _ in batch]  # nosec B311 # deterministic demo data
         outcomes, themes, budgets = [], [], []
-        for d, rng in zip(data, rngs):
+        for d, rng in zip(data, rngs, strict=True):
             titles = rng.sample(OUTCOME_TITLES, min(len(OUTCOME_TITLES), options["outcomes"]))
             titles += [f"Priority {i + 1}" for i in range(len(titles), options["outcomes"])]
             outcomes += [Outcome(council=d.council, code=str(i + 1), title=t, position=i) for i, t in enumerate(titles)]
             themes += [
-                Theme(council=d.council, name=t, position=i) for i, t in enumerate(rng.sample(THEMES, rng.randint(5, 7)))
+                Theme(council=d.council, name=t, position=i)
+                for i, t in enumerate(rng.sample(THEMES, rng.randint(5, 7)))
             ]
             n_budgets = max(options["lines"], rng.randint(18, 26))
             names = rng.sample(SERVICE_BUDGETS, min(n_budgets, len(SERVICE_BUDGETS)))
             budgets += [ServiceBudget(council=d.council, name=n, kind=ServiceBudget.Kind.SERVICE) for n in names]
-            budgets += [ServiceBudget(council=d.council, name=n, kind=ServiceBudget.Kind.FUNDING) for n in FUNDING_LINES]
+            budgets += [
+                ServiceBudget(council=d.council, name=n, kind=ServiceBudget.Kind.FUNDING) for n in FUNDING_LINES
+            ]
         Outcome.objects.bulk_create(outcomes)
         Theme.objects.bulk_create(themes)
         ServiceBudget.objects.bulk_create(budgets)
@@ -299,12 +318,13 @@ class Command(BaseCommand):
         for t in themes:
             by_council[t.council_id].themes.append(t)
         for b in budgets:
-            (by_council[b.council_id].funding if b.kind == ServiceBudget.Kind.FUNDING else by_council[b.council_id].budgets).append(b)
+            data_of = by_council[b.council_id]
+            (data_of.funding if b.kind == ServiceBudget.Kind.FUNDING else data_of.budgets).append(b)
 
         proposals, lines, figures = [], [], []  # plain tuples; lines/figures point at list positions
         kinds, kind_weights = list(KIND_WEIGHTS), list(KIND_WEIGHTS.values())
         statuses, status_weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
-        for d, rng in zip(data, rngs):
+        for d, rng in zip(data, rngs, strict=True):
             start_years = [y.start_year for y in d.years]
             reference = 0
             for outcome in d.outcomes:
@@ -323,10 +343,10 @@ class Command(BaseCommand):
                         d.plan.pk, outcome.pk, theme.pk if theme else None, str(reference), title, kind,
                         f"{title}: generated for demonstration; not a real proposal.", status, reference, net,
                     ))
-                    for position, (budget, amounts) in enumerate(zip(line_budgets, split)):
+                    for position, (budget, amounts) in enumerate(zip(line_budgets, split, strict=True)):
                         line_index = len(lines)
                         lines.append((proposal_index, budget.pk, position))
-                        cumulative = dict(zip(start_years, amounts))
+                        cumulative = dict(zip(start_years, amounts, strict=True))
                         steps = increments(cumulative)
                         for year in d.years:
                             figures.append((line_index, year.pk, cumulative[year.start_year], steps[year.start_year]))
@@ -346,7 +366,7 @@ class Command(BaseCommand):
                 Proposal,
                 ["id", "plan_id", "outcome_id", "theme_id", "reference", "title", "kind", "description", "status",
                  "position", "net_k", "version", "created_at", "updated_at"],
-                ((pk, *row, 1, now, now) for pk, row in zip(ids, rows)),
+                ((pk, *row, 1, now, now) for pk, row in zip(ids, rows, strict=True)),
             )
             return ids
         created = Proposal.objects.bulk_create(
@@ -364,7 +384,7 @@ class Command(BaseCommand):
             ids = _reserve_ids(ImpactLine, len(rows))
             _copy(
                 ImpactLine, ["id", "proposal_id", "service_budget_id", "position"],
-                ((pk, proposal_ids[p], budget, position) for pk, (p, budget, position) in zip(ids, rows)),
+                ((pk, proposal_ids[p], budget, position) for pk, (p, budget, position) in zip(ids, rows, strict=True)),
             )
             return ids
         created = ImpactLine.objects.bulk_create(
@@ -392,7 +412,7 @@ class Command(BaseCommand):
         note = f"Generated by generate_demo (seed {seed})."
         heads = {}  # the councils are new, so every chain starts here
         rows = []
-        for pk, row in zip(proposal_ids, proposals):
+        for pk, row in zip(proposal_ids, proposals, strict=True):
             council = council_of_plan[row[0]]
             previous = heads.get(council, "")
             heads[council] = digest(
@@ -407,7 +427,9 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             _copy(ChangeSet, columns, rows)  # ids from the sequence, in row order: the chain's order
             return
-        ChangeSet.objects.bulk_create((ChangeSet(**dict(zip(columns, row))) for row in rows), batch_size=5000)
+        ChangeSet.objects.bulk_create(
+            (ChangeSet(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=5000
+        )
 
 
 def _reserve_ids(model, count):
