@@ -126,10 +126,14 @@ class LineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    def removed(self, form):
+        """Whether ``form``'s Remove box was ticked (read from its cleaned data)."""
+        return self.can_delete and bool(getattr(form, "cleaned_data", {}).get("DELETE"))
+
     def clean(self):
         seen = {}
         for number, form in enumerate(self.forms, start=1):
-            if self._should_delete_form(form) or not hasattr(form, "cleaned_data"):
+            if self.removed(form) or not hasattr(form, "cleaned_data"):
                 continue
             budget = form.cleaned_data.get("service_budget")
             if budget is None:
@@ -323,7 +327,7 @@ class ProposalEditor:
         return [
             LineInput(service_budget=form.cleaned_data["service_budget"], figures=form.figures)
             for form in self.lines.forms
-            if not self.lines._should_delete_form(form) and not form.is_blank
+            if not self.lines.removed(form) and not form.is_blank
         ]
 
     def errors(self):
@@ -337,7 +341,7 @@ class ProposalEditor:
         for message in self.lines.non_form_errors():
             found.append(("lines-heading", message))
         for number, form in enumerate(self.lines.forms, start=1):
-            if self.lines.can_delete and self.lines._should_delete_form(form):
+            if self.lines.removed(form):
                 continue
             for name, messages in form.errors.items():
                 if name in form.fields:

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from proposals import years as fy
 from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status, Variation
+from proposals.money import format_m
 from reports.spreadsheet_text import formula_safe
 
 from . import xlsx
@@ -239,9 +242,6 @@ def write_flat_export(*, proposals=None, years=None, out, plan=None, scope=None)
     Written for speed: each distinct text or figure is made into a cell once (xlsx.Cells)
     and figures carry the only style, so the file costs little more than openpyxl
     writing bare values."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
     scope = scope or _flat_scope(proposals, years, plan)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Proposals")
@@ -265,8 +265,6 @@ FLAT_HEADER = xlsx.Style(font=xlsx.BOLD, fill=xlsx.HEADER_FILL)
 def flat_csv_rows(scope):
     """The flat proposal list as CSV (the import format): the header, then one list of
     strings per row. One streamed query."""
-    from proposals.money import format_m
-
     yield flat_header(scope.labels)
     for row in flat_rows(scope):
         yield (
