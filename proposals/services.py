@@ -226,7 +226,7 @@ def _save_proposal(proposal, user, fields, lines, expected_version, action, note
         current.version += 1
         current.updated_by = author
         current.updated_at = timezone.now()
-        # The header, the new version and the net in one UPDATE (a save() then the net was two).
+        # The header, the new version and the net in one UPDATE.
         _refresh_net(current, **{name: getattr(current, name) for name in (*HEADER_FIELDS, "version", "updated_by",
                                                                           "updated_at")})
         changeset = _record(current, author, action, changes, note)

@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from councils.access import councils_for, get_council_or_404
@@ -32,12 +32,8 @@ def home(request):
 
 
 def proposal_page_url(proposal):
-    """The read-only proposal page (from the reports app), or its history until that exists."""
-    args = [proposal.plan.council.slug, proposal.plan.slug, proposal.pk]
-    try:
-        return reverse("reports:proposal_detail", args=args)
-    except NoReverseMatch:
-        return reverse("proposals:history", args=args)
+    """The read-only proposal page (in the reports app)."""
+    return reverse("reports:proposal_detail", args=[proposal.plan.council.slug, proposal.plan.slug, proposal.pk])
 
 
 def _get_proposal(user, council_slug, plan_slug, pk):

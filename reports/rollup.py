@@ -127,7 +127,8 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
         raise ValueError(f"Unknown view {view!r}")
     years = list(plan.years.all()) if years is None else list(years)
     # Summed through the proposals' own joins (proposal -> line -> figure), so their
-    # filters apply to the joined row: a semi-join on proposal ids costs ~1.5x at scale.
+    # filters apply to the joined row rather than through a semi-join on proposal ids
+    # (README, Performance).
     amount = FIGURE + VIEWS[view]
     group = PROPOSAL_GROUPINGS[by]
     # Grouped by (group, year) alone, as narrow as the raw GROUP BY: grouping by the labels

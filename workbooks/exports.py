@@ -47,10 +47,10 @@ def _budget_book_rows(proposals, fields, *, scope, lead=()):
 
     ``scope`` filters the outer query itself, not only the subquery of ids: the query
     joins more relations than PostgreSQL's join_collapse_limit (8), so the planner joins
-    them in the order written, and without a filter on the proposals themselves it read
-    every figure in the database to export one plan's (2-3 s instead of 80 ms at 1.27M
-    figures). ``lead``: orderings before the budget-book order (council and plan, for
-    exports that span plans)."""
+    them in the order written, and without a filter on the proposals themselves it reads
+    every figure in the database to export one plan's (README, Performance). ``lead``:
+    orderings before the budget-book order (council and plan, for exports that span
+    plans)."""
     rows = Proposal.objects.filter(scope)
     if proposals is not None:
         rows = rows.filter(pk__in=_ids(proposals))

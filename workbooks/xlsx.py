@@ -201,7 +201,7 @@ class _SharedStyleArray(StyleArray):
 class _ReusedCell(Cell):
     """A write-only cell with a cheap repr: openpyxl's ``append`` formats every cell
     object it is given into an error message it then throws away (it first tries the
-    cell as a value), and Cell's repr was a noticeable share of a workbook's time."""
+    cell as a value), so every cell's repr is computed once per row it is in."""
 
     __slots__ = ()
 
@@ -217,7 +217,7 @@ class Cells:
     """The write-only cells of one worksheet, made cheaply.
 
     Setting ``font=``/``fill=``/``alignment=`` on a cell makes openpyxl hash the style
-    object to find its index: per cell, that was most of a workbook's time. Here each
+    object to find its index, for every cell. Here each
     ``Style`` (with or without the money format or the quote prefix) is resolved once into
     a StyleArray that every cell of that style shares. And because a write-only sheet
     writes each row as soon as it is appended, one cell object can stand for the same

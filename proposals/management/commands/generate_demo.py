@@ -264,8 +264,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 # Fresh statistics, so plans suit the new size; and, outside a transaction
                 # (VACUUM cannot run in one), the visibility map set as autovacuum would
-                # leave a settled database: without it no index-only scan pays off (the
-                # all-councils list's count took 23 ms instead of 10 at national size).
+                # leave a settled database: without it no index-only scan pays off
+                # (README, Performance).
                 cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(self.style.SUCCESS(
