@@ -27,9 +27,11 @@ run: install
 	DEBUG=1 $(PY) manage.py seed_demo --demo-users
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: install-test
 	@[ -x /usr/bin/chromium ] || echo "*** Chromium not found at /usr/bin/chromium: browser journeys NOT run (see tests/browser/) ***"
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest $(PYTEST_ARGS)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # ruff on the whole project; mypy (django-stubs) on the modules listed in pyproject.toml.
 lint: install-test
