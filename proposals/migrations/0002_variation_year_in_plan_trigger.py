@@ -3,6 +3,8 @@ years. A plain foreign key cannot say this (the year and the line reach the plan
 different paths), so it is a trigger, written for each database we run on."""
 from django.db import migrations
 
+from proposals.engine_sql import execute_per_engine
+
 CHECK = """
     SELECT 1 FROM proposals_impactline l
     JOIN proposals_proposal p ON p.id = l.proposal_id
@@ -42,23 +44,12 @@ SQLITE_REVERSE = [
 
 
 def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FORWARD)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-    else:  # pragma: no cover
-        raise RuntimeError(f"No year-in-plan trigger written for {vendor}")
+    execute_per_engine(schema_editor, {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD},
+                       what="year-in-plan trigger")
 
 
 def reverse(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_REVERSE)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
+    execute_per_engine(schema_editor, {"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE})
 
 
 class Migration(migrations.Migration):

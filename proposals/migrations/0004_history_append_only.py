@@ -15,6 +15,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from proposals.engine_sql import execute_per_engine
 from proposals.history import CHANGE_COLUMNS, digest
 
 TABLES = ("proposals_changeset", "proposals_change")
@@ -57,21 +58,12 @@ SQLITE_REVERSE = [
 
 
 def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = POSTGRES_FORWARD
-    elif vendor == "sqlite":
-        statements = SQLITE_FORWARD
-    else:  # pragma: no cover
-        raise RuntimeError(f"No append-only triggers written for {vendor}")
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
+    execute_per_engine(schema_editor, {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD},
+                       what="append-only triggers")
 
 
 def reverse(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for statement in POSTGRES_REVERSE if vendor == "postgresql" else SQLITE_REVERSE if vendor == "sqlite" else []:
-        schema_editor.execute(statement, params=None)
+    execute_per_engine(schema_editor, {"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE})
 
 
 def chain_existing(apps, schema_editor):

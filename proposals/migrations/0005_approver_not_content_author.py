@@ -9,6 +9,8 @@ written out here as they are stored (create, edit, import, seed; a status move i
 content)."""
 from django.db import migrations, models
 
+from proposals.engine_sql import execute_per_engine
+
 CONTENT_BY_APPROVER = """
     SELECT 1 FROM proposals_changeset c
     WHERE c.proposal_id = NEW.id AND c.user_id = NEW.approved_by_id
@@ -59,23 +61,12 @@ def forward(apps, schema_editor):
     apps.get_model("proposals", "Proposal").objects.filter(status="approved").update(
         approved_version=models.F("version")
     )
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FORWARD)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-    else:  # pragma: no cover
-        raise RuntimeError(f"No approver trigger written for {vendor}")
+    execute_per_engine(schema_editor, {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD},
+                       what="approver trigger")
 
 
 def reverse(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_REVERSE)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
+    execute_per_engine(schema_editor, {"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE})
 
 
 class Migration(migrations.Migration):

@@ -9,6 +9,8 @@ so they are triggers, written for each database we run on, as in 0002.
 """
 from django.db import migrations
 
+from proposals.engine_sql import execute_per_engine
+
 # (table whose council is fixed once used, the table that refers to it, its column, noun)
 STRUCTURE = [
     ("proposals_budgetplan", "proposals_proposal", "plan_id", "budget plan"),
@@ -95,22 +97,12 @@ def sqlite_reverse():
 
 
 def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = postgres_forward()
-    elif vendor == "sqlite":
-        statements = sqlite_forward()
-    else:  # pragma: no cover
-        raise RuntimeError(f"No council triggers written for {vendor}")
-    for statement in statements:
-        schema_editor.execute(statement)
+    execute_per_engine(schema_editor, {"postgresql": postgres_forward(), "sqlite": sqlite_forward()},
+                       what="council triggers")
 
 
 def reverse(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": postgres_reverse, "sqlite": sqlite_reverse}.get(vendor, list)()
-    for statement in statements:
-        schema_editor.execute(statement)
+    execute_per_engine(schema_editor, {"postgresql": postgres_reverse(), "sqlite": sqlite_reverse()})
 
 
 class Migration(migrations.Migration):
