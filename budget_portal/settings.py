@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "proposals",
     "reports",
     "workbooks",
+    "administration",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("proposals.urls")),
     path("", include("reports.urls")),
     path("", include("workbooks.urls")),
+    path("", include("administration.urls")),
 ]
 
 handler403 = "budget_portal.views.permission_denied"

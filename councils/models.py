@@ -41,10 +41,13 @@ class Role(models.TextChoices):
     OFFICER = "officer", "Finance officer"
     APPROVER = "approver", "Approver"
     COMMISSIONER = "commissioner", "Commissioner"
+    COUNCIL_ADMIN = "council_admin", "Council administrator"
 
 
 class Membership(models.Model):
-    """A user's role in one council. Administrators are Django superusers instead."""
+    """A user's role in one council. A council administrator manages that council's
+    people, plans and structure; site administrators (Django superusers) hold every role
+    in every council."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="memberships")

@@ -100,7 +100,7 @@ CONTENT_ACTIONS = (ChangeSet.Action.CREATE, ChangeSet.Action.EDIT, ChangeSet.Act
 NOBODY = "A change must be made by a signed-in person, or by the system for the published document."
 OFFICERS_ONLY = "Only the council's finance officers can change proposals."
 IMPORT_OFFICERS_ONLY = "Only the council's finance officers can import proposals."
-STRUCTURE_OFFICERS_ONLY = "Only the council's finance officers can change its outcomes, themes and budgets."
+COUNCIL_ADMINS_ONLY = "Only the council's administrators can manage its people, budget plans and structure."
 APPROVERS_ONLY = "Only the council's approvers can approve or reject proposals."
 ROLE_FOR_MOVE = "Your role does not allow this change of status."
 NO_ROLE = "You have no role in this council."
@@ -162,9 +162,30 @@ def can_import(user, plan):
     return _officer(user, plan.council_id, IMPORT_OFFICERS_ONLY)
 
 
+def _council_admin(user, council):
+    if user is None:
+        return _no_role(NOBODY)
+    if user is SYSTEM or Role.COUNCIL_ADMIN in roles_in(user, council.pk):
+        return ALLOWED
+    return _no_role(COUNCIL_ADMINS_ONLY)
+
+
+def can_manage_people(user, council):
+    """A council administrator adds the council's users, gives and takes their roles in
+    it and deactivates them (site administrators everywhere). The system manages nobody."""
+    if user is SYSTEM:
+        return _no_role(NOBODY)
+    return _council_admin(user, council)
+
+
+def can_manage_plans(user, council):
+    """A council administrator creates, edits, closes and reopens the council's budget plans."""
+    return _council_admin(user, council)
+
+
 def can_manage_structure(user, council):
-    """Outcomes, themes and service budgets: the council's finance officers (plans: administrators)."""
-    return _officer(user, council.pk, STRUCTURE_OFFICERS_ONLY)
+    """Outcomes, themes and service budgets: the council's administrators."""
+    return _council_admin(user, council)
 
 
 def role_for_move(from_status, to_status):

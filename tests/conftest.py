@@ -120,6 +120,11 @@ def commissioner(seed):
 
 
 @pytest.fixture
+def council_admin(seed):
+    return make_user("council_admin", memberships=[("cheshire-east", Role.COUNCIL_ADMIN)], first="Pat", last="Jones")
+
+
+@pytest.fixture
 def outsider(seed):
     return make_user("outsider")
 

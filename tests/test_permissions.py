@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from proposals.models import ChangeSet, Status
 from proposals.permissions import (
+    COUNCIL_ADMINS_ONLY,
     OFFICERS_ONLY,
     ROLE_FOR_MOVE,
     SYSTEM,
@@ -15,6 +16,8 @@ from proposals.permissions import (
     can_approve,
     can_edit,
     can_import,
+    can_manage_people,
+    can_manage_plans,
     can_manage_structure,
     can_move,
     can_view,
@@ -131,7 +134,15 @@ def test_a_save_checks_roles_without_a_query_of_its_own(officer, ce_plan):
     assert not any('FROM "councils_membership"' in q["sql"] for q in queries.captured_queries)
 
 
-def test_a_councils_officers_manage_its_structure(officer, officer_cwac, approver, admin_user, ce_plan):
+def test_a_councils_administrators_manage_its_people_plans_and_structure(
+    council_admin, officer, officer_cwac, approver, admin_user, ce_plan, cwac_plan,
+):
     council = ce_plan.council
-    assert can_manage_structure(officer, council) and can_manage_structure(admin_user, council)
-    assert not can_manage_structure(officer_cwac, council) and not can_manage_structure(approver, council)
+    for can in (can_manage_people, can_manage_plans, can_manage_structure):
+        assert can(council_admin, council) and can(admin_user, council)
+        assert not can(council_admin, cwac_plan.council)  # per council
+        for user in (officer, officer_cwac, approver):
+            decision = can(user, council)
+            assert not decision and decision.by_role
+            assert decision.reason == COUNCIL_ADMINS_ONLY
+    assert can_manage_plans(SYSTEM, council) and not can_manage_people(SYSTEM, council)

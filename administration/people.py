@@ -1,0 +1,2 @@
+"""people pages (see administration/urls.py)."""
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+"""plans pages (see administration/urls.py)."""
+urlpatterns: list = []

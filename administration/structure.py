@@ -1,0 +1,2 @@
+"""structure pages (see administration/urls.py)."""
+urlpatterns: list = []
