@@ -445,3 +445,102 @@ class Change(models.Model):
         old = self.old if self.old != "" else "(none)"
         new = self.new if self.new != "" else "(none)"
         return f"{subject}: {old} \u2192 {new}"
+
+
+# A printed total may add up many lines: ten times the largest figure of one line (£100bn).
+MAX_TOTAL_K = 10 * MAX_ABS_K
+
+
+class TotalScope(models.TextChoices):
+    """What a published total adds up."""
+
+    PLAN = "plan", "The whole plan"
+    OUTCOME = "outcome", "An outcome"
+    THEME = "theme", "A theme"
+    SERVICE_BUDGET = "service_budget", "A service budget"
+    PROPOSALS = "proposals", "The proposals it lists"
+
+
+class Measure(models.TextChoices):
+    """Which sum of the lines a published total is (DOMAIN.md "Net, investment and saving")."""
+    NET = "net", "Net"
+    INVESTMENT = "investment", "Investment (sum of the increases)"
+    SAVING = "saving", "Saving (sum of the decreases)"
+
+
+class PublishedTotal(models.Model):
+    """A total as the council printed it ("Outcome 01 TOTAL", a sheet's "Total" row), kept
+    beside the proposals so that ``proposals.published.reconcile`` can compare it with
+    the sum of its lines, year by year, whenever anyone asks.
+
+    What it totals is its ``scope``: the whole plan, an outcome, a theme, a service budget,
+    or the proposals it lists (an imported sheet's total row covers the rows above it);
+    counted as every report counts (all but rejected and withdrawn). Its ``measure`` is
+    net, investment (the sum of the increases) or saving (the sum of the decreases),
+    line by line. Its figures are ``PublishedFigure`` rows."""
+
+    Scope = TotalScope
+    Measure = Measure
+
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.CASCADE, related_name="published_totals")
+    label = models.CharField(max_length=200, help_text='As printed: "Outcome 01 TOTAL".')
+    source = models.CharField(max_length=300, help_text='Where it was printed: "Budget book p.12".')
+    measure = models.CharField(max_length=12, choices=Measure.choices, default=Measure.NET)
+    scope = models.CharField(max_length=20, choices=Scope.choices)
+    outcome = models.ForeignKey(
+        "outcomes.Outcome", on_delete=models.PROTECT, null=True, blank=True, related_name="published_totals"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, null=True, blank=True, related_name="published_totals")
+    service_budget = models.ForeignKey(
+        ServiceBudget, on_delete=models.PROTECT, null=True, blank=True, related_name="published_totals"
+    )
+    proposals = models.ManyToManyField(Proposal, blank=True, related_name="published_totals")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(measure__in=Measure.values), name="published_total_measure_valid"),
+            models.CheckConstraint(
+                condition=Q(scope=TotalScope.OUTCOME, outcome__isnull=False, theme__isnull=True,
+                            service_budget__isnull=True)
+                | Q(scope=TotalScope.THEME, outcome__isnull=True, theme__isnull=False, service_budget__isnull=True)
+                | Q(scope=TotalScope.SERVICE_BUDGET, outcome__isnull=True, theme__isnull=True,
+                    service_budget__isnull=False)
+                | Q(scope__in=[TotalScope.PLAN, TotalScope.PROPOSALS], outcome__isnull=True, theme__isnull=True,
+                    service_budget__isnull=True),
+                name="published_total_scope_names_one_record",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.get_measure_display().split(' (')[0].lower()})"
+
+
+class PublishedFigure(models.Model):
+    """One printed figure of a published total, in whole £ thousands: the change in its
+    lines' variation over ``first_year``..``last_year``, that is the variation to the
+    base-year budget in ``last_year`` less the variation in the year before
+    ``first_year`` (none before the plan's first year). A sheet's year column ("2020/21")
+    is a figure from the plan's first year to that year; Cheshire West's "2017-2020"
+    profile is the change from 2017/18 to 2019/20. ``printed_period`` is the period as
+    the council printed it."""
+
+    total = models.ForeignKey(PublishedTotal, on_delete=models.CASCADE, related_name="figures")
+    first_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="+")
+    last_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="+")
+    printed_period = models.CharField(max_length=40, blank=True, help_text='As printed: "2017-2020", "2019/20".')
+    amount_k = models.BigIntegerField(help_text="As printed, whole £ thousands.")
+
+    class Meta:
+        ordering = ["total", "last_year__start_year", "first_year__start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["total", "first_year", "last_year"], name="published_figure_once"),
+            models.CheckConstraint(
+                condition=Q(amount_k__gte=-MAX_TOTAL_K, amount_k__lte=MAX_TOTAL_K),
+                name="published_figure_amount_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.printed_period}: {format_m(self.amount_k)}"

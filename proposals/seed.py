@@ -4,7 +4,8 @@ The files are written as the documents print them ("-0.027", "No change" as "0.0
 year with no figure left out), so each can be checked against its source by eye. Loading
 is idempotent: a plan that already exists is left exactly as it is, edits and all.
 Proposals are written as the published document (``permissions.SYSTEM``), in the status
-the document gives them, through ``proposals.services`` like every other write.
+the document gives them, through ``proposals.services`` like every other write, and
+the totals it prints are kept beside them (``proposals.published``) for reconciliation.
 """
 import json
 from pathlib import Path
@@ -16,9 +17,10 @@ from councils.models import Council
 from outcomes.models import Outcome, OutcomeMeasure
 
 from . import years as fy
-from .models import BudgetPlan, ChangeSet, PlanYear, ServiceBudget, Theme
+from .models import BudgetPlan, ChangeSet, Measure, PlanYear, ServiceBudget, Theme, TotalScope
 from .money import parse_m
 from .permissions import SYSTEM
+from .published import FigureInput, TotalInput, record_published
 from .references import parse_reference
 from .services import LineInput, create_proposal
 
@@ -97,4 +99,37 @@ def load_plan_file(path):
                 },
                 lines=lines,
             )
+        totals = published_totals(data, plan_years, outcomes, Path(path).name)
+        if totals:
+            record_published(plan=plan, user=SYSTEM, totals=totals, action=ChangeSet.Action.SEED,
+                             note=f"The totals the published document prints ({Path(path).name}).")
     return plan, True
+
+
+def published_totals(data, plan_years, outcomes, file_name):
+    """The totals the document prints, as TotalInput: ``published_totals`` (each outcome's
+    net over the whole plan, {code: "+3.211"}) and ``published_profiles`` (per outcome and
+    printed period, "2016/17" or "2017-2020": investment, saving and net), each with the
+    source ``published_totals_source`` / ``published_profiles_source`` names."""
+    by_start = {year.start_year: year for year in plan_years}
+    first, last = by_start[min(by_start)], by_start[max(by_start)]
+    totals = [
+        TotalInput(
+            label=f"Outcome {code} TOTAL", source=f"{data['published_totals_source']} ({file_name})",
+            scope=TotalScope.OUTCOME, outcome=outcomes[code], measure=Measure.NET,
+            figures=[FigureInput(first, last, parse_m(text), data.get("published_totals_period", ""))],
+        )
+        for code, text in data.get("published_totals", {}).items()
+    ]
+    for code, periods in data.get("published_profiles", {}).items():
+        for measure in (Measure.INVESTMENT, Measure.SAVING, Measure.NET):
+            figures = []
+            for printed, amounts in periods.items():
+                start, end = fy.parse_period(printed)
+                figures.append(FigureInput(by_start[start], by_start[end], parse_m(amounts[measure]), printed))
+            totals.append(TotalInput(
+                label=f"Outcome {code} profile: {measure.label.split(' (')[0].lower()}",
+                source=f"{data['published_profiles_source']} ({file_name})",
+                scope=TotalScope.OUTCOME, outcome=outcomes[code], measure=measure, figures=figures,
+            ))
+    return totals

@@ -24,3 +24,21 @@ def parse_label(text):
     if (len(end) == 2 and int(end) != expected % 100) or (len(end) == 4 and int(end) != expected):
         raise YearError(f"\u201c{text}\u201d is not a financial year: the second year must follow the first.")
     return start
+
+
+_SPAN = re.compile(r"^\s*(\d{4})\s*[\-\u2013]\s*(\d{4})\s*$")
+
+
+def parse_period(text):
+    """A period as councils print it -> (first, last) start years: "2016/17" -> (2016, 2016);
+    "2017-2020" (April 2017 to March 2020) -> (2017, 2019). Raises YearError."""
+    try:
+        start = parse_label(text)
+    except YearError:
+        match = _SPAN.match(str(text or ""))
+        if not match or int(match.group(2)) <= int(match.group(1)):
+            raise YearError(
+                f"\u201c{text}\u201d is not a financial year such as 2019/20 or a period such as 2017-2020."
+            ) from None
+        return int(match.group(1)), int(match.group(2)) - 1
+    return start, start
