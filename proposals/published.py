@@ -111,6 +111,7 @@ def record_published(*, plan, user, totals, action, note=""):
         raise PublishedTotalError(f"{len(totals)} totals at once is more than the {MAX_TOTALS} allowed.")
     for total in totals:
         _check(plan, total)
+    plan_start = plan.years.order_by("start_year").values_list("start_year", flat=True).first()
     with transaction.atomic():
         start = (plan.published_totals.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         rows = PublishedTotal.objects.bulk_create(
@@ -134,7 +135,7 @@ def record_published(*, plan, user, totals, action, note=""):
         changes = [
             change
             for row, total in zip(rows, totals, strict=True)
-            for change in changes_between(None, _described(total), row=row)
+            for change in changes_between(None, _described(total, plan_start), row=row)
         ]
         record_change(
             user=permissions.recorded_user(user), subject=plan, action=action, changes=changes,
@@ -151,19 +152,21 @@ def _check(plan, total):
         raise PublishedTotalError(f"{name} needs a source of 1 to {SOURCE_LENGTH} characters: where it was printed.")
     if total.measure not in Measure.values:
         raise PublishedTotalError(f"{name}: {total.measure!r} is not net, investment or saving.")
-    scoped = {TotalScope.OUTCOME: total.outcome, TotalScope.THEME: total.theme,
-              TotalScope.SERVICE_BUDGET: total.service_budget}
+    scoped = {"outcome": (TotalScope.OUTCOME, total.outcome), "theme": (TotalScope.THEME, total.theme),
+              "service budget": (TotalScope.SERVICE_BUDGET, total.service_budget)}
     if total.scope not in TotalScope.values:
         raise PublishedTotalError(f"{name}: {total.scope!r} is not something a total can cover.")
-    for scope, record in scoped.items():
+    for noun, (scope, record) in scoped.items():
         if (record is not None) != (total.scope == scope):
             raise PublishedTotalError(f"{name} covers {TotalScope(total.scope).label.lower()}; "
-                                      f"it names {'no' if record is None else 'another'} {scope.label.lower()}.")
+                                      f"it names {'no' if record is None else 'a'} {noun}.")
         if record is not None and record.council_id != plan.council_id:
             raise PublishedTotalError(f"{name}: {record} is not {plan.council.name}\u2019s.")
-    if (total.scope == TotalScope.PROPOSALS) != bool(total.proposals):
-        raise PublishedTotalError(f"{name}: only a total of the proposals it lists lists proposals, and it "
-                                  "lists at least one.")
+    if total.scope == TotalScope.PROPOSALS and not total.proposals:
+        raise PublishedTotalError(f"{name} covers the proposals it lists, and lists none.")
+    if total.scope != TotalScope.PROPOSALS and total.proposals:
+        raise PublishedTotalError(f"{name} covers {TotalScope(total.scope).label.lower()}; it cannot also list "
+                                  "proposals.")
     if any(proposal.plan_id != plan.pk for proposal in total.proposals):
         raise PublishedTotalError(f"{name} lists a proposal of another plan.")
     if not total.figures:
@@ -185,7 +188,7 @@ def _check(plan, total):
                                       f"\u00a3{MAX_TOTAL_K // 1000:,}m; check the unit.")
 
 
-def _described(total):
+def _described(total, plan_start):
     """What the audit trail says of a total recorded."""
     covers = {
         TotalScope.PLAN: "the whole plan", TotalScope.OUTCOME: str(total.outcome),
@@ -195,13 +198,18 @@ def _described(total):
     values = {"Label": total.label, "Source": total.source, "Measure": Measure(total.measure).label,
               "Covers": covers}
     for figure in total.figures:
-        values[period_text(figure.first_year, figure.last_year, figure.printed_period)] = format_m(figure.amount_k)
+        values[period_text(figure.first_year, figure.last_year, figure.printed_period, plan_start=plan_start)] = \
+            format_m(figure.amount_k)
     return values
 
 
-def period_text(first_year, last_year, printed=""):
-    """ "2017-2020 (2017/18 to 2019/20)", "2019/20" """
-    span = first_year.label if first_year.pk == last_year.pk else f"{first_year.label} to {last_year.label}"
+def period_text(first_year, last_year, printed="", *, plan_start):
+    """ "2017-2020 (2017/18 to 2019/20)"; a figure from the plan's first year (``plan_start``)
+    is its last year's variation to the base-year budget: "2019/20", "by 2020 (2019/20)"."""
+    if first_year.start_year == plan_start or first_year.pk == last_year.pk:
+        span = last_year.label
+    else:
+        span = f"{first_year.label} to {last_year.label}"
     return span if not printed or printed == span else f"{printed} ({span})"
 
 
@@ -221,7 +229,7 @@ class Check:
     period: str
     printed_k: int
     lines_k: int | None  # None: cannot be checked
-    missing_year: str = ""  # the year none of the lines has a figure in
+    missing_year: str = ""  # the year none of the lines has a figure in, in words
     whole_span: bool = False
 
     @property
@@ -241,8 +249,7 @@ class Check:
             return f"Cannot be checked: none of its lines has a figure in {self.missing_year}"
         if self.difference_k == 0:
             return "Agrees"
-        return f"Differs by {format_m(self.difference_k)} (printed {format_m(self.printed_k)}, " \
-               f"lines {format_m(self.lines_k)})"
+        return f"Differs by {format_m(self.difference_k)}"
 
 
 @dataclass
@@ -332,14 +339,15 @@ def reconcile(plan):
         rows = figures.get(total.pk, [])
         checks = [
             _check_of(row, years[row["first_year_id"]], years[row["last_year_id"]], first_start,
-                      period_text(years[row["first_year_id"]], years[row["last_year_id"]], row["printed_period"]))
+                      period_text(years[row["first_year_id"]], years[row["last_year_id"]], row["printed_period"],
+                                  plan_start=first_start))
             for row in rows
         ]
         if total.pk in span_sums:
             first, last = years[rows[0]["first_year_id"]], years[rows[-1]["last_year_id"]]
             span = {**span_sums[total.pk], "amount_k": sum(row["amount_k"] for row in rows)}
             checks.append(_check_of(span, first, last, first_start,
-                                    f"The whole span, {first.label} to {last.label}", whole_span=True))
+                                    f"{first.label} to {last.label} (the periods together)", whole_span=True))
         result.append(TotalCheck(total=total, covers=_covers(total), checks=checks))
     return Reconciliation(plan=plan, totals=result)
 
@@ -364,7 +372,7 @@ def _check_of(row, first, last, first_start, period, *, whole_span=False):
         if not row["lines_at_end"]:
             missing = last.label
         elif first.start_year != first_start and not row["lines_before"]:
-            missing = fy.label(first.start_year - 1)
+            missing = f"{fy.label(first.start_year - 1)}, the year before the period starts"
     return Check(period=period, printed_k=row["amount_k"], lines_k=None if missing else (row["lines_k"] or 0),
                  missing_year=missing, whole_span=whole_span)
 

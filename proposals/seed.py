@@ -115,7 +115,7 @@ def published_totals(data, plan_years, outcomes, file_name):
     first, last = by_start[min(by_start)], by_start[max(by_start)]
     totals = [
         TotalInput(
-            label=f"Outcome {code} TOTAL", source=f"{data['published_totals_source']} ({file_name})",
+            label=f"Outcome {code} TOTAL", source=f"{data['published_totals_source']}; transcribed in {file_name}",
             scope=TotalScope.OUTCOME, outcome=outcomes[code], measure=Measure.NET,
             figures=[FigureInput(first, last, parse_m(text), data.get("published_totals_period", ""))],
         )
@@ -129,7 +129,7 @@ def published_totals(data, plan_years, outcomes, file_name):
                 figures.append(FigureInput(by_start[start], by_start[end], parse_m(amounts[measure]), printed))
             totals.append(TotalInput(
                 label=f"Outcome {code} profile: {measure.label.split(' (')[0].lower()}",
-                source=f"{data['published_profiles_source']} ({file_name})",
+                source=f"{data['published_profiles_source']}; transcribed in {file_name}",
                 scope=TotalScope.OUTCOME, outcome=outcomes[code], measure=measure, figures=figures,
             ))
     return totals

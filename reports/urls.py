@@ -17,4 +17,5 @@ urlpatterns = [
     path(plan + "proposals/download.xlsx", views.proposal_list, {"fmt": "xlsx"}, name="proposal_list_xlsx"),
     path(plan + "proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path(plan + "outcomes/<str:code>/", views.outcome_detail, name="outcome_detail"),
+    path(plan + "reconciliation/", views.reconciliation, name="reconciliation"),
 ]

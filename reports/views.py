@@ -21,7 +21,8 @@ from django_tables2 import RequestConfig
 from councils.access import get_council_or_404
 from outcomes.models import Outcome
 from proposals.models import COUNTED_STATUSES, ImpactLine, Proposal
-from proposals.permissions import get_plan_or_404
+from proposals.permissions import can_view, get_plan_or_404
+from proposals.published import reconcile
 
 from . import downloads
 from .chart import build_chart
@@ -382,3 +383,24 @@ def outcome_detail(request, council_slug, plan_slug, code):
         + urlencode({"outcome": outcome.pk, "by": "theme"}),
     }
     return render(request, "reports/outcome_detail.html", context)
+
+
+@require_safe
+def reconciliation(request, council_slug, plan_slug):
+    """Each total the council printed for the plan against the sum of its lines, figure by
+    figure, with every difference named."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    can_view(request.user, plan.council).require()
+    result = reconcile(plan)
+    return render(request, "reports/reconciliation.html", {
+        "plan": plan, "council": plan.council, "result": result, "tab": "reconciliation",
+        "statuses_text": counted_statuses_text(COUNTED_STATUSES),
+        "totals": [
+            {"check": total, "checks": [
+                {"check": check, "printed": money_html(check.printed_k), "lines": money_html(check.lines_k),
+                 "difference": money_html(check.difference_k)}
+                for check in total.checks
+            ]}
+            for total in result.totals
+        ],
+    })

@@ -153,12 +153,14 @@ def proposal(plan, reference):
 
 def db_snapshot():
     """Everything a bad input must leave untouched, as comparable values."""
-    from proposals.models import Change, ChangeSet, ImpactLine, Variation
+    from proposals.models import Change, ChangeSet, ImpactLine, PublishedFigure, PublishedTotal, Variation
 
     return {
         "proposals": list(Proposal.objects.order_by("pk").values_list()),
         "lines": list(ImpactLine.objects.order_by("pk").values_list()),
         "variations": list(Variation.objects.order_by("pk").values_list()),
+        "published_totals": list(PublishedTotal.objects.order_by("pk").values_list()),
+        "published_figures": list(PublishedFigure.objects.order_by("pk").values_list()),
         "changesets": ChangeSet.objects.count(),
         "changes": Change.objects.count(),
     }

@@ -6,9 +6,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from councils.models import Council
 from proposals.models import Proposal
 from reports import downloads
+from reports.management.plan_argument import plan_from_arguments
 from reports.rollup import GROUPINGS, VIEWS, rollup
 
 
@@ -29,16 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown --view {view!r}: use cumulative or incremental.")
         if fmt not in ("json", "csv"):
             raise CommandError(f"Unknown --format {fmt!r}: use json or csv.")
-        found = Council.objects.filter(slug=council).first()
-        if found is None:
-            known = ", ".join(Council.objects.values_list("slug", flat=True)) or "none"
-            raise CommandError(f"No council {council!r}. Councils: {known}.")
-        plans = found.plans.newest_first()
-        chosen = plans.filter(slug=plan).first() if plan else plans.first()
-        if chosen is None:
-            known = ", ".join(plans.values_list("slug", flat=True)) or "none"
-            raise CommandError(f"No plan {plan!r} for {found.name}. Plans: {known}." if plan
-                               else f"{found.name} has no budget plans.")
+        chosen = plan_from_arguments(council, plan)
         result = rollup(plan=chosen, proposals=Proposal.objects.for_plan(chosen).counted(), by=by, view=view)
         if fmt == "json":
             self.stdout.write(json.dumps(downloads.rollup_json(result), indent=2, ensure_ascii=False))
