@@ -44,7 +44,7 @@ class BudgetPlan(CouncilFixedOnceUsed, models.Model):
 
     objects = BudgetPlanQuerySet.as_manager()
 
-    council_used_by = [("proposals", None)]
+    council_used_by = [("proposals", None), ("published_totals", None)]
 
     class Meta:
         ordering = ["council", "-base_year", "slug"]
@@ -118,7 +118,7 @@ class Theme(CouncilFixedOnceUsed, models.Model):
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
-    council_used_by = [("proposals", "plan")]
+    council_used_by = [("proposals", "plan"), ("published_totals", "plan")]
 
     class Meta:
         ordering = ["council", "position", "name"]
@@ -139,7 +139,7 @@ class ServiceBudget(CouncilFixedOnceUsed, models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SERVICE)
 
-    council_used_by = [("lines", "proposal__plan")]
+    council_used_by = [("lines", "proposal__plan"), ("published_totals", "plan")]
 
     class Meta:
         ordering = ["council", "name"]

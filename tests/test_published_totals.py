@@ -366,3 +366,13 @@ def test_a_plan_without_totals_takes_no_span_query(db):
     with CaptureQueriesContext(connection) as queries:
         reconcile(plan)
     assert len(queries) == 3
+
+
+def test_an_outcome_a_total_covers_keeps_its_council(cwac_plan):
+    """What uses an outcome names its published totals too (the council-fixed rule, and
+    what a page refusing to delete it says)."""
+    outcome = cwac_plan.council.outcomes.get(code="01")
+    proposals = sum(1 for item in CWAC["proposals"] if item["outcome"] == "01")
+    totals = ("01" in CWAC["published_totals"]) + 3 * ("01" in CWAC["published_profiles"])
+    assert outcome.council_uses() == (
+        f"{proposals} proposals of plan {cwac_plan.name} and {totals} published totals of plan {cwac_plan.name}")

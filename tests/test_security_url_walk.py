@@ -55,6 +55,7 @@ RULES = {
     "reports:proposal_list_xlsx": READ_PAGE,
     "reports:proposal_detail": READ_PAGE,
     "reports:outcome_detail": READ_PAGE,
+    "reports:reconciliation": READ_PAGE,
     "proposals:history": READ_PAGE,
     "proposals:recent_changes": READ_PAGE,
     "workbooks:export": READ_PAGE,
