@@ -317,10 +317,7 @@ def reconcile(plan):
         "lines_before", "lines",
     ):
         figures[row["total_id"]].append(row)
-    spans = {
-        total_id: rows[0]["first_year_id"]
-        for total_id, rows in figures.items() if _consecutive(rows, years)
-    }
+    spans = {total_id for total_id, rows in figures.items() if _consecutive(rows, years)}
     span_sums = {}
     if spans:
         span_sums = {
@@ -396,7 +393,7 @@ def _with_line_sums(queryset, *, total, first, last):
     last year and in the year before the first; ``lines``, how many lines it has."""
     def lines():
         scope = (
-            Q(Exact(OuterRef(f"{total}__scope") if total != "pk" else OuterRef("scope"), Value(TotalScope.PLAN)))
+            Q(Exact(OuterRef(_path(total, "scope")), Value(TotalScope.PLAN)))
             | Q(proposal__outcome_id=OuterRef(_path(total, "outcome_id")))
             | Q(proposal__theme_id=OuterRef(_path(total, "theme_id")))
             | Q(service_budget_id=OuterRef(_path(total, "service_budget_id")))

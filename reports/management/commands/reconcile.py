@@ -6,7 +6,7 @@ naming every difference (``proposals.published.reconcile``, as the reconciliatio
 from django.core.management.base import BaseCommand, CommandError
 
 from proposals.money import format_m
-from proposals.published import Verdict, reconcile
+from proposals.published import reconcile
 from reports.management.plan_argument import plan_from_arguments
 
 DIFFERS_STATUS = 2
@@ -51,6 +51,6 @@ class Command(BaseCommand):
             for total, check in differences:
                 write(f"  {total.total.label}, {check.period}: printed {format_m(check.printed_k)}, "
                       f"lines {format_m(check.lines_k)}, differs by {format_m(check.difference_k)}")
-        if strict and result.count(Verdict.DIFFERS):
+        if strict and result.differ:
             raise CommandError(f"{result.differ} of {len(result.totals)} published totals differ from their lines.",
                                returncode=DIFFERS_STATUS)
