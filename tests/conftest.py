@@ -161,4 +161,6 @@ def db_snapshot():
         "variations": list(Variation.objects.order_by("pk").values_list()),
         "changesets": ChangeSet.objects.count(),
         "changes": Change.objects.count(),
+        "users": list(get_user_model().objects.order_by("pk").values_list()),
+        "memberships": list(Membership.objects.order_by("pk").values_list()),
     }
