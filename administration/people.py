@@ -133,13 +133,7 @@ def add_person(request, council_slug):
                 messages.success(request, f"{name} (an existing user) now has roles in {council.name}. "
                                           "Their name, e-mail address and password were not changed.")
                 return redirect("administration:person", council.slug, added.user.pk)
-            valid_days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
-            link = service.set_password_link(request, added.user)
-            emailed = service.email_set_password_link(added.user, council, link, valid_days)
-            return render(request, "administration/people/added.html", _context(
-                council, person=added.user, link=link, emailed=emailed, valid_days=valid_days,
-                roles=[Role(role).label for role in added.roles],
-            ))
+            return _link_page(request, council, added.user, created=True)
     return render(request, "administration/people/add.html", _context(
         council, form=form, errors=form_errors(form) if form.is_bound else [],
     ))
@@ -172,6 +166,7 @@ def person(request, council_slug, user_id):
     return render(request, "administration/people/person.html", _context(
         council, person=someone, form=form, errors=form_errors(form) if form.is_bound else [],
         roles_elsewhere=service.has_roles_elsewhere(someone, council), is_self=someone.pk == request.user.pk,
+        may_have_new_link=service.may_have_new_link(request.user, council, someone)[0],
     ))
 
 
@@ -206,6 +201,28 @@ def deactivate(request, council_slug, user_id):
     ))
 
 
+def _link_page(request, council, someone, *, created):
+    """The page that shows ``someone``'s set-password link once (and e-mails it)."""
+    valid_days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    link = service.set_password_link(request, someone)
+    emailed = service.email_set_password_link(someone, council, link, valid_days)
+    roles = [role.label for role in service.ROLES if role in service.roles_here(someone, council)]
+    return render(request, "administration/people/added.html", _context(
+        council, person=someone, link=link, emailed=emailed, valid_days=valid_days, roles=roles, created=created,
+    ))
+
+
+@require_POST
+def new_link(request, council_slug, user_id):
+    council = _council(request, council_slug)
+    someone = _person(council, user_id)
+    allowed, reason = service.may_have_new_link(request.user, council, someone)
+    if not allowed:
+        messages.error(request, reason)
+        return redirect("administration:person", council.slug, someone.pk)
+    return _link_page(request, council, someone, created=False)
+
+
 @require_POST
 def activate(request, council_slug, user_id):
     council = _council(request, council_slug)
@@ -229,4 +246,5 @@ urlpatterns = [
     path("<int:user_id>/", person, name="person"),
     path("<int:user_id>/deactivate/", deactivate, name="person_deactivate"),
     path("<int:user_id>/activate/", activate, name="person_activate"),
+    path("<int:user_id>/link/", new_link, name="person_link"),
 ]

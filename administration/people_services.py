@@ -251,6 +251,29 @@ def activate(*, actor, council, person):
                       note="Account reactivated")
 
 
+NO_NEW_LINK = "{name} has already chosen a password, so there is no set-password link to give."
+NO_NEW_LINK_INACTIVE = "{name}’s account is deactivated; reactivate it before giving them a set-password link."
+NO_NEW_LINK_ELSEWHERE = (
+    "{name} also has roles in another council, so only a site administrator can give them a new set-password link."
+)
+
+
+def may_have_new_link(actor, council, person):
+    """Whether ``actor`` may give ``person`` a new set-password link: only someone who has
+    never chosen a password (an unused or expired link), whose account is open, and,
+    unless a site administrator asks, who has no roles in another council. Returns
+    (allowed, the reason when not)."""
+    can_manage_people(actor, council).require()
+    name = person_name(person)
+    if person.has_usable_password():
+        return False, NO_NEW_LINK.format(name=name)
+    if not person.is_active:
+        return False, NO_NEW_LINK_INACTIVE.format(name=name)
+    if has_roles_elsewhere(person, council) and not actor.is_superuser:
+        return False, NO_NEW_LINK_ELSEWHERE.format(name=name)
+    return True, ""
+
+
 def set_password_link(request, user):
     """The one-time address where ``user`` chooses their password (Django's password-reset
     token: it stops working once a password is set, or after PASSWORD_RESET_TIMEOUT)."""

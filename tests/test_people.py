@@ -89,7 +89,7 @@ NEW_PERSON = {"username": "kim.lee", "first_name": "Kim", "last_name": "Lee", "e
 
 PAGES = [
     ("people", "get"), ("add", "get"), ("add", "post"), ("person", "get"), ("person", "post"),
-    ("deactivate", "get"), ("deactivate", "post"), ("activate", "post"),
+    ("deactivate", "get"), ("deactivate", "post"), ("activate", "post"), ("link", "post"),
 ]
 
 
@@ -118,7 +118,7 @@ def test_council_administrators_and_site_administrators_use_them(request, client
     assert response.status_code in ((200, 302) if method == "post" else (200,))
 
 
-@pytest.mark.parametrize("page", ["person", "deactivate", "activate"])
+@pytest.mark.parametrize("page", ["person", "deactivate", "activate", "link"])
 @pytest.mark.parametrize("who", ["council_admin", "admin_user"])
 def test_another_councils_user_is_not_found_under_this_councils_address(request, client_for, officer_cwac, page,
                                                                         who):
@@ -126,7 +126,7 @@ def test_another_councils_user_is_not_found_under_this_councils_address(request,
     before = db_snapshot()
     response = client.post(person_url(officer_cwac, page=page), {"roles": [Role.OFFICER]})
     assert response.status_code == 404
-    if page != "activate":
+    if page not in ("activate", "link"):
         assert client.get(person_url(officer_cwac, page=page)).status_code == 404
     assert db_snapshot() == before
 
@@ -240,7 +240,7 @@ def test_adding_a_person_gives_them_roles_and_a_one_time_set_password_link(as_ad
 def test_a_person_without_an_email_address_gets_the_link_through_the_administrator(as_admin, mailoutbox):
     response = as_admin.post(add_url(), {**NEW_PERSON, "email": ""})
     page = text(response)
-    assert "No e-mail address was given, so it has not been sent" in page
+    assert "They have no e-mail address here, so it has not been sent" in page
     assert "/accounts/reset/" in page and mailoutbox == []
 
 
@@ -464,6 +464,49 @@ def test_only_a_site_administrator_reopens_an_account_with_roles_elsewhere(as_ad
     client_for(admin_user).post(person_url(approver, page="activate"))
     approver.refresh_from_db()
     assert approver.is_active
+
+
+def test_someone_who_has_not_chosen_a_password_gets_a_new_link(as_admin, mailoutbox):
+    as_admin.post(add_url(), NEW_PERSON)
+    kim = User.objects.get(username="kim.lee")
+    assert "Give a new set-password link" in text(as_admin.get(person_url(kim)))
+    before = db_snapshot()
+    response = as_admin.post(person_url(kim, page="link"))
+    page = text(response)
+    assert response.status_code == 200 and "A new set-password link for Kim Lee" in page
+    link = re.search(r'<a href="(http://testserver/accounts/reset/[^"]+)"', page).group(1)
+    assert len(mailoutbox) == 2 and link in mailoutbox[1].body
+    assert db_snapshot() == before
+    assert "Choose your password" in text(Client().get(link, follow=True))
+
+
+@pytest.mark.parametrize("who,setup,message", [
+    ("council_admin", "password", "Jo Smith has already chosen a password, so there is no set-password link to give."),
+    ("council_admin", "inactive", "Jo Smith’s account is deactivated; reactivate it before giving them"),
+    ("council_admin", "elsewhere", "Jo Smith also has roles in another council, so only a site administrator can"),
+])
+def test_a_new_link_is_refused(request, client_for, officer, mailoutbox, who, setup, message):
+    if setup != "password":
+        officer.set_unusable_password()
+        officer.save()
+    if setup == "inactive":
+        User.objects.filter(pk=officer.pk).update(is_active=False)
+    if setup == "elsewhere":
+        officer.memberships.create(council=Council.objects.get(slug=CWAC), role=Role.OFFICER)
+    client = client_for(request.getfixturevalue(who))
+    page = text(client.get(person_url(officer)))
+    assert "Give a new set-password link" not in page
+    response = client.post(person_url(officer, page="link"))
+    assert response.status_code == 302 and message in text(client.get(response["Location"]))
+    assert mailoutbox == []
+
+
+def test_a_site_administrator_gives_a_link_to_someone_with_roles_elsewhere(client_for, admin_user, officer):
+    officer.set_unusable_password()
+    officer.save()
+    officer.memberships.create(council=Council.objects.get(slug=CWAC), role=Role.OFFICER)
+    response = client_for(admin_user).post(person_url(officer, page="link"))
+    assert response.status_code == 200 and "/accounts/reset/" in text(response)
 
 
 # Passwords.

@@ -80,6 +80,7 @@ RULES = {
     "administration:person": (PEOPLE, PEOPLE),
     "administration:person_deactivate": (PEOPLE, {**PEOPLE, "admin": 302}),
     "administration:person_activate": (signed_in(405), {**PEOPLE, "admin": 302}),
+    "administration:person_link": (signed_in(405), {**PEOPLE, "admin": 302}),
     # A new user's set-password link works signed out; a used or wrong one says so (200).
     "password_reset_confirm": ({**EVERYONE, ANON: 200}, {**EVERYONE, ANON: 200}),
     "password_reset_complete": ({**EVERYONE, ANON: 200}, {**signed_in(READ_ONLY), ANON: 405}),
