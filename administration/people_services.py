@@ -221,12 +221,7 @@ def deactivate(*, actor, council, person):
             return False
         if not person.is_active:
             return True
-        before = account_values(person)
-        person.is_active = False
-        person.save(update_fields=["is_active"])
-        record_change(user=actor, subject=person, action=ChangeSet.Action.EDIT,
-                      changes=changes_between(before, account_values(person)), council_id=council.pk,
-                      note="Account deactivated")
+        _set_active(actor, council, person, active=False)
     return True
 
 
@@ -243,12 +238,17 @@ def activate(*, actor, council, person):
             return
         if has_roles_elsewhere(person, council) and not actor.is_superuser:
             raise PeopleError(SITE_ADMIN_ONLY_ACTIVATE.format(name=name))
-        before = account_values(person)
-        person.is_active = True
-        person.save(update_fields=["is_active"])
-        record_change(user=actor, subject=person, action=ChangeSet.Action.EDIT,
-                      changes=changes_between(before, account_values(person)), council_id=council.pk,
-                      note="Account reactivated")
+        _set_active(actor, council, person, active=True)
+
+
+def _set_active(actor, council, person, *, active):
+    """Open or close ``person``'s account, recorded in ``council``'s audit trail."""
+    before = account_values(person)
+    person.is_active = active
+    person.save(update_fields=["is_active"])
+    record_change(user=actor, subject=person, action=ChangeSet.Action.EDIT,
+                  changes=changes_between(before, account_values(person)), council_id=council.pk,
+                  note="Account reactivated" if active else "Account deactivated")
 
 
 NO_NEW_LINK = "{name} has already chosen a password, so there is no set-password link to give."
