@@ -146,9 +146,9 @@ def add_person(*, actor, council, username, first_name="", last_name="", email="
     User = get_user_model()
     with transaction.atomic():
         lock_chain(council.pk)
-        existing = User.objects.filter(username__iexact=username).first()
-        if existing is not None:
-            if not actor.is_superuser:
+        existing = User.objects.filter(username=username).first()
+        if User.objects.filter(username__iexact=username).exists():  # "Officer" is taken by "officer" too
+            if existing is None or not actor.is_superuser:
                 raise PeopleError(USERNAME_TAKEN.format(username=username), field="username")
             if Membership.objects.filter(user=existing, council=council).exists():
                 raise PeopleError(ALREADY_HERE.format(name=person_name(existing), council=council.name),

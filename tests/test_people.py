@@ -317,6 +317,13 @@ def test_a_site_administrator_adds_an_existing_user_to_the_council(client_for, a
     assert roles_of(officer_cwac) == {Role.COMMISSIONER} and roles_of(officer_cwac, CWAC) == {Role.OFFICER}
 
 
+def test_a_site_administrator_adds_only_the_exact_username(client_for, admin_user, officer):
+    before = db_snapshot()
+    page = text(client_for(admin_user).post(add_url(), {**NEW_PERSON, "username": "OFFICER"}))
+    assert "The username OFFICER is already taken. Choose another username." in page
+    assert db_snapshot() == before
+
+
 # Changing roles.
 
 def test_roles_are_given_and_taken_and_each_is_recorded(as_admin, council_admin, officer, ce):
@@ -452,6 +459,12 @@ def test_deactivations_that_are_refused(request, client_for, council_admin, who,
     page = text(response)
     assert "There is a problem" in page and message in page
     assert db_snapshot() == before
+
+
+def test_your_own_deactivation_page_offers_no_button(as_admin, council_admin):
+    page = text(as_admin.get(person_url(council_admin, page="deactivate")))
+    assert "You cannot deactivate your own account." in page and "Deactivate their account" not in page
+    assert "You cannot deactivate your own account." in text(as_admin.get(person_url(council_admin)))
 
 
 def test_only_a_site_administrator_reopens_an_account_with_roles_elsewhere(as_admin, client_for, admin_user,
