@@ -151,6 +151,9 @@ def proposal(plan, reference):
     return Proposal.objects.get(plan=plan, reference=reference)
 
 
+USER_COLUMNS = [field.attname for field in get_user_model()._meta.concrete_fields if field.name != "last_login"]
+
+
 def db_snapshot():
     """Everything a bad input must leave untouched, as comparable values."""
     from proposals.models import Change, ChangeSet, ImpactLine, PublishedFigure, PublishedTotal, Variation
@@ -163,4 +166,7 @@ def db_snapshot():
         "published_figures": list(PublishedFigure.objects.order_by("pk").values_list()),
         "changesets": ChangeSet.objects.count(),
         "changes": Change.objects.count(),
+        # A sign-in (last_login) is not a change.
+        "users": list(get_user_model().objects.order_by("pk").values_list(*USER_COLUMNS)),
+        "memberships": list(Membership.objects.order_by("pk").values_list()),
     }

@@ -20,7 +20,7 @@ from proposals.models import ServiceBudget, Theme
 from proposals.services import LineInput, save_proposal
 
 from .conftest import proposal
-from .test_security_url_walk import RULES, app_urls, url_for
+from .test_security_url_walk import PASSWORD_LINK, RULES, app_urls, url_for
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -57,7 +57,7 @@ def admin_client(admin_user):
 
 def readable_urls(growth):
     kwargs = {"council_slug": growth.plan.council.slug, "plan_slug": growth.plan.slug, "pk": growth.pk,
-              "code": growth.outcome.code, "fmt": "csv"}
+              "code": growth.outcome.code, "fmt": "csv", "user_id": growth.updated_by_id, **PASSWORD_LINK}
     for name, pattern in app_urls():
         if RULES[name][0]["admin"] == 200 and name != "healthz":
             yield name, url_for(name, pattern, kwargs)
@@ -80,7 +80,8 @@ def test_stored_hostile_text_is_inert_on_every_page(hostile, admin_client):
             assert response["Content-Disposition"].startswith("attachment"), f"{url} is not a download"
             assert response["X-Content-Type-Options"] == "nosniff"
     # The test can fail: the hostile text is really on the pages that show it.
-    assert {"reports:proposal_detail", "proposals:history", "proposals:edit", "reports:proposal_list"} <= shown_escaped
+    assert {"reports:proposal_detail", "proposals:history", "proposals:edit", "reports:proposal_list",
+            "administration:people", "administration:person"} <= shown_escaped
 
 
 def test_hostile_text_in_the_address_is_not_reflected_as_markup(hostile, admin_client):

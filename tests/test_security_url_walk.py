@@ -24,6 +24,8 @@ SIGNED_IN = ("officer", "officer_cwac", "outsider", "approver", "commissioner", 
 READERS = {"officer": 200, "approver": 200, "commissioner": 200, "admin": 200, "officer_cwac": 404, "outsider": 404}
 EDITORS = {"officer": 200, "admin": 200, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
 EVERYONE = dict.fromkeys(SIGNED_IN, 200)
+# A council's people: its council administrators (and administrators) only.
+PEOPLE = {"officer": 403, "approver": 403, "commissioner": 403, "admin": 200, "officer_cwac": 404, "outsider": 404}
 LOGIN = "login"  # anonymous is sent to sign in
 
 
@@ -72,12 +74,27 @@ RULES = {
         signed_in(405),
         {"officer": 403, "commissioner": 403, "approver": 302, "admin": 302, "officer_cwac": 404, "outsider": 404},
     ),
+    # A council's people; an empty POST is a form with errors. The walk's person is the
+    # Cheshire East officer, whom an administrator may deactivate.
+    "administration:people": (PEOPLE, signed_in(READ_ONLY)),
+    "administration:people_add": (PEOPLE, PEOPLE),
+    "administration:person": (PEOPLE, PEOPLE),
+    "administration:person_deactivate": (PEOPLE, {**PEOPLE, "admin": 302}),
+    "administration:person_activate": (signed_in(405), {**PEOPLE, "admin": 302}),
+    "administration:person_link": (signed_in(405), {**PEOPLE, "admin": 302}),
+    # A new user's set-password link works signed out; a used or wrong one says so (200).
+    "password_reset_confirm": ({**EVERYONE, ANON: 200}, {**EVERYONE, ANON: 200}),
+    "password_reset_complete": ({**EVERYONE, ANON: 200}, {**signed_in(READ_ONLY), ANON: 405}),
+    "password_change": (EVERYONE, EVERYONE),
+    "password_change_done": (EVERYONE, signed_in(READ_ONLY)),
     "workbooks:import_confirm": (
         signed_in(405),
         {"officer": 302, "admin": 302, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404},
     ),
 }
-PUBLIC = {"login", "accessibility", "healthz"}
+PUBLIC = {"login", "accessibility", "healthz", "password_reset_confirm", "password_reset_complete"}
+# A set-password link's arguments: a user id (1, encoded) and a token that is not one.
+PASSWORD_LINK = {"uidb64": "MQ", "token": "not-a-token"}
 
 
 def app_urls(patterns=None, namespace=None):
@@ -104,21 +121,32 @@ def cast(officer, officer_cwac, outsider, approver, commissioner, admin_user):
 
 
 @pytest.fixture
-def objects(ce_plan):
+def objects(ce_plan, officer):
     """Real objects for every URL argument: Cheshire East's plan, proposal [41], outcome 5."""
     growth = proposal(ce_plan, "41")
     return {
         "kwargs": {
             "council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk,
             "code": Outcome.objects.get(council=ce_plan.council, proposals=growth).code, "fmt": "csv",
+            "user_id": officer.pk, **PASSWORD_LINK,
         },
         "post": {"to": "approved", "version": growth.version},
     }
 
 
+def url_params(name):
+    """The names of URL ``name``'s arguments, with those of the includes it sits under
+    (``pattern.pattern.converters`` has only its own)."""
+    resolver = get_resolver()
+    *namespaces, view = name.split(":")
+    for namespace in namespaces:
+        resolver = resolver.namespace_dict[namespace][1]
+    return {param for possibilities, *_ in resolver.reverse_dict.getlist(view)
+            for _result, params in possibilities for param in params}
+
+
 def url_for(name, pattern, kwargs):
-    needed = {key: kwargs[key] for key in pattern.pattern.converters}
-    return reverse(name, kwargs=needed)
+    return reverse(name, kwargs={key: kwargs[key] for key in url_params(name)})
 
 
 @contextmanager

@@ -17,6 +17,7 @@ DEMO_USERS = {
                  False),
     "commissioner": ("Chris", "Taylor",
                      [("cheshire-east", Role.COMMISSIONER), ("cheshire-west-and-chester", Role.COMMISSIONER)], False),
+    "council_admin": ("Robin", "Evans", [("cheshire-east", Role.COUNCIL_ADMIN)], False),
     "admin": ("Pat", "Jones", [], True),
 }
 
