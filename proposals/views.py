@@ -10,7 +10,7 @@ from councils.access import councils_for, get_council_or_404
 
 from .forms import ProposalEditor
 from .models import BudgetPlan, ChangeSet, Proposal, Status
-from .permissions import WorkflowError, can_edit, can_edit_in, can_move, get_plan_or_404
+from .permissions import WorkflowError, can_create, can_edit, can_edit_in, can_move, get_plan_or_404
 from .services import (
     ConflictError,
     ReadOnlyError,
@@ -50,6 +50,10 @@ def _get_proposal(user, council_slug, plan_slug, pk):
 def new_proposal(request, council_slug, plan_slug):
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
     can_edit_in(request.user, plan.council).require()
+    creating = can_create(request.user, plan)
+    if not creating:  # the plan is closed
+        messages.error(request, creating.reason)
+        return redirect("reports:rollup", plan.council.slug, plan.slug)
     editor = ProposalEditor(plan=plan, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "add_line" in request.POST:
