@@ -83,6 +83,11 @@ class BudgetPlan(CouncilFixedOnceUsed, models.Model):
         """ "£m" or "£000", as headings name the unit."""
         return money.unit_label(self.unit)
 
+    @property
+    def zero_text(self):
+        """A zero ("No change") as the plan's pages show it: "0.000" in £m, "0" in £000."""
+        return money.format_in(0, self.unit)
+
 
 class PlanYear(models.Model):
     """One financial year of a plan. Variations point here, so a figure is always in
