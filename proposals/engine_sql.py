@@ -21,18 +21,17 @@ def execute_per_engine(schema_editor, statements, *, what=None):
 # trigger aside first and puts them back after, exactly as they were written:
 #   operations = [RunPython(set_aside_sqlite_triggers, put_back_sqlite_triggers), <the
 #                 operations>, RunPython(put_back_sqlite_triggers, set_aside_sqlite_triggers)]
-# They wait in a temporary table of the migration's connection. PostgreSQL alters tables
+# They wait in a temporary table of the migration's connection, set_aside_triggers. PostgreSQL alters tables
 # in place and keeps its triggers: nothing to do there.
-SET_ASIDE_TABLE = "set_aside_triggers"
 
 
 def set_aside_sqlite_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {SET_ASIDE_TABLE} AS "  # nosec B608 # a constant name
+        cursor.execute("CREATE TEMP TABLE set_aside_triggers AS "
                        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        cursor.execute(f"SELECT name FROM {SET_ASIDE_TABLE}")  # nosec B608 # a constant name
+        cursor.execute("SELECT name FROM set_aside_triggers")
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP TRIGGER "{name}"')
 
@@ -41,7 +40,7 @@ def put_back_sqlite_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"SELECT name, sql FROM {SET_ASIDE_TABLE} ORDER BY rowid")  # nosec B608 # a constant name
+        cursor.execute("SELECT name, sql FROM set_aside_triggers ORDER BY rowid")
         for _name, sql in cursor.fetchall():
             cursor.execute(sql)
-        cursor.execute(f"DROP TABLE {SET_ASIDE_TABLE}")
+        cursor.execute("DROP TABLE set_aside_triggers")

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from councils.models import Council, CouncilFixedOnceUsed
 
-from . import years as fy
 from . import money
+from . import years as fy
 from .money import MAX_ABS_K, format_m
 from .references import display_reference
 

@@ -24,8 +24,8 @@ from .money import UNITS
 from .permissions import can_change_plan, can_manage_plans, recorded_user
 
 MAX_YEARS = 10
-MAX_NAME = BudgetPlan._meta.get_field("name").max_length
-MAX_SLUG = BudgetPlan._meta.get_field("slug").max_length
+MAX_NAME: int = BudgetPlan._meta.get_field("name").max_length or 0
+MAX_SLUG: int = BudgetPlan._meta.get_field("slug").max_length or 0
 MAX_TEXT = 5000  # source and note
 YEAR_RANGE = (1990, 2100)  # the database's plan_base_year_sane and plan_year_sane
 NAMED_PROPOSALS = 5  # a message names this many proposals, then says how many more
@@ -51,7 +51,7 @@ def check_plan(*, council, name, slug, base_year, years, unit, source="", note="
 
     ``years``: start years (2019 for 2019/20) in the order given. ``plan``: the plan being
     changed, None for a new one. Two queries at most (the slug; figures in years to go)."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
 
     def bad(field, message):
         errors.setdefault(field, []).append(message)
@@ -119,7 +119,7 @@ def _years_with_figures(plan, kept):
         Variation.objects.filter(year__in=list(going)).order_by()
         .values("year_id", "line__proposal_id").annotate(figures=Count("pk"))
     )
-    by_year = {}
+    by_year: dict[int, dict[int, int]] = {}
     for row in rows:
         by_year.setdefault(row["year_id"], {})[row["line__proposal_id"]] = row["figures"]
     if not by_year:

@@ -64,8 +64,9 @@ MAX_GROUPS = 8
 def build_chart(result, unit=MILLIONS):
     """Geometry for a Rollup: every coordinate is computed here, the template only draws.
 
-    Figures are labelled in ``unit`` (the plan's). Up to MAX_GROUPS groups; beyond that the bars would be too thin to read, and the
-    chart is left out (``too_many``) in favour of the table."""
+    Figures are labelled in ``unit`` (the plan's). Up to MAX_GROUPS groups; beyond that
+    the bars would be too thin to read, and the chart is left out (``too_many``) in
+    favour of the table."""
     chart = Chart()
     if len(result.rows) > MAX_GROUPS:
         chart.too_many = True

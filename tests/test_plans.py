@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from councils.models import Council
 from proposals.models import BudgetPlan, Change, ChangeSet, PlanYear, Variation
-from proposals.permissions import SYSTEM, WorkflowError
+from proposals.permissions import WorkflowError
 from proposals.plans import PlanInvalid, close_plan, create_plan, reopen_plan, update_plan
 from tests.conftest import db_snapshot
 
