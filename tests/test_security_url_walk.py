@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from outcomes.models import Outcome
 
@@ -23,6 +23,7 @@ ANON = "anonymous"
 SIGNED_IN = ("officer", "officer_cwac", "outsider", "approver", "commissioner", "admin")
 READERS = {"officer": 200, "approver": 200, "commissioner": 200, "admin": 200, "officer_cwac": 404, "outsider": 404}
 EDITORS = {"officer": 200, "admin": 200, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
+MANAGERS = {"admin": 200, "officer": 403, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
 EVERYONE = dict.fromkeys(SIGNED_IN, 200)
 LOGIN = "login"  # anonymous is sent to sign in
 
@@ -75,6 +76,12 @@ RULES = {
         signed_in(405),
         {"officer": 302, "admin": 302, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404},
     ),
+    # A council's budget plans: its administrators (here, the site administrator) only.
+    "administration:plans": (MANAGERS, signed_in(READ_ONLY)),
+    "administration:plan_new": (MANAGERS, {**MANAGERS, "admin": 400}),
+    "administration:plan_edit": (MANAGERS, {**MANAGERS, "admin": 400}),
+    "administration:plan_close": (signed_in(405), {**MANAGERS, "admin": 302}),
+    "administration:plan_reopen": (signed_in(405), {**MANAGERS, "admin": 302}),
 }
 PUBLIC = {"login", "accessibility", "healthz"}
 
@@ -117,7 +124,10 @@ def objects(ce_plan):
 
 def url_for(name, pattern, kwargs):
     needed = {key: kwargs[key] for key in pattern.pattern.converters}
-    return reverse(name, kwargs=needed)
+    try:
+        return reverse(name, kwargs=needed)
+    except NoReverseMatch:  # included under a prefix that has an argument of its own: the council's
+        return reverse(name, kwargs={**needed, "council_slug": kwargs["council_slug"]})
 
 
 @contextmanager
