@@ -158,3 +158,9 @@ def test_a_plan_is_closed_and_reopened_from_the_list(admin_client, ce_plan):
 
 def test_close_and_reopen_take_only_post(admin_client, ce_plan):
     assert admin_client.get(reverse("administration:plan_close", args=[COUNCIL, "2019-22"])).status_code == 405
+
+
+def test_the_home_page_links_the_plans_pages_for_their_administrators_only(client_for, council_admin, officer,
+                                                                          ce_plan):
+    assert LIST in client_for(council_admin).get(reverse("home")).content.decode()
+    assert LIST not in client_for(officer).get(reverse("home")).content.decode()
