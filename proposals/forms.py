@@ -1,8 +1,8 @@
 """The proposal form, in the layout of the budget book: the header fields, and a grid
 of impact lines by the plan's financial years.
 
-Figures are typed as people write them and read only by ``proposals.money.parse_m``;
-a blank cell is an unprofiled year, "No change" or 0 is a zero. Lines are added and
+Figures are typed as people write them, in the plan's unit (£m or £000), and read only
+by ``proposals.money.parse_in``; a blank cell is an unprofiled year, "No change" or 0 is a zero. Lines are added and
 removed without JavaScript: a few blank rows, a "Remove" box on each line, and an
 "Add another line" button that redraws the form with one more blank row.
 """
@@ -16,7 +16,7 @@ from outcomes.models import Outcome
 from . import history
 from .fields import MoneyField
 from .models import Change, Kind, Proposal, ServiceBudget, Theme
-from .money import MoneyError, format_m, parse_m
+from .money import MoneyError, format_in, parse_in
 from .references import NEW, parse_reference, reference_in_use_message
 from .services import HEADER_FIELDS, LineInput, display_field, stored_value
 
@@ -79,7 +79,7 @@ class LineForm(forms.Form):
 
     service_budget = forms.TypedChoiceField(required=False, empty_value=None)
 
-    def __init__(self, *args, plan_years, budgets, **kwargs):
+    def __init__(self, *args, plan_years, budgets, unit, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan_years = plan_years
         by_id = {budget.pk: budget for budget in budgets}
@@ -101,7 +101,7 @@ class LineForm(forms.Form):
         field.error_messages["invalid_choice"] = "Choose one of this council's service budgets"
         for year in plan_years:
             self.fields[_year_field(year)] = MoneyField(
-                label=year.label,
+                label=year.label, unit=unit,
                 widget=forms.TextInput(attrs={"size": 9, "class": "input-figure", "spellcheck": "false"}),
             )
 
@@ -163,6 +163,7 @@ class ProposalEditor:
 
     def __init__(self, *, plan, proposal=None, data=None, initial=None, line_initial=None, extra=None):
         self.plan, self.proposal = plan, proposal
+        self.unit = plan.unit
         self.plan_years = list(plan.years.all())
         self.budgets = list(ServiceBudget.objects.filter(council_id=plan.council_id))
         if data is None and initial is None:
@@ -172,7 +173,7 @@ class ProposalEditor:
         self.form = ProposalForm(data, plan=plan, proposal=proposal, initial=initial)
         self.lines = line_formset(extra)(
             data, prefix="lines", initial=line_initial,
-            form_kwargs={"plan_years": self.plan_years, "budgets": self.budgets},
+            form_kwargs={"plan_years": self.plan_years, "budgets": self.budgets, "unit": self.unit},
         )
 
     def _initial_from(self, proposal):
@@ -184,7 +185,7 @@ class ProposalEditor:
         for line in proposal.lines.prefetch_related("variations__year"):
             row = {"service_budget": line.service_budget_id}
             for variation in line.variations.all():
-                row[_year_field(variation.year)] = format_m(variation.amount_k)
+                row[_year_field(variation.year)] = format_in(variation.amount_k, self.unit)
             lines.append(row)
         return initial, lines
 
@@ -261,12 +262,12 @@ class ProposalEditor:
                 continue
             row, year = rows[key[1]], years[key[2]]
             try:
-                mine = parse_m(row.get(_year_field(year), ""))
+                mine = parse_in(row.get(_year_field(year), ""), self.unit)
             except MoneyError:
                 mine = "unreadable"
-            shown_after = format_m(after, blank="not profiled")
+            shown_after = format_in(after, self.unit, blank="not profiled")
             if mine in (before, after):
-                row[_year_field(year)] = format_m(after)
+                row[_year_field(year)] = format_in(after, self.unit)
                 figure_notes[key[1:]] = f"{who} changed this to {shown_after}; their change is kept."
             else:
                 figure_notes[key[1:]] = f"{who} changed this to {shown_after}. You changed it too: your value is kept."
@@ -278,11 +279,11 @@ class ProposalEditor:
                 row = {"service_budget": budget_id, "DELETE": False}
                 for year in self.plan_years:
                     figure = theirs.get(("figure", budget_id, year.pk))
-                    row[_year_field(year)] = format_m(figure[1]) if figure else ""
+                    row[_year_field(year)] = format_in(figure[1], self.unit) if figure else ""
                 line_initial.append(row)
                 line_notes[budget_id] = f"{who} added this line; it is kept."
             elif not after and budget_id in rows:  # they removed it
-                if _typed_figures(rows[budget_id], self.plan_years) == history.line_figures(before):
+                if _typed_figures(rows[budget_id], self.plan_years, self.unit) == history.line_figures(before):
                     rows[budget_id]["DELETE"] = True
                     line_notes[budget_id] = f"{who} removed this line; Remove is ticked to keep their removal."
                 else:
@@ -374,11 +375,11 @@ def _budget_id(row):
         return None
 
 
-def _typed_figures(row, plan_years):
-    """A line row's typed figures {PlanYear id: £k}, as a line's values are kept in the
-    history; None if one cannot be read."""
+def _typed_figures(row, plan_years, unit):
+    """A line row's typed figures {PlanYear id: £k} (typed in ``unit``), as a line's values
+    are kept in the history; None if one cannot be read."""
     try:
-        figures = {year.pk: parse_m(row.get(_year_field(year), "")) for year in plan_years}
+        figures = {year.pk: parse_in(row.get(_year_field(year), ""), unit) for year in plan_years}
     except MoneyError:
         return None
     return {year_id: amount for year_id, amount in figures.items() if amount is not None}

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from councils.models import Council, CouncilFixedOnceUsed
 
+from . import money
 from . import years as fy
 from .money import MAX_ABS_K, format_m
 from .references import display_reference
@@ -31,7 +32,16 @@ class BudgetPlanQuerySet(models.QuerySet):
 
 
 class BudgetPlan(CouncilFixedOnceUsed, models.Model):
-    """A council's budget round (MTFS): financial years varying an approved base year."""
+    """A council's budget round (MTFS): financial years varying an approved base year.
+
+    ``unit`` is the unit the council works in, for the figures its pages show and take
+    (figures are stored in whole £k whatever it is). A closed plan is read-only: its
+    proposals cannot change (``proposals.permissions``) until a council administrator
+    reopens it."""
+
+    class Unit(models.TextChoices):
+        MILLIONS = money.MILLIONS, "£m, to three decimal places"
+        THOUSANDS = money.THOUSANDS, "£000 (whole thousands)"
 
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="plans")
     slug = models.SlugField(max_length=80)
@@ -41,6 +51,10 @@ class BudgetPlan(CouncilFixedOnceUsed, models.Model):
     )
     source = models.TextField(blank=True, help_text="Where the figures come from.")
     note = models.TextField(blank=True)
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.MILLIONS,
+                            help_text="The unit the council's figures are shown and typed in.")
+    is_closed = models.BooleanField("closed", default=False,
+                                    help_text="A closed plan is read-only: its proposals cannot change.")
 
     objects = BudgetPlanQuerySet.as_manager()
 
@@ -51,6 +65,7 @@ class BudgetPlan(CouncilFixedOnceUsed, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["council", "slug"], name="plan_slug_unique_per_council"),
             models.CheckConstraint(condition=Q(base_year__gte=1990, base_year__lte=2100), name="plan_base_year_sane"),
+            models.CheckConstraint(condition=Q(unit__in=money.UNITS), name="plan_unit_valid"),
         ]
 
     def __str__(self):
@@ -62,6 +77,16 @@ class BudgetPlan(CouncilFixedOnceUsed, models.Model):
     @property
     def base_year_label(self):
         return fy.label(self.base_year)
+
+    @property
+    def unit_label(self):
+        """ "£m" or "£000", as headings name the unit."""
+        return money.unit_label(self.unit)
+
+    @property
+    def zero_text(self):
+        """A zero ("No change") as the plan's pages show it: "0.000" in £m, "0" in £000."""
+        return money.format_in(0, self.unit)
 
 
 class PlanYear(models.Model):

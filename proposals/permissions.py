@@ -104,6 +104,8 @@ COUNCIL_ADMINS_ONLY = "Only the council's administrators can manage its people, 
 APPROVERS_ONLY = "Only the council's approvers can approve or reject proposals."
 ROLE_FOR_MOVE = "Your role does not allow this change of status."
 NO_ROLE = "You have no role in this council."
+CLOSED = "{plan} is closed, so its proposals cannot change. A council administrator can reopen it."
+CLOSED_PLAN_FIXED = "{plan} is closed, so it cannot be changed. Reopen it first."
 READ_ONLY = "This proposal is approved, so it cannot be changed. An approver can return it to draft first."
 NEW_IS_DRAFT = "A new proposal starts as a draft; it moves on through the approval workflow."
 SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
@@ -137,17 +139,28 @@ def can_view(user, council):
     return _no_role(NO_ROLE)
 
 
+def plan_closed(plan):
+    """A closed plan is read-only for everyone (the system too): nothing in it is created,
+    edited, moved or imported until a council administrator reopens it."""
+    return _not_now(CLOSED.format(plan=plan.name))
+
+
 def can_create(user, plan, status=Status.DRAFT):
-    """A finance officer creates drafts; only the system loads a proposal in its published status."""
+    """A finance officer creates drafts in an open plan; only the system loads a proposal
+    in its published status."""
     decision = _officer(user, plan.council_id)
+    if decision and plan.is_closed:
+        return plan_closed(plan)
     if decision and status != Status.DRAFT and user is not SYSTEM:
         return _not_now(NEW_IS_DRAFT)
     return decision
 
 
 def can_edit(user, proposal):
-    """A finance officer changes the content of a proposal that is not approved."""
+    """A finance officer changes the content of a proposal that is not approved, in an open plan."""
     decision = _officer(user, proposal.plan.council_id)
+    if decision and proposal.plan.is_closed:
+        return plan_closed(proposal.plan)
     if decision and proposal.is_read_only:
         return _not_now(READ_ONLY)
     return decision
@@ -159,7 +172,10 @@ def can_edit_in(user, council):
 
 
 def can_import(user, plan):
-    return _officer(user, plan.council_id, IMPORT_OFFICERS_ONLY)
+    decision = _officer(user, plan.council_id, IMPORT_OFFICERS_ONLY)
+    if decision and plan.is_closed:
+        return plan_closed(plan)
+    return decision
 
 
 def _council_admin(user, council):
@@ -181,6 +197,15 @@ def can_manage_people(user, council):
 def can_manage_plans(user, council):
     """A council administrator creates, edits, closes and reopens the council's budget plans."""
     return _council_admin(user, council)
+
+
+def can_change_plan(user, plan):
+    """A council administrator changes an open plan (its name, years, unit…); a closed one
+    is reopened first."""
+    decision = can_manage_plans(user, plan.council)
+    if decision and plan.is_closed:
+        return _not_now(CLOSED_PLAN_FIXED.format(plan=plan.name))
+    return decision
 
 
 def can_manage_structure(user, council):
@@ -209,12 +234,16 @@ def can_move(user, proposal, to):
     if user is None:
         return _no_role(NOBODY)
     if user is SYSTEM:
-        return _no_role(SYSTEM_DOES_NOT_APPROVE) if to == Status.APPROVED else _workflow_allows(proposal, to)
+        if to == Status.APPROVED:
+            return _no_role(SYSTEM_DOES_NOT_APPROVE)
+        return plan_closed(proposal.plan) if proposal.plan.is_closed else _workflow_allows(proposal, to)
     roles = roles_in(user, proposal.plan.council_id)
     if not roles & {Role.OFFICER, Role.APPROVER}:
         return _no_role("Your role does not allow changing proposals.")
     if role_for_move(proposal.status, to) not in roles:
         return _no_role(ROLE_FOR_MOVE)
+    if proposal.plan.is_closed:
+        return plan_closed(proposal.plan)
     if to == Status.APPROVED:
         return can_approve(user, proposal)
     return _workflow_allows(proposal, to)

@@ -10,7 +10,16 @@ from councils.access import councils_for, get_council_or_404
 
 from .forms import ProposalEditor
 from .models import BudgetPlan, ChangeSet, Proposal, Status
-from .permissions import WorkflowError, can_edit, can_edit_in, can_manage_people, can_move, get_plan_or_404
+from .permissions import (
+    WorkflowError,
+    can_create,
+    can_edit,
+    can_edit_in,
+    can_manage_people,
+    can_manage_plans,
+    can_move,
+    get_plan_or_404,
+)
 from .services import (
     ConflictError,
     ReadOnlyError,
@@ -29,8 +38,10 @@ def home(request):
     ))
     editable = {council.pk for council in councils if can_edit_in(request.user, council)}
     people = {council.pk for council in councils if can_manage_people(request.user, council)}
+    plans_managed = {council.pk for council in councils if can_manage_plans(request.user, council)}
     return render(request, "proposals/home.html", {
         "councils": councils, "editable_council_ids": editable, "people_council_ids": people,
+        "plans_managed_council_ids": plans_managed,
     })
 
 
@@ -53,6 +64,10 @@ def _get_proposal(user, council_slug, plan_slug, pk):
 def new_proposal(request, council_slug, plan_slug):
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
     can_edit_in(request.user, plan.council).require()
+    creating = can_create(request.user, plan)
+    if not creating:  # the plan is closed
+        messages.error(request, creating.reason)
+        return redirect("reports:rollup", plan.council.slug, plan.slug)
     editor = ProposalEditor(plan=plan, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "add_line" in request.POST:

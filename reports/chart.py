@@ -7,7 +7,7 @@ accessible equivalent; the SVG carries a title and description saying so.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from proposals.money import format_m
+from proposals.money import MILLIONS, format_in
 
 WIDTH = 960
 HEIGHT = 360
@@ -61,11 +61,12 @@ def _nice_step(largest_k):
 MAX_GROUPS = 8
 
 
-def build_chart(result):
+def build_chart(result, unit=MILLIONS):
     """Geometry for a Rollup: every coordinate is computed here, the template only draws.
 
-    Up to MAX_GROUPS groups; beyond that the bars would be too thin to read, and the
-    chart is left out (``too_many``) in favour of the table."""
+    Figures are labelled in ``unit`` (the plan's). Up to MAX_GROUPS groups; beyond that
+    the bars would be too thin to read, and the chart is left out (``too_many``) in
+    favour of the table."""
     chart = Chart()
     if len(result.rows) > MAX_GROUPS:
         chart.too_many = True
@@ -90,7 +91,7 @@ def build_chart(result):
     chart.zero_y = round(y_of(0), 1)
     tick = -bottom_k
     while tick <= top_k:
-        chart.ticks.append((round(y_of(tick), 1), format_m(tick)))
+        chart.ticks.append((round(y_of(tick), 1), format_in(tick, unit)))
         tick += step
 
     plot_width = WIDTH - LEFT - RIGHT
@@ -111,13 +112,13 @@ def build_chart(result):
             name = f"{row.key if result.by == 'outcome' else row.label}, {year}"
             if cell.increase:
                 chart.bars.append(Bar(x, y_of(cell.increase), bar_width, y_of(0) - y_of(cell.increase),
-                                      "bar-increase", f"{name}: investment {format_m(cell.increase)}"))
+                                      "bar-increase", f"{name}: investment {format_in(cell.increase, unit)}"))
             if cell.decrease:
                 chart.bars.append(Bar(x, y_of(0), bar_width, y_of(cell.decrease) - y_of(0),
-                                      "bar-decrease", f"{name}: saving {format_m(cell.decrease)}"))
+                                      "bar-decrease", f"{name}: saving {format_in(cell.decrease, unit)}"))
             if cell.profiled:
                 chart.bars.append(Bar(x - 2, y_of(cell.net) - 1.5, bar_width + 4, 3,
-                                      "bar-net", f"{name}: net {format_m(cell.net)}"))
+                                      "bar-net", f"{name}: net {format_in(cell.net, unit)}"))
             index += 1
         middle = LEFT + (group_start + (index - group_start) / 2) * slot
         short = f"Outcome {row.key}" if result.by == "outcome" else row.label

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import django_filters as df
 from django import forms
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import CharField, F, IntegerField, Q, TextField, Value
+from django.db.models import Case, CharField, F, IntegerField, Q, TextField, Value, When
 from django.http import Http404
 
 from councils.access import councils_for
@@ -35,6 +35,8 @@ from proposals.models import (
     Variation,
 )
 from reports.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS
+
+CLOSED = "closed"  # a closed plan's is_closed, as ReportChoices.load's text column carries it
 
 SIGNS = {"increase": "Investment (increases) only", "decrease": "Saving (decreases) only"}
 PER_PAGE_CHOICES = (25, 100)
@@ -304,19 +306,21 @@ class ReportChoices:
         no_int, no_text = Value(None, output_field=IntegerField()), Value(None, output_field=TextField())
 
         def branch(queryset, kind, parent, number, *texts):
-            """(kind, id, parent id, a number, four texts) from ``queryset``."""
-            texts = [F(t) if t else no_text for t in texts] + [no_text] * (4 - len(texts))
+            """(kind, id, parent id, a number, six texts) from ``queryset``."""
+            texts = [(F(t) if isinstance(t, str) else t) if t else no_text for t in texts]
+            texts += [no_text] * (6 - len(texts))
             columns = {
                 "k": Value(kind, output_field=CharField()), "i": F("pk"), "p": F(parent) if parent else no_int,
                 "n": number if number is not None else no_int,
-                "t1": texts[0], "t2": texts[1], "t3": texts[2], "t4": texts[3],
+                **{f"t{index}": text for index, text in enumerate(texts, start=1)},
             }
             return queryset.order_by().annotate(**columns).values_list(*columns)
 
         rows = list(
             branch(Council.objects.filter(pk__in=council_ids), "council", None, None, "slug", "name").union(
                 branch(BudgetPlan.objects.filter(council__in=council_ids), "plan", "council_id", -F("base_year"),
-                       "slug", "name", "source", "note"),
+                       "slug", "name", "source", "note", "unit",
+                       Case(When(is_closed=True, then=Value(CLOSED)), default=Value(""), output_field=TextField())),
                 branch(Outcome.objects.filter(council__in=council_ids), "outcome", "council_id", F("position"),
                        "code", "title", "what_this_means"),
                 branch(Theme.objects.filter(council__in=council_ids), "theme", "council_id", F("position"),
@@ -333,7 +337,7 @@ class ReportChoices:
             by_kind.setdefault(kind, []).append(values)
         if not by_kind.get("council"):
             raise Http404("No such budget plan.")
-        (pk, _, _, slug, name, _, _), = by_kind["council"]
+        (pk, _, _, slug, name, *_), = by_kind["council"]
 
         def made(model, values):
             """``model`` as the database would give it: every concrete field from ``values``."""
@@ -342,9 +346,10 @@ class ReportChoices:
 
         council = made(Council, {"id": pk, "slug": slug, "name": name})
         plans = []
-        for pk, _, n, a, b, c, d in by_kind.get("plan", []):
+        for pk, _, n, a, b, c, d, unit, closed in by_kind.get("plan", []):
             plans.append(made(BudgetPlan, {"id": pk, "council_id": council.pk, "base_year": -n, "slug": a, "name": b,
-                                           "source": c or "", "note": d or ""}))
+                                           "source": c or "", "note": d or "", "unit": unit,
+                                           "is_closed": closed == CLOSED}))
             plans[-1].council = council
         plan = next((p for p in plans if p.slug == plan_slug), None)
         if plan is None:
@@ -356,7 +361,7 @@ class ReportChoices:
         outcomes = [
             made(Outcome, {"id": pk, "council_id": parent, "position": n, "code": a, "title": b,
                            "what_this_means": c or ""})
-            for pk, parent, n, a, b, c, _ in by_kind.get("outcome", [])
+            for pk, parent, n, a, b, c, *_ in by_kind.get("outcome", [])
         ]
         themes = [
             made(Theme, {"id": pk, "council_id": parent, "position": n, "name": a, "description": b or ""})

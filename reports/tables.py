@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from proposals.models import Kind, Status
-from proposals.money import format_m
+from proposals.money import MILLIONS, format_in
 
 from .figures import year_key
 
@@ -14,11 +14,12 @@ from .figures import year_key
 NOT_PROFILED = mark_safe('<span aria-hidden="true">–</span><span class="visually-hidden">not profiled</span>')  # nosec B308 # constant markup
 
 
-def money_html(amount_k):
-    """A £m figure for a page: the minus sign always shown, with a class for emphasis."""
+def money_html(amount_k, unit=MILLIONS):
+    """A figure for a page in ``unit`` (the plan's: £m or £000): the minus sign always
+    shown, with a class for emphasis."""
     if amount_k is None:
         return NOT_PROFILED
-    text = format_m(amount_k)
+    text = format_in(amount_k, unit)
     if amount_k < 0:
         return format_html('<span class="neg">{}</span>', text)
     return text
@@ -29,13 +30,14 @@ NET_INCREMENTAL = mark_safe('Net<br><span class="th-note">total of the changes</
 
 
 class FigureColumn(tables.Column):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, unit=MILLIONS, **kwargs):
+        self.unit = unit
         kwargs.setdefault("default", NOT_PROFILED)
         kwargs.setdefault("attrs", {"th": {"class": "num"}, "td": {"class": "num"}})
         super().__init__(*args, **kwargs)
 
     def render(self, value):
-        return money_html(value)
+        return money_html(value, self.unit)
 
     def value(self, value):
         return value
@@ -64,8 +66,10 @@ class ProposalTable(tables.Table):
     def __init__(self, data, *, plan, years, view, **kwargs):
         self.plan = plan
         net_label = NET_CUMULATIVE if view == "cumulative" else NET_INCREMENTAL
-        extra = [(year_key(y), FigureColumn(verbose_name=y.label, order_by=(year_key(y), "id"))) for y in years]
-        extra.append(("net", FigureColumn(verbose_name=net_label, order_by=("net", "id"))))
+        unit = plan.unit
+        extra = [(year_key(y), FigureColumn(verbose_name=y.label, order_by=(year_key(y), "id"), unit=unit))
+                 for y in years]
+        extra.append(("net", FigureColumn(verbose_name=net_label, order_by=("net", "id"), unit=unit)))
         super().__init__(data, extra_columns=extra, **kwargs)
 
     def render_reference(self, record):
@@ -102,7 +106,7 @@ class ProposalTable(tables.Table):
             "reports:proposal_detail", args=[self.plan.council.slug, self.plan.slug, marker]
         ).split(str(marker))
         keys = [column.name for column in self.columns if isinstance(column.column, FigureColumn)]
-        kinds, statuses = dict(Kind.choices), dict(Status.choices)
+        kinds, statuses, unit = dict(Kind.choices), dict(Status.choices), self.plan.unit
         rows = []
         for record in self.page.object_list.data:
             theme = record.theme
@@ -114,6 +118,6 @@ class ProposalTable(tables.Table):
                 "theme": theme.name if theme is not None else "No theme",
                 "kind": kinds.get(record.kind, record.kind),
                 "status": statuses.get(record.status, record.status),
-                "figures": [money_html(getattr(record, key)) for key in keys],
+                "figures": [money_html(getattr(record, key), unit) for key in keys],
             })
         return rows

@@ -116,7 +116,7 @@ def rollup_page(request, council_slug, plan_slug, fmt=None):
     context.update(
         result=result,
         table_rows=_rollup_rows(request, plan, result),
-        chart=build_chart(result),
+        chart=build_chart(result, plan.unit),
         query=request.GET.urlencode(),
         view_links=_switch_links(request, "view", VIEW_LABELS, options.view),
         by_links=_switch_links(request, "by", GROUPING_LABELS, result.by),
@@ -160,7 +160,7 @@ def _rollup_rows(request, plan, result):
         for measure, label in downloads.MEASURES:
             html = []
             for year, cell in [(y, years[y]) for y in result.year_labels] + [(None, total)]:
-                shown = money_html(getattr(cell, measure) if cell.profiled else None)
+                shown = money_html(getattr(cell, measure) if cell.profiled else None, plan.unit)
                 if _has_proposals(cell, measure):
                     shown = (f'<a href="{href(row_part, year, measure)}">{shown}'
                              f'<span class="visually-hidden"> – {hidden_label(label, year)}: show proposals</span></a>')
@@ -239,7 +239,8 @@ def proposal_list(request, council_slug, plan_slug, fmt=None):
     context.update(
         table=table,
         rows=table.page_rows(),
-        totals=[money_html(totals[year_key(y)]) for y in choices.years] + [money_html(totals["net"])],
+        totals=[money_html(totals[year_key(y)], plan.unit) for y in choices.years]
+        + [money_html(totals["net"], plan.unit)],
         query=request.GET.urlencode(),
         query_without_sort=_replace(request, sort=None, page=None),
         query_without_page=_replace(request, page=None),
@@ -289,21 +290,22 @@ def proposal_detail(request, council_slug, plan_slug, pk):
     for line in lines:
         by_year = {v.year_id: v.amount_k for v in line.variations.all()}
         line_rows.append({"name": line.service_budget.name, "kind": line.service_budget.get_kind_display(),
-                          "figures": [_book_figure(by_year.get(y.pk)) for y in years],
-                          "total": _book_figure(line.total)})
+                          "figures": [_book_figure(by_year.get(y.pk), plan.unit) for y in years],
+                          "total": _book_figure(line.total, plan.unit)})
     context = {
         "plan": plan, "council": plan.council, "proposal": proposal, "years": years, "line_rows": line_rows,
-        "net_row": [_book_figure(net[f"c{y.pk}"]) for y in years],
-        "increment_row": [_book_figure(net[f"i{y.pk}"]) for y in years],
-        "cash_over_period": _book_figure(proposal.net_k if lines else None),
+        "net_row": [_book_figure(net[f"c{y.pk}"], plan.unit) for y in years],
+        "increment_row": [_book_figure(net[f"i{y.pk}"], plan.unit) for y in years],
+        "cash_over_period": _book_figure(proposal.net_k if lines else None, plan.unit),
         "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]),
     }
     return render(request, "reports/proposal_detail.html", context)
 
 
-def _book_figure(amount_k):
-    """As the budget book shows a figure: 0 is "No change", no figure is "not profiled"."""
-    return {"html": money_html(amount_k), "no_change": amount_k == 0, "profiled": amount_k is not None}
+def _book_figure(amount_k, unit):
+    """As the budget book shows a figure (in the plan's ``unit``): 0 is "No change", no
+    figure is "not profiled"."""
+    return {"html": money_html(amount_k, unit), "no_change": amount_k == 0, "profiled": amount_k is not None}
 
 
 @require_safe
@@ -364,19 +366,19 @@ def outcome_detail(request, council_slug, plan_slug, code):
         group["proposals"].append({
             "proposal": proposal,
             "url": reverse("reports:proposal_detail", args=[plan.council.slug, plan.slug, proposal.pk]),
-            "figures": [money_html(f) for f in figures],
+            "figures": [money_html(f, plan.unit) for f in figures],
         })
         # Subtotals over the grouped rows (the rows' figures are the database's sums).
         group["sums"] = [s if f is None else (s or 0) + f for s, f in zip(group["sums"], figures, strict=True)]
     for group in groups:
-        group["subtotals"] = [money_html(s) for s in group["sums"]]
+        group["subtotals"] = [money_html(s, plan.unit) for s in group["sums"]]
 
     totals = year_totals(counted, years)
     list_url = reverse("reports:proposal_list", args=[plan.council.slug, plan.slug])
     context = {
         "plan": plan, "council": plan.council, "outcome": outcome, "measures": measures, "years": years,
         "groups": groups,
-        "totals": [money_html(totals[year_key(y)]) for y in years] + [money_html(totals["net"])],
+        "totals": [money_html(totals[year_key(y)], plan.unit) for y in years] + [money_html(totals["net"], plan.unit)],
         "statuses_text": counted_statuses_text(COUNTED_STATUSES),
         "list_url": f"{list_url}?{urlencode({'outcome': outcome.pk})}",
         "rollup_url": reverse("reports:rollup", args=[plan.council.slug, plan.slug]) + "?"

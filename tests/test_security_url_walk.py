@@ -23,9 +23,9 @@ ANON = "anonymous"
 SIGNED_IN = ("officer", "officer_cwac", "outsider", "approver", "commissioner", "admin")
 READERS = {"officer": 200, "approver": 200, "commissioner": 200, "admin": 200, "officer_cwac": 404, "outsider": 404}
 EDITORS = {"officer": 200, "admin": 200, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
+# A council's people and plans: its council administrators (here, the site administrator) only.
+MANAGERS = {"admin": 200, "officer": 403, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
 EVERYONE = dict.fromkeys(SIGNED_IN, 200)
-# A council's people: its council administrators (and administrators) only.
-PEOPLE = {"officer": 403, "approver": 403, "commissioner": 403, "admin": 200, "officer_cwac": 404, "outsider": 404}
 LOGIN = "login"  # anonymous is sent to sign in
 
 
@@ -76,12 +76,12 @@ RULES = {
     ),
     # A council's people; an empty POST is a form with errors. The walk's person is the
     # Cheshire East officer, whom an administrator may deactivate.
-    "administration:people": (PEOPLE, signed_in(READ_ONLY)),
-    "administration:people_add": (PEOPLE, PEOPLE),
-    "administration:person": (PEOPLE, PEOPLE),
-    "administration:person_deactivate": (PEOPLE, {**PEOPLE, "admin": 302}),
-    "administration:person_activate": (signed_in(405), {**PEOPLE, "admin": 302}),
-    "administration:person_link": (signed_in(405), {**PEOPLE, "admin": 302}),
+    "administration:people": (MANAGERS, signed_in(READ_ONLY)),
+    "administration:people_add": (MANAGERS, MANAGERS),
+    "administration:person": (MANAGERS, MANAGERS),
+    "administration:person_deactivate": (MANAGERS, {**MANAGERS, "admin": 302}),
+    "administration:person_activate": (signed_in(405), {**MANAGERS, "admin": 302}),
+    "administration:person_link": (signed_in(405), {**MANAGERS, "admin": 302}),
     # A new user's set-password link works signed out; a used or wrong one says so (200).
     "password_reset_confirm": ({**EVERYONE, ANON: 200}, {**EVERYONE, ANON: 200}),
     "password_reset_complete": ({**EVERYONE, ANON: 200}, {**signed_in(READ_ONLY), ANON: 405}),
@@ -91,6 +91,12 @@ RULES = {
         signed_in(405),
         {"officer": 302, "admin": 302, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404},
     ),
+    # A council's budget plans: its administrators (here, the site administrator) only.
+    "administration:plans": (MANAGERS, signed_in(READ_ONLY)),
+    "administration:plan_new": (MANAGERS, {**MANAGERS, "admin": 400}),
+    "administration:plan_edit": (MANAGERS, {**MANAGERS, "admin": 400}),
+    "administration:plan_close": (signed_in(405), {**MANAGERS, "admin": 302}),
+    "administration:plan_reopen": (signed_in(405), {**MANAGERS, "admin": 302}),
 }
 PUBLIC = {"login", "accessibility", "healthz", "password_reset_confirm", "password_reset_complete"}
 # A set-password link's arguments: a user id (1, encoded) and a token that is not one.

@@ -129,7 +129,8 @@ def as_at(now=None):
 
 def write_workbook(*, export, out, years=None, now=None):
     """The cabinet-paper workbook for ``export`` to the binary file ``out``. Three
-    queries (two if the plan's ``years`` are given)."""
+    queries (two if the plan's ``years`` are given). With no proposals (a new plan, or
+    a filter that matches none) it carries a sheet to fill in, which the import reads."""
     plan = export.plan
     years = list(plan.years.all()) if years is None else list(years)
     summary = summary_figures(export.proposals, years)
@@ -140,6 +141,7 @@ def write_workbook(*, export, out, years=None, now=None):
     xlsx.write_cabinet_workbook(
         out=out, title=title, years=[year.label for year in years],
         proposals=proposal_records(export.proposals, years, plan), summary=summary,
+        kinds=[label for _value, label in Kind.choices],
     )
 
 

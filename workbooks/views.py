@@ -133,11 +133,25 @@ def export_all(request, fmt):
     return response
 
 
+def _import_refused(request, plan):
+    """None if ``request.user`` may import into ``plan`` now; a 403 for a role that may
+    not, and for a closed plan its reason on the plan's roll-up."""
+    importing = can_import(request.user, plan)
+    if importing.by_role:
+        importing.require()
+    if not importing:
+        messages.error(request, importing.reason)
+        return redirect("reports:rollup", plan.council.slug, plan.slug)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def import_upload(request, council_slug, plan_slug):
     """Upload a workbook or CSV and see what importing it would change."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    can_import(request.user, plan).require()
+    refused = _import_refused(request, plan)
+    if refused:
+        return refused
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     context = {"plan": plan, "council": plan.council, "form": form,
                "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
@@ -161,7 +175,9 @@ def import_upload(request, council_slug, plan_slug):
 def import_confirm(request, council_slug, plan_slug):
     """Apply the previewed import: the plan of changes kept on the server, once."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    can_import(request.user, plan).require()
+    refused = _import_refused(request, plan)
+    if refused:
+        return refused
     stored = request.session.get(SESSION_KEY)
     token = request.POST.get("token", "")
     if (

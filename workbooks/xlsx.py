@@ -15,6 +15,9 @@ Layout (what a finance officer would build by hand for a cabinet paper):
   one column per financial year, total over the period, proposal id and version for
   re-import), a ``SUM`` subtotal per theme and an outcome total that adds up the
   subtotals (never the lines twice).
+- With no proposals at all (a new plan, or a selection that matches none), a sheet to
+  fill in instead: the outcome sheets' header row, which the import reads, under notes
+  saying how to fill it.
 
 Every sheet has a title block, the sign-convention legend and one frozen header row.
 Figures are real numbers in £m with three decimals; an unprofiled year is an empty
@@ -49,6 +52,14 @@ INCREMENTAL_NOTE = (
     "Incremental: each year is the change from the year before (the first year from the approved "
     "{base} budget). The increments add up to the final year's cumulative figure."
 )
+FILL_NOTE = (
+    "To add proposals, fill in one row per impact line under the header row: the reference as published "
+    "(or [NEW]), the title, the kind ({kinds}), the outcome's code, the theme (or leave it empty), the service "
+    "budget the line varies and its figure for each year. A proposal with several lines has one row per line, "
+    "with the same reference, title, kind, outcome and theme. Leave Status, Total over the period, Proposal id "
+    "and Version empty. Then upload this workbook on the plan's Import page: new proposals come in as drafts."
+)
+FILL_SHEET = "Proposals to fill in"
 REIMPORT_NOTE = (
     "To change figures, edit them here and upload the workbook on the Import page. Keep the "
     "Proposal id and Version columns as they are; add a new proposal as a row with reference [NEW]."
@@ -343,12 +354,14 @@ def sheet_title(text, taken):
 # ---------------------------------------------------------------- the workbook
 
 
-def write_cabinet_workbook(*, out, title, years, proposals, summary):
+def write_cabinet_workbook(*, out, title, years, proposals, summary, kinds=()):
     """Write the cabinet-paper workbook to the binary file ``out``.
 
     ``years``: year labels in order. ``proposals``: ProposalRecords in budget-book order
     (outcome, theme, position), consumed once. ``summary``: {"cumulative": {outcome_key:
     Figures}, "incremental": {…}}, the database's sums of increases and decreases.
+    ``kinds``: the kinds' labels, which the sheet to fill in (written when there are no
+    proposals) names.
     """
     wb = Workbook(write_only=True)
     taken = set()
@@ -366,6 +379,8 @@ def write_cabinet_workbook(*, out, title, years, proposals, summary):
         sheet.add(record)
     if sheet is not None:
         outcomes.append(sheet.finish())
+    else:
+        _write_fill_sheet(wb.create_sheet(sheet_title(FILL_SHEET, taken)), title, years, kinds, arrays)
 
     _write_summary(summary_ws, title, years, outcomes, summary.get("cumulative", {}), arrays, cumulative=True)
     _write_summary(incremental_ws, title, years, outcomes, summary.get("incremental", {}), arrays, cumulative=False)
@@ -489,6 +504,26 @@ class _OutcomeSheet:
         cells.append(self.cells.formula(self._row_total(row), TOTAL))
         self._append(cells)
         return self.outcome_key, self.label, totals
+
+
+def _write_fill_sheet(ws, title, years, kinds, arrays):
+    """The sheet to fill in: the outcome sheets' title block and header row (row
+    OUTCOME_HEADER_ROW, frozen), with the note on how to fill it, and no rows."""
+    columns = LEADING_COLUMNS + list(years) + TRAILING_COLUMNS
+    for index, name in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, YEAR_WIDTH)
+    ws.freeze_panes = f"A{OUTCOME_HEADER_ROW + 1}"
+    c = Cells(ws, arrays)
+    first_year_col = len(LEADING_COLUMNS) + 1
+    ws.append([text_cell(ws, f"New proposals – {title.council}: {title.plan}", font=TITLE_FONT)])
+    ws.append([text_cell(ws, FILL_NOTE.format(kinds=", ".join(kinds) or "as the portal lists them"), font=BOLD)])
+    ws.append([text_cell(ws, CUMULATIVE_NOTE.format(base=title.base_year), font=MUTED)])
+    ws.append([text_cell(ws, LEGEND, font=MUTED)])
+    ws.append([text_cell(ws, f"{title.council}: {title.plan}. No proposals yet ({title.included}). "
+                             f"As at {title.as_at}.", font=MUTED)])
+    ws.append([])
+    ws.append([c.text(name, RIGHT_HEADER if first_year_col <= index <= first_year_col + len(years) else HEADER)
+               for index, name in enumerate(columns, start=1)])
 
 
 def _write_summary(ws, title, years, outcomes, figures, arrays, *, cumulative):

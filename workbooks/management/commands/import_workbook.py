@@ -32,8 +32,11 @@ class Command(BaseCommand):
             author = get_user_model().objects.filter(username=user, is_active=True).first()
             if author is None:
                 raise CommandError(f"There is no active user {user!r}.")
-            if not can_import(author, plan):
+            importing = can_import(author, plan)
+            if importing.by_role:
                 raise CommandError(f"{user} is not a finance officer of {plan.council.name}.")
+            if not importing:
+                raise CommandError(importing.reason)
         elif not dry_run:
             raise CommandError("Name the finance officer the changes are recorded against with --user USERNAME.")
         path = Path(file)
