@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('outcomes', '0001_initial'),
-        ('proposals', '0006_structure_council_fixed'),
+        ("proposals", "0007_plan_unit_and_closed"),
     ]
 
     operations = [
