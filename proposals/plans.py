@@ -15,11 +15,11 @@ their year); the message names how many figures and which proposals hold them.
 """
 from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from . import history
 from . import years as fy
-from .models import BudgetPlan, ChangeSet, PlanYear, Proposal, Variation
+from .models import BudgetPlan, ChangeSet, PlanYear, Proposal, PublishedFigure, Variation
 from .money import UNITS
 from .permissions import can_change_plan, can_manage_plans, recorded_user
 
@@ -46,6 +46,10 @@ def _slug_message(slug, council):
     return f"{council.name} already has a budget plan with the address name \u201c{slug}\u201d; choose another."
 
 
+# A plan's pages live at /c/<council>/<plan>/; these addresses are the council's own pages.
+RESERVED_SLUGS = frozenset({"settings", "changes"})
+
+
 def check_plan(*, council, name, slug, base_year, years, unit, source="", note="", plan=None):
     """{field: [messages]} for every value that is wrong (empty when all are right).
 
@@ -65,6 +69,9 @@ def check_plan(*, council, name, slug, base_year, years, unit, source="", note="
     elif len(slug) > MAX_SLUG or not slug_re.match(slug):
         bad("slug", f"\u201c{slug[:MAX_SLUG]}\u201d is not an address name: use letters, numbers, hyphens and "
                     f"underscores only (at most {MAX_SLUG}), for example mtfs-2025-28.")
+    elif slug in RESERVED_SLUGS:
+        bad("slug", f"\u201c{slug}\u201d is the address of the council\u2019s own pages; choose another, "
+                    "for example mtfs-2025-28.")
     elif BudgetPlan.objects.filter(council=council, slug=slug).exclude(pk=getattr(plan, "pk", None)).exists():
         bad("slug", _slug_message(slug, council))
     if not isinstance(base_year, int) or not YEAR_RANGE[0] <= base_year <= YEAR_RANGE[1]:
@@ -122,13 +129,17 @@ def _years_with_figures(plan, kept):
     by_year: dict[int, dict[int, int]] = {}
     for row in rows:
         by_year.setdefault(row["year_id"], {})[row["line__proposal_id"]] = row["figures"]
+    messages = [
+        f"{going[year_id].label} cannot be removed: the council\u2019s published totals have figures in it "
+        "(see the plan\u2019s Published totals page)."
+        for year_id in sorted(_years_in_published_totals(going), key=lambda pk: going[pk].start_year)
+    ]
     if not by_year:
-        return []
+        return messages
     named = {
         p.pk: str(p) for p in Proposal.objects.filter(pk__in={pk for found in by_year.values() for pk in found})
         .only("pk", "reference", "title")
     }
-    messages = []
     for year_id, found in sorted(by_year.items(), key=lambda item: going[item[0]].start_year):
         figures = sum(found.values())
         names = sorted(named[pk] for pk in found)
@@ -141,6 +152,12 @@ def _years_with_figures(plan, kept):
             "or keep the year."
         )
     return messages
+
+
+def _years_in_published_totals(going):
+    """The ids among ``going`` that a published total's figure starts or ends in. One query."""
+    rows = PublishedFigure.objects.filter(Q(first_year__in=list(going)) | Q(last_year__in=list(going)))
+    return {year_id for pair in rows.values_list("first_year_id", "last_year_id") for year_id in pair} & set(going)
 
 
 def _year_changes(added, removed):
