@@ -37,6 +37,7 @@ from workbooks.importing.table import (
     YearColumn,
 )
 
+MAX_COVERED = 200_000  # rows gathered by all the totals' formulas together (totals inside totals)
 HEADER_SEARCH_ROWS = 40  # the header row is looked for in the first rows of a sheet
 MAX_HEADING_CHARS = 200  # of a heading, matched; the rest is kept but not read
 MAX_TEXT_CHARS = 10_000  # of a cell's text, kept
@@ -526,29 +527,33 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
     covers), or for typed figures the proposal rows since the previous total, or the
     section's start for a sub-total, or, directly after other totals, all theirs."""
     proposal_rows = sorted(rows_by_number)
+    total_rows = sorted(totals_by_row)
     covers: dict[int, list[int]] = {}
-    resolving: set[int] = set()
+    work = [0]  # rows gathered in all, against MAX_COVERED
 
     def formula_cover(number: int) -> list[int] | None:
-        if number in covers:
-            return covers[number]
-        read, _ = totals_by_row[number]
+        """The rows a total's formulas add, a total above it standing for the rows it covers."""
+        read, total = totals_by_row[number]
         if not read.formulas:
             return None
-        if number in resolving:
-            return []
-        resolving.add(number)
         found: set[int] = set()
         for column, parsed in read.formulas.items():
             for first, last in parsed.rows_in(column):
-                for r in proposal_rows[bisect_left(proposal_rows, first):bisect_right(proposal_rows, last)]:
-                    found.add(r)
-                for total in [t for t in totals_by_row if first <= t <= last and t != number]:
-                    inner = formula_cover(total)
-                    found.update(inner if inner is not None else covers.get(total, []))
-        resolving.discard(number)
-        covers[number] = sorted(found)
-        return covers[number]
+                low, high = bisect_left(total_rows, first), bisect_right(total_rows, last)
+                rows = proposal_rows[bisect_left(proposal_rows, first):bisect_right(proposal_rows, last)]
+                work[0] += len(rows) + high - low
+                inner = [] if work[0] > MAX_COVERED else [
+                    covers.get(t, []) for t in total_rows[low:high] if t != number]
+                work[0] += sum(len(c) for c in inner)
+                if work[0] > MAX_COVERED:
+                    table.problems.append(Problem(table.sheet, number, "", (
+                        f"its formulas add up, through totals inside totals, more than {MAX_COVERED:,} rows in all, "
+                        "more than the portal follows; its rows are not checked")))
+                    return []
+                found.update(rows)
+                for cover in inner:
+                    found.update(cover)
+        return sorted(found)
 
     since_total: list[int] = []  # proposal rows since the previous total
     since_section: list[int] = []
@@ -573,7 +578,7 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
                     cover = list(since_section)
                 else:
                     cover = list(since_total)
-                covers[number] = cover
+            covers[number] = cover
             event.covers = cover
             since_total = []
             since_section = []
