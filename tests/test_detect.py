@@ -410,3 +410,74 @@ def test_totals_over_totals_over_totals_are_cut_off_at_a_budget():
     messages = [p.message for p in table.problems]
     assert any("read more than 200,000 cells" in m for m in messages)
     assert any("more than 200,000 rows in all" in m for m in messages)
+
+
+# ---------------------------------------------------------------- more layouts
+
+
+def test_figures_typed_as_text_in_a_workbook_are_read_as_printed():
+    layout = Layout("text-figures", [("Ref", "reference"), ("Title", "title")],
+                    [("2024/25", 2024), ("2025/26", 2025), ("2026/27", 2026), ("2027/28", 2027)])
+    layout.header()
+    layout.proposal("T1", "One", figures=[-150, 1234, 0, 0], as_text=["(150)", "\u00a31,234", "-", "nil"])
+    layout.proposal("T2", "Two", figures=[-5, None, 7, 0], as_text=["\u22125", "", "+7", "\u2013"])
+    check_layout(layout, read(layout.xlsx(), "t.xlsx"))
+
+
+def test_a_sum_over_a_sub_total_and_its_own_rows_counts_them_twice_and_says_so():
+    layout = Layout("double", [("Ref", "reference"), ("Title", "title")], [("2024/25", 2024)])
+    layout.header().proposal("A", "One", figures=[-10]).proposal("B", "Two", figures=[-5])
+    layout.total("Sub-total")
+    rows = read_upload(io.BytesIO(layout.xlsx()), "d.xlsx")[0].rows
+    rows.append((5, ["Total", None, "=SUM(C2:C4)"]))
+    table = read_table([Upload("Proposals", rows)])
+    sub, grand = table.totals
+    assert grand.covers == sub.covers == [2, 3]
+    assert grand.printed == {2024: Decimal(-30)} and grand.sums == {2024: Decimal(-15)}
+    assert grand.differences == {2024: Decimal(-15)}
+
+
+def test_a_header_printed_again_after_a_page_break_is_skipped():
+    rows = [(1, ["Ref", "Title", "2024/25"]), (2, ["A", "One", -1]), (3, []),
+            (4, ["Ref", "Title", "2024/25", None]), (5, ["B", "Two", -2])]
+    table = read_table([Upload("S", rows)])
+    assert [r.cells["reference"] for r in table.rows] == ["A", "B"] and table.problems == []
+
+
+def test_a_row_of_figures_with_no_words_is_a_total():
+    rows = [(1, ["Ref", "Title", "2024/25"]), (2, ["A", "One", -1]), (3, ["B", "Two", -2]), (4, [None, None, -3])]
+    table = read_table([Upload("S", rows)])
+    [total] = table.totals
+    assert (total.row, total.label, total.covers, total.reconciles) == (4, "", [2, 3], True)
+    assert any("Row 4" in note for note in table.notes)
+
+
+def test_the_unit_from_another_heading_and_a_title_naming_another_is_noted():
+    rows = [(1, ["Savings in \u00a3m"]), (2, []), (3, ["Ref", "Title", "2024/25", "Total \u00a3000"]),
+            (4, ["A", "One", -1, -1])]
+    table = read_table([Upload("S", rows)])
+    assert table.unit == "thousands" and "Total \u00a3000" in table.unit_source
+    assert any("\u00a3m" in note and "another unit" in note for note in table.notes)
+
+
+def test_a_unit_row_may_have_other_words_beside_the_years():
+    rows = [(1, ["Ref", "Title", "2024/25", "2025/26", "FTE"]), (2, [None, None, "\u00a3m", "\u00a3m", "posts"]),
+            (3, ["A", "One", -0.5, -1, 2])]
+    table = read_table([Upload("S", rows)])
+    assert (table.unit_row, table.unit) == (2, "millions")
+    assert table.rows[0].figures == {2024: Decimal("-0.5"), 2025: Decimal(-1)}
+
+
+def test_a_theme_heading_under_a_kind_heading_gives_the_rows_both():
+    rows = [(1, ["Ref", "Title", "2024/25"]), (2, ["Savings"]), (3, ["Adults"]), (4, ["A", "One", -1]),
+            (5, ["Growth proposals"]), (6, ["B", "Two", 5]), (7, ["Source: budget book"])]
+    table = read_table([Upload("S", rows)])
+    assert [(r.kind_word, r.section) for r in table.rows] == [("Savings", "Adults"), ("Growth proposals", None)]
+    assert [s.text for s in table.sections] == ["Savings", "Adults", "Growth proposals"]  # the note heads nothing
+
+
+def test_a_chosen_description_column_is_not_read_as_the_title():
+    data = LAYOUTS["unit-row-and-kinds"]().xlsx()
+    table = read(data, "k.xlsx", Choices(columns={1: "description"}))
+    assert table.columns == {0: "reference", 1: "description", 2: "service_budget"}
+    assert table.notes == []

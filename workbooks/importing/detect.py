@@ -66,7 +66,8 @@ YEAR_HEADING_WORDS = frozenset({
     "saving", "savings", "variation", "variations", "change", "proposed", "proposal", "growth", "impact",
     "net", "fy", "year", "financial", "effect", "reduction", "reductions", "efficiency", "efficiencies",
     "pressure", "pressures", "investment", "income", "amount", "value", "estimated", "estimate", "target",
-    "draft", "in", "of", "k", "cost", "costs", "figure", "figures", "mtfs",
+    "draft", "in", "of", "k", "cost", "costs", "figure", "figures", "mtfs", "cumulative", "incremental",
+    "increment", "movement",
 })
 # A section heading naming a kind of proposal, normalised.
 KIND_WORDS = frozenset({
@@ -362,14 +363,14 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
         signs=Signs.VARIATIONS, signs_source="", title_rows=title_rows, ignored_columns=header.ignored,
         unit_row=unit_row[0] if unit_row else None,
     )
-    if "title" not in header.fields.values() and "description" in header.fields.values():
+    if not choices.columns and "title" not in header.fields.values() and "description" in header.fields.values():
         column = table.column_of("description")
         assert column is not None
         table.columns[column] = "title"
         table.notes.append(f"No column is headed as a title, so column {_where(header, column)} is read as "
                            "each proposal\u2019s title.")
     table.total_column = _total_column(header)
-    header_key = tuple(normalise(h) for h in header.headings)
+    header_key = _row_key(header.headings)
     events: list[object] = []  # TableRow, Section or TotalRow in row order
     section_text, kind_word = None, None
     for number, text in top_sections:
@@ -381,14 +382,17 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
     for number, values in sheet.rows:
         if number <= header.row or (unit_row and number == unit_row[0]):
             continue
+        if _row_key(values) == header_key:
+            continue  # the header printed again (a page break)
         read = _read_row(sheet, header, number, values, table.problems)
         if read is None:
             continue
-        if tuple(normalise(cell_text(v)) for v in values) == header_key:
-            continue  # the header printed again (a page break)
-        is_total = bool(_TOTAL_LABEL.match(normalise(read.label))) or any(
+        unlabelled = not read.label and any(value is not None for value in read.figures.values())
+        is_total = unlabelled or bool(_TOTAL_LABEL.match(normalise(read.label))) or any(
             _is_total_formula(parsed, number, column) for column, parsed in read.formulas.items()
         )
+        if unlabelled:
+            table.notes.append(f"Row {number} has figures and no words beside them, so it is read as a total.")
         if is_total:
             total = TotalRow(row=number, label=read.label, printed=read.figures, covers=[], sums={})
             totals_by_row[number] = (read, total)
@@ -415,6 +419,10 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
     hint = _row_totals(sheet, table, header)
     _basis(table, choices, hint)
     return table
+
+
+def _row_key(values: Sequence[object]) -> tuple[str, ...]:
+    return tuple(word for word in (normalise(cell_text(v)) for v in values) if word)
 
 
 def _figure_text(read: _Read, year_columns: dict[int, int]) -> bool:
@@ -475,24 +483,30 @@ def _could_be_section(text: str) -> bool:
 
 
 def _unit_row(rows: list[tuple[int, list]], header: _Header) -> tuple[int, str, str] | None:
-    """A row of units directly under the header ("£'000" under each year): (row, unit, text)."""
-    for number, values in rows:
-        if number <= header.row:
-            continue
-        if number != header.row + 1:
-            return None
-        texts = [cell_text(v) for v in values if cell_text(v)]
-        if not texts:
-            return None
-        found = [unit_in(t) for t in texts]
-        if all(f is not None for f in found):
-            units = {f[0] for f in found if f is not None}
-            if len(units) == 1:
-                first = found[0]
-                assert first is not None
-                return number, first[0], first[1]
+    """A row of units directly under the header ("£'000" under each year): (row, unit, text).
+    Its year cells name one unit (or are empty), and none of its cells is a figure."""
+    values = next((v for n, v in rows if n == header.row + 1), None)
+    if values is None:
         return None
-    return None
+    found = []
+    for column, value in enumerate(values):
+        text = cell_text(value)
+        if not text:
+            continue
+        unit = unit_in(text)
+        if column in {y.column for y in header.years}:
+            if unit is None:
+                return None
+            found.append(unit)
+        elif unit is None:
+            try:
+                if parse_figure(value) is not None:
+                    return None
+            except FigureError:
+                pass
+    if not found or len({unit for unit, _ in found}) > 1:
+        return None
+    return header.row + 1, found[0][0], found[0][1]
 
 
 def _section(row: int, text: str) -> Section:
@@ -597,32 +611,35 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
 
 def _unit(table: Table, header: _Header, unit_row: tuple[int, str, str] | None, title_rows: list[str],
           choices: Choices) -> None:
+    """The unit from the year headings, else the unit row, else the other headings, else
+    the title rows; None when nothing names one (the officer chooses)."""
+    year_units = [(found, y.heading) for y in header.years if (found := unit_in(y.heading)) is not None]
+    sources: list[tuple[str, str]] = [
+        (found[0], f"the heading \u201c{_one_line(heading)}\u201d") for found, heading in year_units[:1]]
+    if unit_row is not None:
+        sources.append((unit_row[1], f"\u201c{unit_row[2]}\u201d in the row under the headings (row {unit_row[0]})"))
+    for column in header.ignored:
+        found = unit_in(header.headings[column])
+        if found is not None:
+            sources.append((found[0], f"the heading \u201c{_one_line(header.headings[column])}\u201d"))
+            break
+    for text in title_rows:
+        found = unit_in(text)
+        if found is not None:
+            sources.append((found[0], f"\u201c{found[1]}\u201d in the title \u201c{_one_line(text)}\u201d"))
+            break
+    if len({found[0] for found, _ in year_units}) > 1:
+        table.problems.append(Problem(table.sheet, header.row, "", "the year headings name different units ("
+                                      + ", ".join(sorted({f[1] for f, _ in year_units}))
+                                      + "); choose the unit the figures are in."))
     if choices.unit is not None:
         table.unit, table.unit_source = choices.unit, "chosen"
-        return
-    for year in header.years:
-        found = unit_in(year.heading)
-        if found is not None:
-            table.unit = found[0]
-            table.unit_source = f"the heading \u201c{_one_line(year.heading)}\u201d"
-            break
-    if table.unit is None and unit_row is not None:
-        table.unit = unit_row[1]
-        table.unit_source = f"\u201c{unit_row[2]}\u201d in the row under the headings (row {unit_row[0]})"
-    if table.unit is None:
-        for text in title_rows:
-            found = unit_in(text)
-            if found is not None:
-                table.unit = found[0]
-                table.unit_source = f"\u201c{found[1]}\u201d in the title \u201c{_one_line(text)}\u201d"
-                break
-    if table.unit is None:
-        return
-    others = {unit_in(y.heading) for y in header.years} - {None}
-    if len({found[0] for found in others if found is not None}) > 1:
-        table.problems.append(Problem(table.sheet, header.row, "", "the year headings name different units ("
-                                      + ", ".join(sorted(f[1] for f in others if f is not None))
-                                      + "); choose the unit the figures are in."))
+    elif sources:
+        table.unit, table.unit_source = sources[0]
+    if table.unit is not None:
+        for unit, source in sources:
+            if unit != table.unit:
+                table.notes.append(f"{source[0].upper()}{source[1:]} names another unit, {Unit(unit).label}.")
 
 
 def _says_savings(texts: Iterable[str]) -> str | None:

@@ -43,7 +43,8 @@ class Basis(models.TextChoices):
 class Choices:
     """What the officer chose on the mapping page (or the command line); None = as detected.
 
-    ``columns``: {column index (0-based): field name, or a year label "2024/25", or "" to ignore}.
+    ``columns``: {column index (0-based): field name, or a year label "2024/25", or "" to ignore};
+    a column not in it keeps what was detected for it.
     """
 
     sheet: str | None = None
