@@ -354,7 +354,7 @@ def _check_choices(choices: Choices) -> None:
 
 def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -> Table:
     above = [(n, v) for n, v in sheet.rows if n < header.row]
-    title_rows, top_sections = _above_header(above)
+    title_rows, top_sections = _above_header(above, header.row)
     year_columns = {y.column: y.start_year for y in header.years}
     unit_row = _unit_row(sheet.rows, header)
     table = Table(
@@ -455,7 +455,7 @@ def _read_row(sheet: _Sheet, header: _Header, number: int, values: list, problem
     return _Read(row=number, texts=texts, figures=figures, formulas=formulas, label=label)
 
 
-def _above_header(rows: list[tuple[int, list]]) -> tuple[list[str], list[tuple[int, str]]]:
+def _above_header(rows: list[tuple[int, list]], header_row: int) -> tuple[list[str], list[tuple[int, str]]]:
     """The title rows' text, and a section heading directly above the header after a blank
     row (Walsall's "Children's Services" over its header)."""
     texts: list[tuple[int, str]] = []
@@ -469,8 +469,7 @@ def _above_header(rows: list[tuple[int, list]]) -> tuple[list[str], list[tuple[i
         previous = texts[-2][0]
         values = next(v for n, v in rows if n == number)
         single = sum(1 for v in values if cell_text(v)) == 1
-        if (single and number - previous > 1 and rows and number == rows[-1][0]
-                and _could_be_section(text)):
+        if single and number - previous > 1 and number == header_row - 1 and _could_be_section(text):
             sections.append((number, text))
             texts.pop()
     return [text for _, text in texts], sections
