@@ -481,3 +481,19 @@ def test_a_chosen_description_column_is_not_read_as_the_title():
     table = read(data, "k.xlsx", Choices(columns={1: "description"}))
     assert table.columns == {0: "reference", 1: "description", 2: "service_budget"}
     assert table.notes == []
+
+
+@pytest.mark.parametrize("unit, figures, warned", [
+    ("\u00a3m", [-0.25, 1.5], None), ("\u00a3m", [-1200, 3], "\u00a31.2bn"),
+    ("\u00a3000", [-0.25, 1.5], "in \u00a3m?"), ("\u00a3000", [-250, 1500], None),
+    ("\u00a3000", [-2500000, 1], "in \u00a3?"), ("(\u00a3)", [-0.25, 0.5], "in \u00a3m?"),
+    ("(\u00a3)", [-5000, 7], None),
+])
+def test_figures_whose_size_suggests_another_unit_are_flagged(unit, figures, warned):
+    rows = [(1, ["Ref", "Title", f"2024/25 {unit}", f"2025/26 {unit}"]), (2, ["A", "One", *figures])]
+    table = read_table([Upload("S", rows)])
+    if warned is None:
+        assert table.unit_warnings == []
+    else:
+        [warning] = table.unit_warnings
+        assert warned in warning and "row 2" in warning

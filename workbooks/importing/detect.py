@@ -415,6 +415,7 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
     _drop_trailing_sections(table, events)
     _cover(table, events, totals_by_row, rows_by_number, year_columns)
     _unit(table, header, unit_row, title_rows, choices)
+    _unit_sense(table)
     _signs(table, choices)
     hint = _row_totals(sheet, table, header)
     _basis(table, choices, hint)
@@ -639,6 +640,31 @@ def _unit(table: Table, header: _Header, unit_row: tuple[int, str, str] | None, 
         for unit, source in sources:
             if unit != table.unit:
                 table.notes.append(f"{source[0].upper()}{source[1:]} names another unit, {Unit(unit).label}.")
+
+
+def _unit_sense(table: Table) -> None:
+    """Figures whose size suggests another unit than the one read: the first of each kind."""
+    if table.unit is None:
+        return
+    label = Unit(table.unit).label
+    figures = [(row, start, value) for row in table.rows for start, value in row.figures.items() if value]
+    if table.unit == Unit.MILLIONS:
+        large = next(((r, s, v) for r, s, v in figures if abs(v) >= 1000), None)
+        if large:
+            table.unit_warnings.append(f"Read as {label}, row {large[0].row}\u2019s {large[2]:,} for "
+                                       f"{fy.label(large[1])} is \u00a3{abs(large[2]) / 1000:,.1f}bn: are the "
+                                       "figures in \u00a3000 or \u00a3?")
+        return
+    fractional = next(((r, s, v) for r, s, v in figures if v != v.to_integral_value()), None)
+    if fractional and all(abs(v) < 100 for _, _, v in figures):
+        table.unit_warnings.append(f"Read as {label}, the figures are all under 100 and row {fractional[0].row} "
+                                   f"has {fractional[2]} for {fy.label(fractional[1])}, as \u00a3m figures are: "
+                                   "are they in \u00a3m?")
+    if table.unit == Unit.THOUSANDS:
+        large = next(((r, s, v) for r, s, v in figures if abs(v) >= 1_000_000), None)
+        if large:
+            table.unit_warnings.append(f"Read as {label}, row {large[0].row}\u2019s {large[2]:,} for "
+                                       f"{fy.label(large[1])} is over \u00a31bn: are the figures in \u00a3?")
 
 
 def _says_savings(texts: Iterable[str]) -> str | None:

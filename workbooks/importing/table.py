@@ -173,6 +173,7 @@ class Table:
     total_column: int | None = None  # a headed "Total" column across the years (also in ignored_columns)
     row_totals: list[RowTotal] = field(default_factory=list)  # each row's Total column, when it adds the years
     notes: list[str] = field(default_factory=list)  # what detection decided, in words, for the officer
+    unit_warnings: list[str] = field(default_factory=list)  # figures whose size suggests another unit
 
     def column_of(self, name):
         for column, mapped in self.columns.items():
