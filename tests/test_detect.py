@@ -497,3 +497,9 @@ def test_figures_whose_size_suggests_another_unit_are_flagged(unit, figures, war
     else:
         [warning] = table.unit_warnings
         assert warned in warning and "row 2" in warning
+
+
+def test_the_choices_read_are_plain_text_values():
+    table = read(LAYOUTS["savings-positive"]().xlsx(), "s.xlsx")
+    for value in (table.unit, table.signs, table.basis):
+        assert type(value) is str

@@ -84,10 +84,10 @@ _GRAND_LABEL = re.compile(r"^(grand total|overall total|net total)\b")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 SAVING_WORDS = ("saving", "efficienc")
 BASIS_WORDS = (
-    ("cumulative", Basis.CUMULATIVE), ("variation to base", Basis.CUMULATIVE),
-    ("against the base", Basis.CUMULATIVE), ("incremental", Basis.INCREMENTAL),
-    ("year on year", Basis.INCREMENTAL), ("change on previous year", Basis.INCREMENTAL),
-    ("change on the previous year", Basis.INCREMENTAL), ("in year change", Basis.INCREMENTAL),
+    ("cumulative", Basis.CUMULATIVE.value), ("variation to base", Basis.CUMULATIVE.value),
+    ("against the base", Basis.CUMULATIVE.value), ("incremental", Basis.INCREMENTAL.value),
+    ("year on year", Basis.INCREMENTAL.value), ("change on previous year", Basis.INCREMENTAL.value),
+    ("change on the previous year", Basis.INCREMENTAL.value), ("in year change", Basis.INCREMENTAL.value),
 )
 
 
@@ -360,7 +360,7 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
     table = Table(
         sheet=sheet.name, sheets=sheets, header_row=header.row, headings=header.headings,
         columns=dict(header.fields), years=header.years, unit=None, unit_source="",
-        signs=Signs.VARIATIONS, signs_source="", title_rows=title_rows, ignored_columns=header.ignored,
+        signs=Signs.VARIATIONS.value, signs_source="", title_rows=title_rows, ignored_columns=header.ignored,
         unit_row=unit_row[0] if unit_row else None,
     )
     if not choices.columns and "title" not in header.fields.values() and "description" in header.fields.values():
@@ -683,7 +683,7 @@ def _signs(table: Table, choices: Choices) -> None:
                      if value is not None and value < 0), None)
     if negative is not None:
         row, start, value = negative
-        table.signs = Signs.VARIATIONS
+        table.signs = Signs.VARIATIONS.value
         table.signs_source = (f"figures are printed as negatives (row {row.row}, {fy.label(start)}: "
                               f"{value}), so + is a cost and \u2212 a saving")
         return
@@ -701,10 +701,10 @@ def _signs(table: Table, choices: Choices) -> None:
         elif said_kind:
             said = f"the kind column says \u201c{said_kind}\u201d"
     if said:
-        table.signs = Signs.SAVINGS_POSITIVE
+        table.signs = Signs.SAVINGS_POSITIVE.value
         table.signs_source = f"{said} and no figure is negative, so savings are shown as positive numbers"
     else:
-        table.signs = Signs.VARIATIONS
+        table.signs = Signs.VARIATIONS.value
         table.signs_source = ("no figure is negative and nothing on the sheet says they are savings, so they are "
                               "read as variations: + cost, \u2212 saving" if positive else
                               "no figure says otherwise, so they are read as variations: + cost, \u2212 saving")
@@ -774,6 +774,6 @@ def _basis(table: Table, choices: Choices, hint: tuple[str, str] | None) -> None
     if hint is not None:
         table.basis, table.basis_source = hint
         return
-    table.basis = Basis.CUMULATIVE
+    table.basis = Basis.CUMULATIVE.value
     table.basis_source = ("nothing on the sheet says, so each year's figure is read as the portal reads it, a "
                           "variation to the base year; choose incremental if each is the change on the year before")
