@@ -14,7 +14,7 @@ cells): headings are cut to a few hundred characters and matched without backtra
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -171,7 +171,6 @@ class _Header:
     fields: dict[int, str]
     years: list[YearColumn]
     ignored: list[int]
-    notes: list[str] = field(default_factory=list)
 
 
 def _read_headings(values: Sequence[object]) -> tuple[dict[int, str], list[YearColumn], list[int]]:
@@ -305,9 +304,9 @@ def _where(header: _Header, column: int) -> str:
 
 
 def _is_total_formula(parsed: Parsed, row: int, column: int) -> bool:
-    """A SUM or SUBTOTAL, or an addition of cells from two or more other rows of the column."""
+    """A SUM or SUBTOTAL of other rows of the column, or an addition of cells from two or more."""
     others = {r for first, last in parsed.rows_in(column) for r in range(first, min(last, first + 2) + 1) if r != row}
-    return parsed.sums or len(others) >= 2
+    return len(others) >= (1 if parsed.sums else 2)
 
 
 NOTHING_CHOSEN = Choices()
@@ -489,12 +488,13 @@ def _unit_row(rows: list[tuple[int, list]], header: _Header) -> tuple[int, str, 
     if values is None:
         return None
     found = []
+    year_columns = {y.column for y in header.years}
     for column, value in enumerate(values):
         text = cell_text(value)
         if not text:
             continue
         unit = unit_in(text)
-        if column in {y.column for y in header.years}:
+        if column in year_columns:
             if unit is None:
                 return None
             found.append(unit)
@@ -527,9 +527,12 @@ def _next_heading(section: Section, text: str | None, kind: str | None) -> tuple
 
 def _drop_trailing_sections(table: Table, events: list[object]) -> None:
     """Text after the last row of the table (notes, sources) heads nothing."""
-    while events and isinstance(events[-1], Section):
-        section = events.pop()
-        table.sections.remove(section)  # type: ignore[arg-type]
+    trailing = 0
+    while trailing < len(events) and isinstance(events[-1 - trailing], Section):
+        trailing += 1
+    if trailing:
+        del events[-trailing:]
+        del table.sections[-trailing:]
 
 
 # ---------------------------------------------------------------- totals
@@ -547,7 +550,7 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
 
     def formula_cover(number: int) -> list[int] | None:
         """The rows a total's formulas add, a total above it standing for the rows it covers."""
-        read, total = totals_by_row[number]
+        read, _ = totals_by_row[number]
         if not read.formulas:
             return None
         found: set[int] = set()
