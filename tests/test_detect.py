@@ -503,3 +503,21 @@ def test_the_choices_read_are_plain_text_values():
     table = read(LAYOUTS["savings-positive"]().xlsx(), "s.xlsx")
     for value in (table.unit, table.signs, table.basis):
         assert type(value) is str
+
+
+def test_a_subtotal_leaves_out_the_subtotals_inside_it_as_a_spreadsheet_does():
+    rows = [(1, ["Ref", "Title", "2024/25"]), (2, ["A", "One", -1]), (3, ["B", "Two", -2]),
+            (4, ["Subtotal", None, "=SUBTOTAL(9,C2:C3)"]), (5, ["C", "Three", -4]),
+            (6, ["Total", None, "=SUBTOTAL(9,C2:C5)"])]
+    table = read_table([Upload("S", rows)])
+    sub, grand = table.totals
+    assert (sub.printed, grand.printed) == ({2024: Decimal(-3)}, {2024: Decimal(-7)})
+    assert grand.covers == [2, 3, 5] and grand.reconciles
+
+
+def test_a_unit_repeated_in_a_section_heading_row_is_no_figure():
+    rows = [(1, ["Ref", "Title", "2024/25", "2025/26"]), (2, ["Adults", None, "\u00a3'000", "\u00a3'000"]),
+            (3, ["A", "One", -1, -1])]
+    table = read_table([Upload("S", rows)])
+    assert table.problems == [] and [s.text for s in table.sections] == ["Adults"]
+    assert table.rows[0].section == "Adults"

@@ -450,9 +450,17 @@ def _read_row(sheet: _Sheet, header: _Header, number: int, values: list, problem
                                     "Type the figure itself."))
         except FigureError as error:
             figures[start] = None
+            if _only_a_unit(texts.get(column, "")):
+                del texts[column]  # "£'000" repeated under a section heading: no figure, nothing wrong
+                continue
             problems.append(Problem(sheet.name, number, _where(header, column), str(error)))
     label = next((text for column, text in sorted(texts.items()) if column not in year_columns), "")
     return _Read(row=number, texts=texts, figures=figures, formulas=formulas, label=label)
+
+
+def _only_a_unit(text: str) -> bool:
+    found = unit_in(text)
+    return found is not None and not normalise(text.replace(found[1], " ", 1))
 
 
 def _above_header(rows: list[tuple[int, list]], header_row: int) -> tuple[list[str], list[tuple[int, str]]]:
@@ -483,7 +491,8 @@ def _could_be_section(text: str) -> bool:
 
 def _unit_row(rows: list[tuple[int, list]], header: _Header) -> tuple[int, str, str] | None:
     """A row of units directly under the header ("£'000" under each year): (row, unit, text).
-    Its year cells name one unit (or are empty), and none of its cells is a figure."""
+    Its year cells name one unit (or are empty), its field columns are empty, and none of
+    its cells is a figure."""
     values = next((v for n, v in rows if n == header.row + 1), None)
     if values is None:
         return None
@@ -498,6 +507,8 @@ def _unit_row(rows: list[tuple[int, list]], header: _Header) -> tuple[int, str, 
             if unit is None:
                 return None
             found.append(unit)
+        elif column in header.fields:
+            return None  # words under the reference or title: a row of the table
         elif unit is None:
             try:
                 if parse_figure(value) is not None:
