@@ -521,3 +521,25 @@ def test_a_unit_repeated_in_a_section_heading_row_is_no_figure():
     table = read_table([Upload("S", rows)])
     assert table.problems == [] and [s.text for s in table.sections] == ["Adults"]
     assert table.rows[0].section == "Adults"
+
+
+@pytest.mark.parametrize("upper, lower", [
+    ([None, None, "2024/25", "2025/26"], ["Ref", "Title", "\u00a3000", "\u00a3000"]),
+    (["Ref", "Title", None, None], [None, None, "2024/25 \u00a3000", "2025/26 \u00a3000"]),
+])
+def test_headings_over_two_rows_are_read_as_one_header(upper, lower):
+    rows = [(1, ["Savings 2024/25"]), (2, upper), (3, lower), (4, ["A", "One", -1, -2])]
+    for chosen in (None, 3):
+        table = read_table([Upload("S", rows)], Choices(header_row=chosen))
+        assert (table.header_row, table.title_rows, table.unit) == (3, ["Savings 2024/25"], "thousands")
+        assert table.columns == {0: "reference", 1: "title"} and [y.start_year for y in table.years] == [2024, 2025]
+        assert table.rows[0].figures == {2024: Decimal(-1), 2025: Decimal(-2)}
+        assert "rows 2 and 3" in table.notes[0]
+
+
+def test_a_heading_above_a_whole_header_row_is_not_joined_to_it():
+    rows = [(1, ["Budget book"]), (2, []), (3, ["Savings"]), (4, ["Ref", "Title", "2024/25"]), (5, ["A", "One", 1])]
+    table = read_table([Upload("S", rows)])
+    assert table.header_row == 4 and table.notes == []
+    assert [(s.text, s.kind_word) for s in table.sections] == [("Savings", "Savings")]
+    assert table.rows[0].kind_word == "Savings" and table.signs == "savings-positive"
