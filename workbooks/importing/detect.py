@@ -395,9 +395,8 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
         signs=Signs.VARIATIONS.value, signs_source="", title_rows=title_rows, ignored_columns=header.ignored,
         unit_row=unit_row[0] if unit_row else None,
     )
-    if not choices.columns and "title" not in header.fields.values() and "description" in header.fields.values():
-        column = table.column_of("description")
-        assert column is not None
+    column = table.column_of("description")
+    if not choices.columns and column is not None and "title" not in header.fields.values():
         table.columns[column] = "title"
         table.notes.append(f"No column is headed as a title, so column {_where(header, column)} is read as "
                            "each proposal\u2019s title.")
