@@ -42,3 +42,32 @@ def parse_period(text):
             ) from None
         return int(match.group(1)), int(match.group(2)) - 1
     return start, start
+
+
+# A financial year inside a column heading: "2024/25", "2024-25", "24/25", "2024 / 2025".
+# No nested quantifiers, and the caller bounds the text: linear on any heading.
+# A date ("10/11/2024") is not a year: no digit or date separator and digit either side.
+_IN_HEADING = re.compile(
+    r"(?<![\d/\-])(\d{4}|\d{2})\s{0,3}[/\-\u2013\u2014]\s{0,3}(\d{4}|\d{2})(?!\d)(?![/\-]\d)"
+)
+
+
+def find_in_heading(text):
+    """The financial year a column heading names and the heading's other text:
+    "2024/25 £'000" -> (2024, " £'000"), "24/25" -> (2024, ""), "2024 / 2025" -> (2024, "").
+
+    None when the heading names no financial year, or more than one ("2024/25 to 2026/27").
+    A two-digit first year is read as 19xx from 70 on, else 20xx.
+    """
+    text = str(text or "")
+    found = None
+    for match in _IN_HEADING.finditer(text):
+        start, end = match.group(1), match.group(2)
+        year = int(start) if len(start) == 4 else (1900 if int(start) >= 70 else 2000) + int(start)
+        following = year + 1
+        if (len(end) == 2 and int(end) != following % 100) or (len(end) == 4 and int(end) != following):
+            continue
+        if found is not None:
+            return None
+        found = (year, text[:match.start()] + " " + text[match.end():])
+    return found
