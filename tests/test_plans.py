@@ -47,9 +47,10 @@ def test_a_council_administrator_creates_a_plan_with_its_years_recorded(east, co
 
 @pytest.mark.parametrize("who", ["officer", "approver", "commissioner", "officer_cwac"])
 def test_only_the_councils_administrators_create_plans(request, east, who):
+    user = request.getfixturevalue(who)
     before = snapshot()
     with pytest.raises(PermissionDenied):
-        new_plan(east, request.getfixturevalue(who))
+        new_plan(east, user)
     assert snapshot() == before
 
 
