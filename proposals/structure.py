@@ -131,13 +131,43 @@ def in_use_message(record):
     )
 
 
-def _write(model, *, council, user, record=None, values=None, action):
-    """The one write: permission, the council's chain held, values checked, record saved
-    and recorded, in one transaction."""
+def create(model, *, council, user, **values):
+    """A new outcome, theme or service budget (``model``) of ``council``, last in its
+    order: permission, the council's chain held, values checked, saved and recorded in
+    one transaction."""
+    return _write(model, council=council, user=user, values=values, action=ChangeSet.Action.CREATE)
+
+
+def update(*, record, user, **fields):
+    """Change ``fields`` of ``record``, recorded from old to new (nothing is recorded
+    when nothing changed)."""
+    return _write(type(record), council=record.council, user=user, record=record, values=fields,
+                  action=ChangeSet.Action.EDIT)
+
+
+def delete(*, record, user):
+    """Delete ``record``, unless something uses it (a ValidationError saying what); an
+    outcome's measures go with it, and are recorded with it."""
+    can_manage_structure(user, record.council).require()
+    with transaction.atomic():
+        history.lock_chain(record.council_id)
+        message = in_use_message(record)
+        if message:
+            raise ValidationError(message, code="in_use")
+        changes = history.changes_between(history.snapshot(record), None)
+        if isinstance(record, Outcome):
+            for measure in record.measures.all():
+                changes += history.changes_between(history.snapshot(measure, without=("outcome",)), None, row=measure)
+        history.record_change(user=recorded_user(user), subject=record, action=ChangeSet.Action.DELETE,
+                              changes=changes)
+        record.delete()
+
+
+def _write(model, *, council, user, values, action, record=None):
     can_manage_structure(user, council).require()
     with transaction.atomic():
         history.lock_chain(council.pk)
-        cleaned = clean(model, council, values or {}, instance=record)
+        cleaned = clean(model, council, values, instance=record)
         before = history.snapshot(model._default_manager.get(pk=record.pk)) if record is not None else None
         if record is None:
             record = model(council=council, **cleaned)
@@ -155,70 +185,42 @@ def _write(model, *, council, user, record=None, values=None, action):
     return record
 
 
-def _update(record, user, fields):
-    return _write(type(record), council=record.council, user=user, record=record, values=fields,
-                  action=ChangeSet.Action.EDIT)
-
-
-def _delete(record, user):
-    can_manage_structure(user, record.council).require()
-    with transaction.atomic():
-        history.lock_chain(record.council_id)
-        message = in_use_message(record)
-        if message:
-            raise ValidationError(message, code="in_use")
-        changes = history.changes_between(history.snapshot(record), None)
-        if isinstance(record, Outcome):
-            for measure in record.measures.all():
-                changes += history.changes_between(history.snapshot(measure, without=("outcome",)), None, row=measure)
-        history.record_change(user=recorded_user(user), subject=record, action=ChangeSet.Action.DELETE,
-                              changes=changes)
-        record.delete()
-
-
-# Outcomes
+# The same, by name, for each kind of record.
 
 def create_outcome(*, council, user, code, title, what_this_means=""):
-    return _write(Outcome, council=council, user=user, action=ChangeSet.Action.CREATE,
-                  values={"code": code, "title": title, "what_this_means": what_this_means})
+    return create(Outcome, council=council, user=user, code=code, title=title, what_this_means=what_this_means)
 
 
 def update_outcome(*, outcome, user, **fields):
-    return _update(outcome, user, fields)
+    return update(record=outcome, user=user, **fields)
 
 
 def delete_outcome(*, outcome, user):
-    _delete(outcome, user)
+    delete(record=outcome, user=user)
 
-
-# Themes
 
 def create_theme(*, council, user, name, description=""):
-    return _write(Theme, council=council, user=user, action=ChangeSet.Action.CREATE,
-                  values={"name": name, "description": description})
+    return create(Theme, council=council, user=user, name=name, description=description)
 
 
 def update_theme(*, theme, user, **fields):
-    return _update(theme, user, fields)
+    return update(record=theme, user=user, **fields)
 
 
 def delete_theme(*, theme, user):
-    _delete(theme, user)
+    delete(record=theme, user=user)
 
-
-# Service budgets
 
 def create_service_budget(*, council, user, name, kind=ServiceBudget.Kind.SERVICE):
-    return _write(ServiceBudget, council=council, user=user, action=ChangeSet.Action.CREATE,
-                  values={"name": name, "kind": kind})
+    return create(ServiceBudget, council=council, user=user, name=name, kind=kind)
 
 
 def update_service_budget(*, service_budget, user, **fields):
-    return _update(service_budget, user, fields)
+    return update(record=service_budget, user=user, **fields)
 
 
 def delete_service_budget(*, service_budget, user):
-    _delete(service_budget, user)
+    delete(record=service_budget, user=user)
 
 
 # Order (outcomes and themes)
