@@ -205,7 +205,8 @@ def test_the_add_form_labels_its_fields_and_marks_the_optional_one(ce, council_a
 
 @pytest.mark.parametrize("data, field, message", [
     ({"code": "", "title": "A title"}, "code", "Enter the outcome\u2019s code."),
-    ({"code": "5", "title": "Again"}, "code", "Cheshire East Council already has an outcome with the code \u201c5\u201d"),
+    ({"code": "5", "title": "Again"}, "code",
+     "Cheshire East Council already has an outcome with the code \u201c5\u201d"),
     ({"code": "X" * 11, "title": "A title"}, "code", "Code must be 10 characters or fewer (it is 11)."),
 ])
 def test_bad_outcome_input_is_named_at_its_field_and_nothing_is_written(ce, council_admin, client_for, data, field,
@@ -325,7 +326,7 @@ def test_moving_is_a_post(ce, council_admin, client_for):
 
 
 @pytest.mark.parametrize("who, slug", [("council_admin", "cheshire-east"), ("admin_user", "cheshire-west-and-chester")])
-def test_an_administrator_opens_every_page(request, client_for, who, slug):
+def test_an_administrator_opens_every_page(request, seed, client_for, who, slug):
     council = Council.objects.get(slug=slug)
     client = client_for(request.getfixturevalue(who))
     for method, address, _data in pages(council):
