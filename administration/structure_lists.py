@@ -55,7 +55,9 @@ class Problem:
     message: str
 
     def __str__(self):
-        where = f"Line {self.line:,}" + (f", column {self.column} ({self.heading})" if self.column else "")
+        where = f"Line {self.line:,}"
+        if self.column:
+            where += f", column {self.column}" + (f" ({self.heading})" if self.heading else "")
         return f"{where}: {self.message}"
 
 
