@@ -10,17 +10,11 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from administration.structure_lists import MAX_CHARACTERS, MAX_LINES, rows_of_text
-from councils.models import Council
 from outcomes.models import Outcome
 from proposals import structure
 from proposals.models import ChangeSet, ServiceBudget, Theme
 from tests.conftest import db_snapshot
 from workbooks.uploads import Refused
-
-
-@pytest.fixture
-def ce(seed):
-    return Council.objects.get(slug="cheshire-east")
 
 
 @pytest.fixture

@@ -5,22 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from councils.models import Council
 from outcomes.models import Outcome, OutcomeMeasure
 from proposals import structure
 from proposals.models import ChangeSet, ServiceBudget, Theme
 from proposals.permissions import SYSTEM
 from tests.conftest import db_snapshot
-
-
-@pytest.fixture
-def ce(seed):
-    return Council.objects.get(slug="cheshire-east")
-
-
-@pytest.fixture
-def cwac(seed):
-    return Council.objects.get(slug="cheshire-west-and-chester")
 
 
 def latest():
