@@ -89,10 +89,13 @@ def _council(request, council_slug):
     return council
 
 
-def _record(kind, council, pk):
+def _record(request, council_slug, kind, pk):
+    """A record of the council's (else a 404, whoever asks), and whether the user may manage it (else a 403)."""
+    council = get_council_or_404(request.user, council_slug)
     record = get_object_or_404(kind.model, council=council, pk=pk)
+    can_manage_structure(request.user, council).require()
     record.council = council
-    return record
+    return council, record
 
 
 def _link(name, council):
@@ -186,15 +189,14 @@ def record_add(request, council_slug, kind):
 
 @require_http_methods(["GET", "POST"])
 def record_edit(request, council_slug, kind, pk):
-    council = _council(request, council_slug)
-    return _save(request, council, kind, _record(kind, council, pk))
+    council, record = _record(request, council_slug, kind, pk)
+    return _save(request, council, kind, record)
 
 
 @require_http_methods(["GET", "POST"])
 def record_delete(request, council_slug, kind, pk):
     """GET asks to confirm (or says what uses the record); POST deletes, unless it is in use."""
-    council = _council(request, council_slug)
-    record = _record(kind, council, pk)
+    council, record = _record(request, council_slug, kind, pk)
     refusal = structure.in_use_message(record)
     if request.method == "POST":
         name = record.council_record_name()
@@ -213,8 +215,7 @@ def record_delete(request, council_slug, kind, pk):
 
 @require_POST
 def record_move(request, council_slug, kind, pk):
-    council = _council(request, council_slug)
-    record = _record(kind, council, pk)
+    council, record = _record(request, council_slug, kind, pk)
     direction = request.POST.get("direction")
     if direction not in (structure.UP, structure.DOWN):
         return HttpResponseBadRequest("Move up or down.")
