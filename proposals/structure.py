@@ -95,6 +95,8 @@ def clean(model, council, values, *, instance=None, taken=None):
         label = field_label(model, name)
         if not text and name in REQUIRED[model]:
             errors[name] = required_message(model, name)
+        elif "\x00" in text:
+            errors[name] = f"{capfirst(label)} contains a null character, which cannot be stored; remove it."
         elif len(text) > max_length(model, name):
             errors[name] = (
                 f"{capfirst(label)} must be {max_length(model, name):,} characters or fewer (it is {len(text):,})."

@@ -116,6 +116,14 @@ def test_required_and_too_long_values_are_named_and_nothing_is_written(ce, counc
     assert db_snapshot() == before
 
 
+def test_a_null_character_is_refused_before_the_database_sees_it(ce, council_admin):
+    before = db_snapshot()
+    with pytest.raises(ValidationError) as error:
+        structure.create_theme(council=ce, user=council_admin, name="Bad\x00name")
+    assert messages(error) == {"name": ["Name contains a null character, which cannot be stored; remove it."]}
+    assert db_snapshot() == before
+
+
 def test_an_unknown_field_is_a_programming_error(ce, council_admin):
     with pytest.raises(TypeError):
         structure.update_theme(theme=Theme.objects.filter(council=ce).first(), user=council_admin, position=3)
