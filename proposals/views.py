@@ -17,6 +17,7 @@ from .permissions import (
     can_edit_in,
     can_manage_people,
     can_manage_plans,
+    can_manage_structure,
     can_move,
     get_plan_or_404,
 )
@@ -37,11 +38,12 @@ def home(request):
         Prefetch("plans", queryset=BudgetPlan.objects.annotate(proposal_count=Count("proposals")))
     ))
     editable = {council.pk for council in councils if can_edit_in(request.user, council)}
-    people = {council.pk for council in councils if can_manage_people(request.user, council)}
-    plans_managed = {council.pk for council in councils if can_manage_plans(request.user, council)}
+    administered = {
+        council.pk for council in councils
+        if any(can(request.user, council) for can in (can_manage_people, can_manage_plans, can_manage_structure))
+    }
     return render(request, "proposals/home.html", {
-        "councils": councils, "editable_council_ids": editable, "people_council_ids": people,
-        "plans_managed_council_ids": plans_managed,
+        "councils": councils, "editable_council_ids": editable, "settings_council_ids": administered,
     })
 
 

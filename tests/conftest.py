@@ -77,6 +77,16 @@ def cwac_plan(seed):
     return seed["cwac"]
 
 
+@pytest.fixture
+def ce(seed):
+    return Council.objects.get(slug="cheshire-east")
+
+
+@pytest.fixture
+def cwac(seed):
+    return Council.objects.get(slug="cheshire-west-and-chester")
+
+
 def make_user(username, *, memberships=(), superuser=False, first="", last=""):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, first_name=first or username.title(), last_name=last or "Tester",
@@ -156,9 +166,22 @@ USER_COLUMNS = [field.attname for field in get_user_model()._meta.concrete_field
 
 def db_snapshot():
     """Everything a bad input must leave untouched, as comparable values."""
-    from proposals.models import Change, ChangeSet, ImpactLine, PublishedFigure, PublishedTotal, Variation
+    from outcomes.models import Outcome
+    from proposals.models import (
+        Change,
+        ChangeSet,
+        ImpactLine,
+        PublishedFigure,
+        PublishedTotal,
+        ServiceBudget,
+        Theme,
+        Variation,
+    )
 
     return {
+        "outcomes": list(Outcome.objects.order_by("pk").values_list()),
+        "themes": list(Theme.objects.order_by("pk").values_list()),
+        "service_budgets": list(ServiceBudget.objects.order_by("pk").values_list()),
         "proposals": list(Proposal.objects.order_by("pk").values_list()),
         "lines": list(ImpactLine.objects.order_by("pk").values_list()),
         "variations": list(Variation.objects.order_by("pk").values_list()),
