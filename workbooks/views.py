@@ -25,7 +25,8 @@ from reports.filters import ReportChoices, ReportFilter
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
 from .forms import ImportForm
-from .imports import ImportFailed, apply_import, preview_import
+from .importing.apply import ImportFailed, apply_import
+from .importing.portal import preview_import
 from .uploads import Refused
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from proposals.permissions import can_import
-from workbooks.imports import ImportFailed, apply_import, preview_import
+from workbooks.importing.apply import ImportFailed, apply_import
+from workbooks.importing.portal import preview_import
 from workbooks.uploads import Refused
 
 from ._plans import find_plan
