@@ -37,6 +37,10 @@ class ToCreate:
         return f"{self.code} \u2013 {self.name}" if self.code else self.name
 
     @property
+    def kind_word(self) -> str:
+        return STRUCTURE_WORDS[self.kind]
+
+    @property
     def key(self) -> dict[str, int]:
         return {"new": self.index}
 
@@ -211,9 +215,8 @@ def describe_lines(old_lines: list[tuple[Any, dict[int, int]]], new_lines: list[
         for year in lookups.years:
             a, b = before.get(year.pk), figures.get(year.pk)
             if a != b:
-                changes.append(
-                    f"{year.label} {name}: {format_m(a, blank='not profiled')} \u2192 {format_m(b, blank='not profiled')}"
-                )
+                old_m, new_m = format_m(a, blank="not profiled"), format_m(b, blank="not profiled")
+                changes.append(f"{year.label} {name}: {old_m} \u2192 {new_m}")
     for budget_id, _figures in old_lines:
         if budget_id not in new:
             changes.append(f"{lookups.budget_name(budget_id)}: line removed")
