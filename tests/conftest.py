@@ -153,9 +153,13 @@ def proposal(plan, reference):
 
 def db_snapshot():
     """Everything a bad input must leave untouched, as comparable values."""
-    from proposals.models import Change, ChangeSet, ImpactLine, Variation
+    from outcomes.models import Outcome
+    from proposals.models import Change, ChangeSet, ImpactLine, ServiceBudget, Theme, Variation
 
     return {
+        "outcomes": list(Outcome.objects.order_by("pk").values_list()),
+        "themes": list(Theme.objects.order_by("pk").values_list()),
+        "service_budgets": list(ServiceBudget.objects.order_by("pk").values_list()),
         "proposals": list(Proposal.objects.order_by("pk").values_list()),
         "lines": list(ImpactLine.objects.order_by("pk").values_list()),
         "variations": list(Variation.objects.order_by("pk").values_list()),
