@@ -155,6 +155,7 @@ def db_snapshot():
     """Everything a bad input must leave untouched, as comparable values."""
     from outcomes.models import Outcome
     from proposals.models import Change, ChangeSet, ImpactLine, ServiceBudget, Theme, Variation
+    from workbooks.models import KindWord
 
     return {
         "outcomes": list(Outcome.objects.order_by("pk").values_list()),
@@ -163,6 +164,7 @@ def db_snapshot():
         "proposals": list(Proposal.objects.order_by("pk").values_list()),
         "lines": list(ImpactLine.objects.order_by("pk").values_list()),
         "variations": list(Variation.objects.order_by("pk").values_list()),
+        "kind_words": list(KindWord.objects.order_by("pk").values_list()),
         "changesets": ChangeSet.objects.count(),
         "changes": Change.objects.count(),
     }

@@ -7,9 +7,11 @@ the preview's, kept on the server.
 """
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from outcomes.models import Outcome
+from proposals import structure
 from proposals.history import changes_between, record_change, snapshot
 from proposals.models import BudgetPlan, ChangeSet, Proposal, ServiceBudget, Status, Theme
 from proposals.permissions import can_import, recorded_user
@@ -32,8 +34,6 @@ class ImportFailed(Exception):
 
 def _create_structure(plan: BudgetPlan, wanted: dict[str, list[dict[str, str]]], user: Any) -> dict[str, list[Any]]:
     """The outcomes, themes and service budgets the preview listed, created in its order."""
-    from proposals import structure  # noqa: PLC0415 - until proposals.structure is merged
-
     council = plan.council
     return {
         "outcomes": [structure.create_outcome(council=council, user=user, code=item["code"], title=item["name"])
@@ -126,6 +126,11 @@ def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any
         raise ImportFailed(
             f"{error.proposal.display_reference} {error.proposal.title} was changed in the portal after the preview. "
             "Nothing has been imported; upload the file again to see the changes now."
+        ) from None
+    except ValidationError as error:
+        raise ImportFailed(
+            "An outcome, theme or service budget could not be created: " + " ".join(error.messages)
+            + " Nothing has been imported; upload the file again."
         ) from None
     except ReferenceInUse as error:
         raise ImportFailed(f"{error}. Nothing has been imported; upload the file again.") from None

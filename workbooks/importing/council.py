@@ -170,7 +170,7 @@ class _Structure:
             self.outcomes.setdefault(str(outcome).casefold(), outcome)
         self.themes: dict[str, Any] = dict(lookups.themes)
         self.budgets: dict[str, Any] = dict(lookups.budgets)
-        self.missing: dict[tuple[str, str], list[int]] = {}  # (kind, name) -> rows, when not creating
+        self.missing: dict[tuple[str, str], tuple[str, list[int]]] = {}  # (kind, key) -> (name, rows)
 
     def _next_code(self) -> str:
         codes = [o.code for o in self.lookups.outcomes.values()] + [
@@ -186,7 +186,7 @@ class _Structure:
         if key in known:
             return known[key]
         if not self.create:
-            self.missing.setdefault((kind, name), []).append(row)
+            self.missing.setdefault((kind, key), (name, []))[1].append(row)
             return None
         if kind == "outcomes" and len(name) <= 10 and " " not in name:
             code = name
@@ -204,8 +204,8 @@ class _Structure:
         what = {"outcomes": "an outcome", "themes": "a theme", "service_budgets": "a service budget"}
         council = self.lookups.plan.council.name
         how = ("choose \u201ccreate what is missing\u201d to create it" if allowed_to_create
-               else "a council administrator can add it, or import the sheet")
-        for (kind, name), rows in self.missing.items():
+               else "ask a council administrator to add it")
+        for (kind, _key), (name, rows) in self.missing.items():
             more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''})" if len(rows) > 1 else ""
             self.preview.problems.append(Problem(
                 sheet, rows[0], "",
