@@ -24,3 +24,29 @@ def parse_label(text):
     if (len(end) == 2 and int(end) != expected % 100) or (len(end) == 4 and int(end) != expected):
         raise YearError(f"\u201c{text}\u201d is not a financial year: the second year must follow the first.")
     return start
+
+
+# A financial year inside a column heading: "2024/25", "2024-25", "24/25", "2024 / 2025".
+# No nested quantifiers, and the caller bounds the text: linear on any heading.
+_IN_HEADING = re.compile(r"(?<!\d)(\d{4}|\d{2})\s{0,3}[/\-\u2013\u2014]\s{0,3}(\d{4}|\d{2})(?!\d)")
+
+
+def find_in_heading(text):
+    """The financial year a column heading names and the heading's other text:
+    "2024/25 £'000" -> (2024, " £'000"), "24/25" -> (2024, ""), "2024 / 2025" -> (2024, "").
+
+    None when the heading names no financial year, or more than one ("2024/25 to 2026/27").
+    A two-digit first year is read as 19xx from 70 on, else 20xx.
+    """
+    text = str(text or "")
+    found = None
+    for match in _IN_HEADING.finditer(text):
+        start, end = match.group(1), match.group(2)
+        year = int(start) if len(start) == 4 else (1900 if int(start) >= 70 else 2000) + int(start)
+        following = year + 1
+        if (len(end) == 2 and int(end) != following % 100) or (len(end) == 4 and int(end) != following):
+            continue
+        if found is not None:
+            return None
+        found = (year, text[:match.start()] + " " + text[match.end():])
+    return found

@@ -32,6 +32,13 @@ class Signs(models.TextChoices):
     SAVINGS_POSITIVE = "savings-positive", "Savings shown as positive"
 
 
+class Basis(models.TextChoices):
+    """What each year's figure is: the portal stores variations to the base year."""
+
+    CUMULATIVE = "cumulative", "Each year against the base year (cumulative)"
+    INCREMENTAL = "incremental", "Each year's change on the year before (incremental)"
+
+
 @dataclass(frozen=True)
 class Choices:
     """What the officer chose on the mapping page (or the command line); None = as detected.
@@ -44,6 +51,7 @@ class Choices:
     columns: dict[int, str] | None = None
     unit: str | None = None  # a Unit value
     signs: str | None = None  # a Signs value
+    basis: str | None = None  # a Basis value
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,25 @@ class TotalRow:
 
 
 @dataclass
+class RowTotal:
+    """A proposal row's own printed total (a "Total" column), checked against the sum of its
+    years, in the printed unit and sign."""
+
+    row: int
+    reference: str  # the row's reference (or title) as printed, to name it
+    printed: Decimal
+    sum: Decimal  # of the row's year figures
+
+    @property
+    def difference(self):
+        return self.printed - self.sum
+
+    @property
+    def reconciles(self):
+        return not self.difference
+
+
+@dataclass
 class Problem:
     """Something wrong with a cell or row, for the officer: names the sheet, row and column."""
 
@@ -133,12 +160,18 @@ class Table:
     unit_source: str  # in words: "the heading \u201c2024/25 £'000\u201d", or "" when not found
     signs: str  # a Signs value
     signs_source: str  # in words: why this sign convention
+    basis: str = "cumulative"  # a Basis value
+    basis_source: str = ""  # in words: why this basis
     rows: list[TableRow] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     totals: list[TotalRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[int] = field(default_factory=list)  # headed columns not used (FTE, Total, %)
     title_rows: list[str] = field(default_factory=list)  # the text above the header
+    unit_row: int | None = None  # 1-based: the row of units under the header, skipped
+    total_column: int | None = None  # a headed "Total" column across the years (also in ignored_columns)
+    row_totals: list[RowTotal] = field(default_factory=list)  # each row's Total column, when it adds the years
+    notes: list[str] = field(default_factory=list)  # what detection decided, in words, for the officer
 
     def column_of(self, name):
         for column, mapped in self.columns.items():
