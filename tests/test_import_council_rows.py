@@ -29,7 +29,7 @@ def make_table(rows, *, years=(2026, 2027), unit="thousands", signs="variations"
         columns=columns, years=year_columns, unit=unit, unit_source="the heading \u201c£000\u201d" if unit else "",
         signs=signs, signs_source="", rows=rows, totals=list(totals), sections=list(sections),
     )
-    table.basis = basis  # type: ignore[attr-defined]
+    table.basis = basis
     return table
 
 

@@ -7,8 +7,7 @@ from openpyxl.utils import get_column_letter
 from proposals import years as fy
 from proposals.models import Kind
 
-from .importing.council import Basis
-from .importing.table import FIELD_LABELS, FIELDS, Signs, Unit
+from .importing.table import FIELD_LABELS, FIELDS, Basis, Signs, Unit
 from .uploads import MAX_CELLS, MB
 
 
@@ -50,7 +49,7 @@ class MappingForm(forms.Form):
                                     "The portal never guesses it."},
     )
     signs = forms.ChoiceField(label="How the sheet signs its figures", choices=Signs.choices, widget=forms.RadioSelect)
-    basis = forms.ChoiceField(label="What each year's figure is", choices=Basis.CHOICES, widget=forms.RadioSelect)
+    basis = forms.ChoiceField(label="What each year's figure is", choices=Basis.choices, widget=forms.RadioSelect)
     outcome = forms.CharField(
         label="One outcome for the whole sheet", required=False, max_length=300,
         help_text="For rows without an outcome column: the outcome's code or name.",

@@ -28,8 +28,8 @@ from reports.filters import ReportChoices, ReportFilter
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
 from .forms import ImportForm, MappingForm, word_field_name
 from .importing.apply import ImportFailed, apply_import
-from .importing.council import NO_TABLE, Options, found_a_table, kind_of_word, kind_words_of, preview_council, words_in
-from .importing.detect import read_table
+from .importing.council import NO_TABLE, Options, kind_of_word, kind_words_of, preview_council, words_in
+from .importing.detect import BadChoice, NoTable, read_table
 from .importing.portal import has_portal_sheet, preview_portal
 from .importing.preview import text_of
 from .importing.table import Choices, Unit
@@ -168,8 +168,9 @@ def import_upload(request, council_slug, plan_slug):
             tables = read_upload(upload, upload.name)
             if has_portal_sheet(tables):
                 return _start_preview(request, context, preview_portal(plan=plan, tables=tables, filename=upload.name))
-            if not found_a_table(read_table(tables)):
-                raise Refused(NO_TABLE)
+            read_table(tables)
+        except NoTable as error:
+            form.add_error("file", f"{NO_TABLE} {error}")
         except Refused as refusal:
             form.add_error("file", str(refusal))
         else:
@@ -229,7 +230,12 @@ def import_map(request, council_slug, plan_slug):
     sheet_rows = {t.name: len(t.rows) for t in tables}
     data = request.POST if request.method == "POST" else None
     choices, layout_kept = _layout_choices(data, sheet_rows)
-    table = read_table(tables, choices)
+    layout_error = None
+    try:
+        table = read_table(tables, choices)
+    except (NoTable, BadChoice) as error:  # the sheet or header row chosen has no table: show the one detected
+        layout_error, layout_kept = str(error), False
+        table = read_table(tables)
     chosen_words = {}
     if data is not None:
         chosen_words = {word: data[word_field_name(word)] for word in words_in(table)
@@ -255,14 +261,21 @@ def import_map(request, council_slug, plan_slug):
         form_data["layout"] = layout
     form = MappingForm(form_data, initial=initial, table=table, plan=plan, words=words, may_create=may_create,
                        sheet_rows=sheet_rows)
+    if layout_error and form.is_valid():
+        form.add_error(None, layout_error)
     context = {**_context(plan), "form": form, "table": table, "filename": stored["filename"],
                "sample": _sample(tables, table), "may_create": may_create,
                "redetected": data is not None and not layout_kept,
                "unit_label": Unit(table.unit).label if table.unit in Unit.values else ""}
     if form_data is not None and layout_kept and form.is_valid() and data.get("action") == "preview":
         d = form.cleaned_data
-        table = read_table(tables, Choices(sheet=d["sheet"], header_row=d["header_row"], columns=form.columns_chosen(),
-                                           unit=d["unit"], signs=d["signs"], basis=d["basis"]))
+        try:
+            table = read_table(tables, Choices(sheet=d["sheet"], header_row=d["header_row"],
+                                               columns=form.columns_chosen(), unit=d["unit"], signs=d["signs"],
+                                               basis=d["basis"]))
+        except (NoTable, BadChoice) as error:
+            form.add_error(None, str(error))
+            return render(request, "workbooks/mapping.html", context, status=400)
         options = Options(outcome=d["outcome"].strip(), kind=d["kind"], service_budget=d["service_budget"].strip(),
                           kind_words=form.kind_words_chosen(), create_missing=d["create_missing"])
         preview = preview_council(plan=plan, table=table, options=options, filename=stored["filename"],

@@ -39,7 +39,7 @@ from .preview import (
     describe_new,
     plan_data,
 )
-from .table import Problem, Signs, Table, TableRow, TotalRow, Unit
+from .table import Basis, Problem, Signs, Table, TableRow, TotalRow, Unit
 
 TITLE_LENGTH = 300
 SAVING_KINDS = (Kind.REVENUE_SAVINGS, Kind.INCOME_GENERATION)
@@ -67,20 +67,6 @@ NO_TABLE = (
     "(a header row with a reference, title or description and year columns such as 2024/25). Start from an "
     "exported workbook or the flat CSV, or from your own table of proposals."
 )
-
-
-def found_a_table(table: Table) -> bool:
-    """Whether detection found anything of a table of proposals: a year column or a field."""
-    return bool(table.years or table.columns)
-
-
-class Basis:
-    CUMULATIVE = "cumulative"
-    INCREMENTAL = "incremental"
-    CHOICES = (
-        (CUMULATIVE, "Cumulative: each year is the variation to the base-year budget"),
-        (INCREMENTAL, "Incremental: each year is the change from the year before"),
-    )
 
 
 def normal_word(text: str) -> str:
@@ -234,7 +220,7 @@ class _Reader:
         self.may_create = bool(can_manage_structure(user, plan.council))
         self.structure = _Structure(lookups, options.create_missing and self.may_create, preview)
         self.remembered = kind_words_of(plan.council_id)
-        self.basis = getattr(table, "basis", Basis.CUMULATIVE)
+        self.basis = table.basis
         self.unit = table.unit or ""
         self.negated_rows: set[int] = set()
         self.year_columns: list[tuple[int, Any]] = []  # (column, plan year) in the plan's order
@@ -327,13 +313,18 @@ class _Reader:
         reference = parse_reference(cells.get("reference", ""))
         if reference is not None and len(reference) > 20:
             self.problem(row.row, self.table.column_of("reference"), "A reference has at most 20 characters.")
+        has_description = "description" in self.table.columns.values()
         description = cells.get("description", "").strip()
         title = " ".join(cells.get("title", "").split()) or cut_title(description)
+        if len(title) > TITLE_LENGTH:
+            # A long title (detection reads a lone description column as the title): cut at
+            # a word, and the whole text kept as the description unless a column gives one.
+            if not has_description:
+                description, has_description = cells["title"].strip(), True
+            title = cut_title(title)
         if not title:
             self.problem(row.row, self.table.column_of("title" if "title" in cells else "description"),
                          "Every proposal needs a title (or a description to take it from).")
-        elif len(title) > TITLE_LENGTH:
-            self.problem(row.row, self.table.column_of("title"), "A title has at most 300 characters.")
         kind = self.kind(row)
         outcome_name = cells.get("outcome") or self.options.outcome
         outcome = None
@@ -357,7 +348,7 @@ class _Reader:
             return None
         values = {
             "reference": reference, "title": title, "kind": kind, "outcome": outcome, "theme": theme,
-            "status": None, "description": description if "description" in self.table.columns.values() else None,
+            "status": None, "description": description if has_description else None,
         }
         budget_key = budget if isinstance(budget, ToCreate) else budget.pk  # type: ignore[union-attr]
         return values, [(budget_key, figures or {})]
@@ -412,6 +403,13 @@ class _Reader:
         self.structure.report(self.table.sheet, self.may_create)
         self.describe()
         self.totals(keys)
+        for total in self.table.row_totals:
+            if not total.reconciles:
+                self.preview.reconciliation.append(Reconciliation(
+                    label=f"{total.reference}: its Total column", row=total.row, reconciles=False,
+                    lines=[f"printed {printed(total.printed)}, its years add up to {printed(total.sum)}: "
+                           f"{printed(abs(total.difference))} apart"],
+                ))
 
     # ------------------------------------------------------------ words for the preview
 
@@ -438,7 +436,8 @@ class _Reader:
                                    + (f" ({table.signs_source})." if table.signs_source else "."))
         if self.basis == Basis.INCREMENTAL:
             preview.read_as.append("Incremental: each year's figure is added to the years before it, since the "
-                                   "portal keeps each year's variation to the base-year budget.")
+                                   "portal keeps each year's variation to the base-year budget"
+                                   + (f" ({table.basis_source})." if table.basis_source else "."))
         magnitudes = [abs(value) for value in figures]
         if self.unit == Unit.MILLIONS and magnitudes and max(magnitudes) >= 1000:
             big = [m for m in magnitudes if m >= 1000]

@@ -8,15 +8,13 @@ from proposals import years as fy
 from proposals.models import Kind
 from proposals.permissions import SYSTEM, can_import, can_manage_structure
 from workbooks.importing.apply import ImportFailed, apply_import
-from workbooks.importing.council import NO_TABLE, Basis, Options, found_a_table, preview_council
-from workbooks.importing.detect import read_table
+from workbooks.importing.council import NO_TABLE, Options, preview_council
+from workbooks.importing.detect import BadChoice, NoTable, read_table
 from workbooks.importing.portal import has_portal_sheet, preview_portal
-from workbooks.importing.table import FIELD_LABELS, FIELDS, Choices, Signs, Unit
+from workbooks.importing.table import FIELD_LABELS, FIELDS, Basis, Choices, Signs, Unit
 from workbooks.uploads import Refused, read_upload
 
 from ._plans import find_plan
-
-BASES = (Basis.CUMULATIVE, Basis.INCREMENTAL)
 
 
 def _heading(text):
@@ -130,20 +128,26 @@ class Command(BaseCommand):
             header_row = int(raw)
         unit = self._choice(options, "units", Unit.values)
         signs = self._choice(options, "signs", Signs.values)
-        basis = self._choice(options, "basis", BASES)
+        basis = self._choice(options, "basis", Basis.values)
         kind = options.get("kind") or ""
         if kind:
             by_name = {k.label.casefold(): k.value for k in Kind} | {k.value: k.value for k in Kind}
             if kind.casefold() not in by_name:
                 raise CommandError(f"--kind {kind!r} is not a kind; use one of: {', '.join(Kind.labels)}.")
             kind = by_name[kind.casefold()]
-        detected = read_table(tables, Choices(sheet=sheet, header_row=header_row))
-        if not found_a_table(detected):
-            raise CommandError(NO_TABLE)
+        try:
+            detected = read_table(tables, Choices(sheet=sheet, header_row=header_row))
+        except NoTable as error:
+            raise CommandError(f"{NO_TABLE} {error}" if sheet is None and header_row is None else str(error)) from None
+        except BadChoice as error:
+            raise CommandError(str(error)) from None
         self._detected(detected)
         columns = self._columns(detected, options["map"]) if options["map"] else None
-        table = read_table(tables, Choices(sheet=detected.sheet, header_row=detected.header_row, columns=columns,
-                                           unit=unit, signs=signs, basis=basis))
+        try:
+            table = read_table(tables, Choices(sheet=detected.sheet, header_row=detected.header_row, columns=columns,
+                                               unit=unit, signs=signs, basis=basis))
+        except (NoTable, BadChoice) as error:
+            raise CommandError(str(error)) from None
         if table.unit is None:
             raise CommandError(f"Sheet \u2018{table.sheet}\u2019 does not say which unit its figures are in, and the "
                                "portal never guesses it: give --units pounds, thousands or millions.")
