@@ -23,6 +23,13 @@ class ImportForm(forms.Form):
     )
 
 
+def used_width(table):
+    """The columns up to the last one headed or read: the rest of a padded row is left out."""
+    used = [i for i, heading in enumerate(table.headings) if heading]
+    used += list(table.columns) + [year.column for year in table.years]
+    return max(used, default=-1) + 1
+
+
 def word_field_name(word):
     """The mapping form's field for a kind word: named by a digest, so any text is safe."""
     return "word_" + hashlib.sha256(word.encode()).hexdigest()[:12]
@@ -74,7 +81,7 @@ class MappingForm(forms.Form):
         years += [fy.label(year.start_year) for year in table.years if fy.label(year.start_year) not in years]
         self.column_choices += [(label, f"Year {label}") for label in years]
         self.column_fields = []
-        for index, heading in enumerate(table.headings):
+        for index, heading in enumerate(table.headings[:used_width(table)]):
             name = f"col_{index}"
             letter = get_column_letter(index + 1)
             self.fields[name] = forms.ChoiceField(
@@ -97,7 +104,7 @@ class MappingForm(forms.Form):
         else:
             self.fields["create_missing"].help_text = "They are listed in the preview, and created when you confirm."
         if self.is_bound:
-            width = len(table.headings)
+            width = len(self.column_fields)
             for key in self.data:
                 if key.startswith("col_") and (not key[4:].isdigit() or int(key[4:]) >= width):
                     self.unknown_column = key

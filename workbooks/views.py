@@ -26,7 +26,7 @@ from proposals.permissions import can_import, can_manage_structure, get_plan_or_
 from reports.filters import ReportChoices, ReportFilter
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
-from .forms import ImportForm, MappingForm, word_field_name
+from .forms import ImportForm, MappingForm, used_width, word_field_name
 from .importing.apply import ImportFailed, apply_import
 from .importing.council import NO_TABLE, Options, kind_of_word, kind_words_of, preview_council, words_in
 from .importing.detect import BadChoice, NoTable, read_table
@@ -205,7 +205,7 @@ def _sample(tables, table, count=8):
     cells = next((t for t in tables if t.name == table.sheet), None)
     if cells is None:
         return []
-    width = len(table.headings)
+    width = used_width(table)
     rows = [(number, values) for number, values in cells.rows if number > table.header_row and any(
         v not in (None, "") for v in values)]
     return [(number, [text_of(v) for v in (list(values) + [None] * width)[:width]]) for number, values in rows[:count]]
