@@ -55,7 +55,6 @@ class Command(BaseCommand):
                                  "(council administrators).")
 
     def handle(self, *args, file, council, plan=None, dry_run=False, user=None, **options):
-        plan = find_plan(council, plan)
         path = Path(file)
         try:
             with path.open("rb") as upload:
@@ -64,6 +63,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         except Refused as refusal:
             raise CommandError(str(refusal)) from None
+        plan = find_plan(council, plan)
         council_options = [name for name in ("sheet", "header_row", "units", "signs", "basis", "outcome", "kind",
                                              "service_budget") if options.get(name)]
         council_options += ["map"] * bool(options["map"]) + ["create_missing"] * bool(options["create_missing"])
@@ -187,7 +187,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--map: {field} is mapped to two columns ({mapped[field]!r} and {heading!r}).")
             if field:
                 mapped[field] = heading
-                columns = {i: name for i, name in columns.items() if name != field}
+                columns = {i: "" if name == field else name for i, name in columns.items()}
             columns[index] = field
         return columns
 
