@@ -15,6 +15,7 @@ already in the plan are matched by reference, so re-importing the same file chan
 nothing.
 """
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -286,16 +287,8 @@ class _Reader:
         if negate:
             self.negated_rows.add(row.row)
         out: dict[int, int] = {}
-        running = Decimal(0)
         ok = True
-        for column, year in self.year_columns:
-            value = row.figures.get(year.start_year)
-            if value is None:
-                continue
-            value = -value if negate else value
-            if self.basis == Basis.INCREMENTAL:
-                running += value
-                value = running
+        for column, year, value in self.variations(row.figures, negate):
             try:
                 amount_k, exact = k_from_unit(value, self.unit)
             except MoneyError as error:
@@ -306,6 +299,20 @@ class _Reader:
                 self.preview.rounded.append(f"{label} {year.label}: {printed(value)} \u2192 {format_k(amount_k)} £k")
             out[year.pk] = amount_k
         return out if ok else None
+
+    def variations(self, figures: dict[int, Decimal | None], negate: bool) -> Iterator[tuple[int, Any, Decimal]]:
+        """(column, plan year, figure) for each printed figure in the plan's years, in the
+        printed unit: negated when ``negate``, and added up year by year when incremental."""
+        running = Decimal(0)
+        for column, year in self.year_columns:
+            value = figures.get(year.start_year)
+            if value is None:
+                continue
+            value = -value if negate else value
+            if self.basis == Basis.INCREMENTAL:
+                running += value
+                value = running
+            yield column, year, value
 
     def values(self, row: TableRow) -> tuple[dict[str, Any], list[tuple[Any, dict[int, int]]]] | None:
         cells = row.cells
@@ -461,15 +468,7 @@ class _Reader:
             self.preview.reconciliation.append(_reconciliation(total))
             negate = bool(total.covers) and all(row in self.negated_rows for row in total.covers)
             figures: dict[str, int] = {}
-            running = Decimal(0)
-            for _column_index, year in self.year_columns:
-                value = total.printed.get(year.start_year)
-                if value is None:
-                    continue
-                value = -value if negate else value
-                if self.basis == Basis.INCREMENTAL:
-                    running += value
-                    value = running
+            for _column, year, value in self.variations(total.printed, negate):
                 try:
                     figures[str(year.pk)] = k_from_unit(value, self.unit)[0]
                 except MoneyError:

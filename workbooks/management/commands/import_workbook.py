@@ -218,14 +218,11 @@ class Command(BaseCommand):
         )
         for item in preview.structure:
             out.write(f"  create {item.kind_word.lower()} {item}")
-        for item in preview.created:
-            out.write(f"  create {item.label}")
-            for change in item.changes:
-                out.write(f"    {change}")
-        for item in preview.changed:
-            out.write(f"  change {item.label}")
-            for change in item.changes:
-                out.write(f"    {change}")
+        for verb, items in (("create", preview.created), ("change", preview.changed)):
+            for item in items:
+                out.write(f"  {verb} {item.label}")
+                for change in item.changes:
+                    out.write(f"    {change}")
         for conflict in preview.conflicts:
             out.write(f"  conflict: {conflict}")
         for total in preview.reconciliation:
