@@ -270,9 +270,13 @@ def import_map(request, council_slug, plan_slug):
     if form_data is not None and layout_kept and form.is_valid() and data.get("action") == "preview":
         d = form.cleaned_data
         try:
-            table = read_table(tables, Choices(sheet=d["sheet"], header_row=d["header_row"],
-                                               columns=form.columns_chosen(), unit=d["unit"], signs=d["signs"],
-                                               basis=d["basis"]))
+            # A choice left as detected keeps detection's reason for it ("the heading “2026/27 (£)”").
+            table = read_table(tables, Choices(
+                sheet=d["sheet"], header_row=d["header_row"], columns=form.columns_chosen(),
+                unit=None if d["unit"] == table.unit else d["unit"],
+                signs=None if d["signs"] == table.signs else d["signs"],
+                basis=None if d["basis"] == table.basis else d["basis"],
+            ))
         except (NoTable, BadChoice) as error:
             form.add_error(None, str(error))
             return render(request, "workbooks/mapping.html", context, status=400)
