@@ -28,7 +28,10 @@ def parse_label(text):
 
 # A financial year inside a column heading: "2024/25", "2024-25", "24/25", "2024 / 2025".
 # No nested quantifiers, and the caller bounds the text: linear on any heading.
-_IN_HEADING = re.compile(r"(?<!\d)(\d{4}|\d{2})\s{0,3}[/\-\u2013\u2014]\s{0,3}(\d{4}|\d{2})(?!\d)")
+# A date ("10/11/2024") is not a year: no digit or date separator and digit either side.
+_IN_HEADING = re.compile(
+    r"(?<![\d/\-])(\d{4}|\d{2})\s{0,3}[/\-\u2013\u2014]\s{0,3}(\d{4}|\d{2})(?!\d)(?![/\-]\d)"
+)
 
 
 def find_in_heading(text):

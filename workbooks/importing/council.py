@@ -445,20 +445,7 @@ class _Reader:
             preview.read_as.append("Incremental: each year's figure is added to the years before it, since the "
                                    "portal keeps each year's variation to the base-year budget"
                                    + (f" ({table.basis_source})." if table.basis_source else "."))
-        magnitudes = [abs(value) for value in figures]
-        if self.unit == Unit.MILLIONS and magnitudes and max(magnitudes) >= 1000:
-            big = [m for m in magnitudes if m >= 1000]
-            preview.unit_warnings.append(
-                f"{len(big)} figure{'s are' if len(big) > 1 else ' is'} 1,000 or more (the largest "
-                f"{printed(max(big))}), which in £m is over £1bn: is the sheet in £000 or £?"
-            )
-        if (self.unit == Unit.THOUSANDS and magnitudes and max(magnitudes) < 1
-                and any(m != m.to_integral_value() for m in magnitudes)):
-            preview.unit_warnings.append("Every figure is under 1 and has decimals, which in £000 is under £1,000: "
-                                         "is the sheet in £m?")
-        if self.unit == Unit.POUNDS and magnitudes and max(magnitudes) < 1000:
-            preview.unit_warnings.append("Every figure is under 1,000, which in pounds is under £1,000: "
-                                         "is the sheet in £000 or £m?")
+        preview.unit_warnings.extend(table.unit_warnings)
         if len(preview.rounded) > ROUNDED_SHOWN:
             more = len(preview.rounded) - ROUNDED_SHOWN
             preview.rounded[ROUNDED_SHOWN:] = [f"and {more:,} more figures rounded to the nearest £1k"]

@@ -37,6 +37,7 @@ from workbooks.importing.table import (
     YearColumn,
 )
 
+MAX_COVERED = 200_000  # rows gathered by all the totals' formulas together (totals inside totals)
 HEADER_SEARCH_ROWS = 40  # the header row is looked for in the first rows of a sheet
 MAX_HEADING_CHARS = 200  # of a heading, matched; the rest is kept but not read
 MAX_TEXT_CHARS = 10_000  # of a cell's text, kept
@@ -65,7 +66,8 @@ YEAR_HEADING_WORDS = frozenset({
     "saving", "savings", "variation", "variations", "change", "proposed", "proposal", "growth", "impact",
     "net", "fy", "year", "financial", "effect", "reduction", "reductions", "efficiency", "efficiencies",
     "pressure", "pressures", "investment", "income", "amount", "value", "estimated", "estimate", "target",
-    "draft", "in", "of", "k", "cost", "costs", "figure", "figures", "mtfs",
+    "draft", "in", "of", "k", "cost", "costs", "figure", "figures", "mtfs", "cumulative", "incremental",
+    "increment", "movement",
 })
 # A section heading naming a kind of proposal, normalised.
 KIND_WORDS = frozenset({
@@ -82,10 +84,10 @@ _GRAND_LABEL = re.compile(r"^(grand total|overall total|net total)\b")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 SAVING_WORDS = ("saving", "efficienc")
 BASIS_WORDS = (
-    ("cumulative", Basis.CUMULATIVE), ("variation to base", Basis.CUMULATIVE),
-    ("against the base", Basis.CUMULATIVE), ("incremental", Basis.INCREMENTAL),
-    ("year on year", Basis.INCREMENTAL), ("change on previous year", Basis.INCREMENTAL),
-    ("change on the previous year", Basis.INCREMENTAL), ("in year change", Basis.INCREMENTAL),
+    ("cumulative", Basis.CUMULATIVE.value), ("variation to base", Basis.CUMULATIVE.value),
+    ("against the base", Basis.CUMULATIVE.value), ("incremental", Basis.INCREMENTAL.value),
+    ("year on year", Basis.INCREMENTAL.value), ("change on previous year", Basis.INCREMENTAL.value),
+    ("change on the previous year", Basis.INCREMENTAL.value), ("in year change", Basis.INCREMENTAL.value),
 )
 
 
@@ -352,23 +354,23 @@ def _check_choices(choices: Choices) -> None:
 
 def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -> Table:
     above = [(n, v) for n, v in sheet.rows if n < header.row]
-    title_rows, top_sections = _above_header(above)
+    title_rows, top_sections = _above_header(above, header.row)
     year_columns = {y.column: y.start_year for y in header.years}
     unit_row = _unit_row(sheet.rows, header)
     table = Table(
         sheet=sheet.name, sheets=sheets, header_row=header.row, headings=header.headings,
         columns=dict(header.fields), years=header.years, unit=None, unit_source="",
-        signs=Signs.VARIATIONS, signs_source="", title_rows=title_rows, ignored_columns=header.ignored,
+        signs=Signs.VARIATIONS.value, signs_source="", title_rows=title_rows, ignored_columns=header.ignored,
         unit_row=unit_row[0] if unit_row else None,
     )
-    if "title" not in header.fields.values() and "description" in header.fields.values():
+    if not choices.columns and "title" not in header.fields.values() and "description" in header.fields.values():
         column = table.column_of("description")
         assert column is not None
         table.columns[column] = "title"
         table.notes.append(f"No column is headed as a title, so column {_where(header, column)} is read as "
                            "each proposal\u2019s title.")
     table.total_column = _total_column(header)
-    header_key = tuple(normalise(h) for h in header.headings)
+    header_key = _row_key(header.headings)
     events: list[object] = []  # TableRow, Section or TotalRow in row order
     section_text, kind_word = None, None
     for number, text in top_sections:
@@ -380,14 +382,17 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
     for number, values in sheet.rows:
         if number <= header.row or (unit_row and number == unit_row[0]):
             continue
+        if _row_key(values) == header_key:
+            continue  # the header printed again (a page break)
         read = _read_row(sheet, header, number, values, table.problems)
         if read is None:
             continue
-        if tuple(normalise(cell_text(v)) for v in values) == header_key:
-            continue  # the header printed again (a page break)
-        is_total = bool(_TOTAL_LABEL.match(normalise(read.label))) or any(
+        unlabelled = not read.label and any(value is not None for value in read.figures.values())
+        is_total = unlabelled or bool(_TOTAL_LABEL.match(normalise(read.label))) or any(
             _is_total_formula(parsed, number, column) for column, parsed in read.formulas.items()
         )
+        if unlabelled:
+            table.notes.append(f"Row {number} has figures and no words beside them, so it is read as a total.")
         if is_total:
             total = TotalRow(row=number, label=read.label, printed=read.figures, covers=[], sums={})
             totals_by_row[number] = (read, total)
@@ -410,10 +415,15 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
     _drop_trailing_sections(table, events)
     _cover(table, events, totals_by_row, rows_by_number, year_columns)
     _unit(table, header, unit_row, title_rows, choices)
+    _unit_sense(table)
     _signs(table, choices)
     hint = _row_totals(sheet, table, header)
     _basis(table, choices, hint)
     return table
+
+
+def _row_key(values: Sequence[object]) -> tuple[str, ...]:
+    return tuple(word for word in (normalise(cell_text(v)) for v in values) if word)
 
 
 def _figure_text(read: _Read, year_columns: dict[int, int]) -> bool:
@@ -446,7 +456,7 @@ def _read_row(sheet: _Sheet, header: _Header, number: int, values: list, problem
     return _Read(row=number, texts=texts, figures=figures, formulas=formulas, label=label)
 
 
-def _above_header(rows: list[tuple[int, list]]) -> tuple[list[str], list[tuple[int, str]]]:
+def _above_header(rows: list[tuple[int, list]], header_row: int) -> tuple[list[str], list[tuple[int, str]]]:
     """The title rows' text, and a section heading directly above the header after a blank
     row (Walsall's "Children's Services" over its header)."""
     texts: list[tuple[int, str]] = []
@@ -460,8 +470,7 @@ def _above_header(rows: list[tuple[int, list]]) -> tuple[list[str], list[tuple[i
         previous = texts[-2][0]
         values = next(v for n, v in rows if n == number)
         single = sum(1 for v in values if cell_text(v)) == 1
-        if (single and number - previous > 1 and rows and number == rows[-1][0]
-                and _could_be_section(text)):
+        if single and number - previous > 1 and number == header_row - 1 and _could_be_section(text):
             sections.append((number, text))
             texts.pop()
     return [text for _, text in texts], sections
@@ -474,24 +483,30 @@ def _could_be_section(text: str) -> bool:
 
 
 def _unit_row(rows: list[tuple[int, list]], header: _Header) -> tuple[int, str, str] | None:
-    """A row of units directly under the header ("£'000" under each year): (row, unit, text)."""
-    for number, values in rows:
-        if number <= header.row:
-            continue
-        if number != header.row + 1:
-            return None
-        texts = [cell_text(v) for v in values if cell_text(v)]
-        if not texts:
-            return None
-        found = [unit_in(t) for t in texts]
-        if all(f is not None for f in found):
-            units = {f[0] for f in found if f is not None}
-            if len(units) == 1:
-                first = found[0]
-                assert first is not None
-                return number, first[0], first[1]
+    """A row of units directly under the header ("£'000" under each year): (row, unit, text).
+    Its year cells name one unit (or are empty), and none of its cells is a figure."""
+    values = next((v for n, v in rows if n == header.row + 1), None)
+    if values is None:
         return None
-    return None
+    found = []
+    for column, value in enumerate(values):
+        text = cell_text(value)
+        if not text:
+            continue
+        unit = unit_in(text)
+        if column in {y.column for y in header.years}:
+            if unit is None:
+                return None
+            found.append(unit)
+        elif unit is None:
+            try:
+                if parse_figure(value) is not None:
+                    return None
+            except FigureError:
+                pass
+    if not found or len({unit for unit, _ in found}) > 1:
+        return None
+    return header.row + 1, found[0][0], found[0][1]
 
 
 def _section(row: int, text: str) -> Section:
@@ -526,29 +541,33 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
     covers), or for typed figures the proposal rows since the previous total, or the
     section's start for a sub-total, or, directly after other totals, all theirs."""
     proposal_rows = sorted(rows_by_number)
+    total_rows = sorted(totals_by_row)
     covers: dict[int, list[int]] = {}
-    resolving: set[int] = set()
+    work = [0]  # rows gathered in all, against MAX_COVERED
 
     def formula_cover(number: int) -> list[int] | None:
-        if number in covers:
-            return covers[number]
-        read, _ = totals_by_row[number]
+        """The rows a total's formulas add, a total above it standing for the rows it covers."""
+        read, total = totals_by_row[number]
         if not read.formulas:
             return None
-        if number in resolving:
-            return []
-        resolving.add(number)
         found: set[int] = set()
         for column, parsed in read.formulas.items():
             for first, last in parsed.rows_in(column):
-                for r in proposal_rows[bisect_left(proposal_rows, first):bisect_right(proposal_rows, last)]:
-                    found.add(r)
-                for total in [t for t in totals_by_row if first <= t <= last and t != number]:
-                    inner = formula_cover(total)
-                    found.update(inner if inner is not None else covers.get(total, []))
-        resolving.discard(number)
-        covers[number] = sorted(found)
-        return covers[number]
+                low, high = bisect_left(total_rows, first), bisect_right(total_rows, last)
+                rows = proposal_rows[bisect_left(proposal_rows, first):bisect_right(proposal_rows, last)]
+                work[0] += len(rows) + high - low
+                inner = [] if work[0] > MAX_COVERED else [
+                    covers.get(t, []) for t in total_rows[low:high] if t != number]
+                work[0] += sum(len(c) for c in inner)
+                if work[0] > MAX_COVERED:
+                    table.problems.append(Problem(table.sheet, number, "", (
+                        f"its formulas add up, through totals inside totals, more than {MAX_COVERED:,} rows in all, "
+                        "more than the portal follows; its rows are not checked")))
+                    return []
+                found.update(rows)
+                for cover in inner:
+                    found.update(cover)
+        return sorted(found)
 
     since_total: list[int] = []  # proposal rows since the previous total
     since_section: list[int] = []
@@ -573,7 +592,7 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
                     cover = list(since_section)
                 else:
                     cover = list(since_total)
-                covers[number] = cover
+            covers[number] = cover
             event.covers = cover
             since_total = []
             since_section = []
@@ -592,32 +611,60 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
 
 def _unit(table: Table, header: _Header, unit_row: tuple[int, str, str] | None, title_rows: list[str],
           choices: Choices) -> None:
+    """The unit from the year headings, else the unit row, else the other headings, else
+    the title rows; None when nothing names one (the officer chooses)."""
+    year_units = [(found, y.heading) for y in header.years if (found := unit_in(y.heading)) is not None]
+    sources: list[tuple[str, str]] = [
+        (found[0], f"the heading \u201c{_one_line(heading)}\u201d") for found, heading in year_units[:1]]
+    if unit_row is not None:
+        sources.append((unit_row[1], f"\u201c{unit_row[2]}\u201d in the row under the headings (row {unit_row[0]})"))
+    for column in header.ignored:
+        found = unit_in(header.headings[column])
+        if found is not None:
+            sources.append((found[0], f"the heading \u201c{_one_line(header.headings[column])}\u201d"))
+            break
+    for text in title_rows:
+        found = unit_in(text)
+        if found is not None:
+            sources.append((found[0], f"\u201c{found[1]}\u201d in the title \u201c{_one_line(text)}\u201d"))
+            break
+    if len({found[0] for found, _ in year_units}) > 1:
+        table.problems.append(Problem(table.sheet, header.row, "", "the year headings name different units ("
+                                      + ", ".join(sorted({f[1] for f, _ in year_units}))
+                                      + "); choose the unit the figures are in."))
     if choices.unit is not None:
         table.unit, table.unit_source = choices.unit, "chosen"
-        return
-    for year in header.years:
-        found = unit_in(year.heading)
-        if found is not None:
-            table.unit = found[0]
-            table.unit_source = f"the heading \u201c{_one_line(year.heading)}\u201d"
-            break
-    if table.unit is None and unit_row is not None:
-        table.unit = unit_row[1]
-        table.unit_source = f"\u201c{unit_row[2]}\u201d in the row under the headings (row {unit_row[0]})"
-    if table.unit is None:
-        for text in title_rows:
-            found = unit_in(text)
-            if found is not None:
-                table.unit = found[0]
-                table.unit_source = f"\u201c{found[1]}\u201d in the title \u201c{_one_line(text)}\u201d"
-                break
+    elif sources:
+        table.unit, table.unit_source = sources[0]
+    if table.unit is not None:
+        for unit, source in sources:
+            if unit != table.unit:
+                table.notes.append(f"{source[0].upper()}{source[1:]} names another unit, {Unit(unit).label}.")
+
+
+def _unit_sense(table: Table) -> None:
+    """Figures whose size suggests another unit than the one read: the first of each kind."""
     if table.unit is None:
         return
-    others = {unit_in(y.heading) for y in header.years} - {None}
-    if len({found[0] for found in others if found is not None}) > 1:
-        table.problems.append(Problem(table.sheet, header.row, "", "the year headings name different units ("
-                                      + ", ".join(sorted(f[1] for f in others if f is not None))
-                                      + "); choose the unit the figures are in."))
+    label = Unit(table.unit).label
+    figures = [(row, start, value) for row in table.rows for start, value in row.figures.items() if value]
+    if table.unit == Unit.MILLIONS:
+        large = next(((r, s, v) for r, s, v in figures if abs(v) >= 1000), None)
+        if large:
+            table.unit_warnings.append(f"Read as {label}, row {large[0].row}\u2019s {large[2]:,} for "
+                                       f"{fy.label(large[1])} is \u00a3{abs(large[2]) / 1000:,.1f}bn: are the "
+                                       "figures in \u00a3000 or \u00a3?")
+        return
+    fractional = next(((r, s, v) for r, s, v in figures if v != v.to_integral_value()), None)
+    if fractional and all(abs(v) < 100 for _, _, v in figures):
+        table.unit_warnings.append(f"Read as {label}, the figures are all under 100 and row {fractional[0].row} "
+                                   f"has {fractional[2]} for {fy.label(fractional[1])}, as \u00a3m figures are: "
+                                   "are they in \u00a3m?")
+    if table.unit == Unit.THOUSANDS:
+        large = next(((r, s, v) for r, s, v in figures if abs(v) >= 1_000_000), None)
+        if large:
+            table.unit_warnings.append(f"Read as {label}, row {large[0].row}\u2019s {large[2]:,} for "
+                                       f"{fy.label(large[1])} is over \u00a31bn: are the figures in \u00a3?")
 
 
 def _says_savings(texts: Iterable[str]) -> str | None:
@@ -636,7 +683,7 @@ def _signs(table: Table, choices: Choices) -> None:
                      if value is not None and value < 0), None)
     if negative is not None:
         row, start, value = negative
-        table.signs = Signs.VARIATIONS
+        table.signs = Signs.VARIATIONS.value
         table.signs_source = (f"figures are printed as negatives (row {row.row}, {fy.label(start)}: "
                               f"{value}), so + is a cost and \u2212 a saving")
         return
@@ -654,10 +701,10 @@ def _signs(table: Table, choices: Choices) -> None:
         elif said_kind:
             said = f"the kind column says \u201c{said_kind}\u201d"
     if said:
-        table.signs = Signs.SAVINGS_POSITIVE
+        table.signs = Signs.SAVINGS_POSITIVE.value
         table.signs_source = f"{said} and no figure is negative, so savings are shown as positive numbers"
     else:
-        table.signs = Signs.VARIATIONS
+        table.signs = Signs.VARIATIONS.value
         table.signs_source = ("no figure is negative and nothing on the sheet says they are savings, so they are "
                               "read as variations: + cost, \u2212 saving" if positive else
                               "no figure says otherwise, so they are read as variations: + cost, \u2212 saving")
@@ -727,6 +774,6 @@ def _basis(table: Table, choices: Choices, hint: tuple[str, str] | None) -> None
     if hint is not None:
         table.basis, table.basis_source = hint
         return
-    table.basis = Basis.CUMULATIVE
+    table.basis = Basis.CUMULATIVE.value
     table.basis_source = ("nothing on the sheet says, so each year's figure is read as the portal reads it, a "
                           "variation to the base year; choose incremental if each is the change on the year before")

@@ -123,7 +123,7 @@ def _unit_at(lowered: str, position: int) -> tuple[str, int] | None:
                 return unit, after + 4 - position
             if word == "000" and rest.startswith("000's"):
                 return unit, after + 5 - position
-    if rest[:1].isdigit() or rest[:1] in ".,-(":
+    if rest and (rest[0].isdigit() or rest[0] in ".,-("):
         return None  # an amount: "£1,234", "£(150)"
     if rest[:1].isalpha():
         return None  # "£s", "£bn": not a unit the portal reads

@@ -29,6 +29,14 @@ class FormulaError(ValueError):
     """A formula the portal cannot work out; the message is for the officer."""
 
 
+class Circular(FormulaError):
+    """A formula that needs its own value."""
+
+
+class OverBudget(FormulaError):
+    """The sheet's formulas read more cells than any proposals table needs."""
+
+
 def column_index(letters: str) -> int:
     """"A" -> 0, "AA" -> 26."""
     index = 0
@@ -224,6 +232,7 @@ class Evaluator:
         self.constant = constant
         self.parsed: dict[tuple[int, int], Parsed] = {}
         self.values: dict[tuple[int, int], Decimal | None] = {}
+        self.errors: dict[tuple[int, int], FormulaError] = {}
         self.visiting: set[tuple[int, int]] = set()
         self.visits = 0
 
@@ -241,38 +250,51 @@ class Evaluator:
         key = (row, column)
         if key in self.values:
             return self.values[key]
+        if key in self.errors:
+            raise self.errors[key]
         self._visit()
         parsed = self.formula(row, column)
         if parsed is None:
             value = self.constant(self.cells.get(key))
         else:
             if key in self.visiting:
-                raise FormulaError("it refers to itself")
+                raise Circular("it refers back to itself, through the cells it adds up")
             self.visiting.add(key)
             try:
                 value = self._evaluate(parsed.tree)
+            except FormulaError as error:
+                self.errors[key] = error
+                raise
             finally:
                 self.visiting.discard(key)
         self.values[key] = value
         return value
 
+    def _referred(self, row: int, column: int, in_range: bool) -> Decimal:
+        """The value of a cell another formula names, as that formula sees it."""
+        try:
+            value = self.value_of(row, column)
+        except (Circular, OverBudget):
+            raise
+        except FormulaError:
+            raise FormulaError(f"it uses {column_letter(column)}{row}, whose formula cannot be read") from None
+        except ValueError:
+            if in_range:
+                return Decimal(0)  # text inside SUM(…) counts as nothing, as in a spreadsheet
+            raise FormulaError(f"{column_letter(column)}{row} is not a figure") from None
+        return value if value is not None else Decimal(0)
+
     def _visit(self) -> None:
         self.visits += 1
         if self.visits > MAX_VISITS:
-            raise FormulaError(f"the sheet's formulas read more than {MAX_VISITS:,} cells")
+            raise OverBudget(f"the sheet's formulas read more than {MAX_VISITS:,} cells")
 
     def _evaluate(self, node: Node) -> Decimal:
         kind = node[0]
         if kind == "num":
             return node[1]
         if kind == "ref":
-            try:
-                value = self.value_of(node[1], node[2])
-            except FormulaError:
-                raise
-            except ValueError:
-                raise FormulaError(f"{column_letter(node[2])}{node[1]} is not a figure") from None
-            return value if value is not None else Decimal(0)
+            return self._referred(node[1], node[2], in_range=False)
         if kind == "neg":
             return -self._evaluate(node[1])
         if kind == "op":
@@ -298,14 +320,7 @@ class Evaluator:
         return total
 
     def _in_range(self, row: int, column: int) -> Decimal:
-        """A cell inside SUM(…): text that is not a figure counts as nothing, as in a spreadsheet."""
         self._visit()
         if (row, column) not in self.cells:
             return Decimal(0)
-        try:
-            value = self.value_of(row, column)
-        except FormulaError:
-            raise
-        except ValueError:
-            return Decimal(0)
-        return value if value is not None else Decimal(0)
+        return self._referred(row, column, in_range=True)

@@ -43,7 +43,8 @@ class Basis(models.TextChoices):
 class Choices:
     """What the officer chose on the mapping page (or the command line); None = as detected.
 
-    ``columns``: {column index (0-based): field name, or a year label "2024/25", or "" to ignore}.
+    ``columns``: {column index (0-based): field name, or a year label "2024/25", or "" to ignore};
+    a column not in it keeps what was detected for it.
     """
 
     sheet: str | None = None
@@ -172,6 +173,7 @@ class Table:
     total_column: int | None = None  # a headed "Total" column across the years (also in ignored_columns)
     row_totals: list[RowTotal] = field(default_factory=list)  # each row's Total column, when it adds the years
     notes: list[str] = field(default_factory=list)  # what detection decided, in words, for the officer
+    unit_warnings: list[str] = field(default_factory=list)  # figures whose size suggests another unit
 
     def column_of(self, name):
         for column, mapped in self.columns.items():
