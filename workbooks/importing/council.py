@@ -155,6 +155,7 @@ class _Structure:
             self.outcomes.setdefault(outcome.code.casefold(), outcome)
             self.outcomes.setdefault(outcome.title.casefold(), outcome)
             self.outcomes.setdefault(str(outcome).casefold(), outcome)
+            self.outcomes.setdefault(f"outcome {outcome.code}".casefold(), outcome)  # "Outcome 5"
         self.themes: dict[str, Any] = dict(lookups.themes)
         self.budgets: dict[str, Any] = dict(lookups.budgets)
         self.missing: dict[tuple[str, str], tuple[str, list[int]]] = {}  # (kind, key) -> (name, rows)
