@@ -209,6 +209,16 @@ def test_bad_choices_name_what_is_wrong_and_write_nothing(anytown, client_for, c
     assert "workbooks_import" not in client.session
 
 
+def test_a_figure_whose_size_suggests_another_unit_is_flagged_in_the_preview(anytown, client_for):
+    client = client_for(anytown.officer)
+    rows = [["Ref", "Title", "Service", "2024/25 £m", "2025/26 £m"], ["B1", "Big", "Libraries", -1500, -1500]]
+    upload(client, anytown.plan, workbook(rows), "big.xlsx")
+    response = preview_through_mapping(client, anytown.plan, outcome="1", kind=Kind.REVENUE_SAVINGS)
+    assert response.context["preview"].unit_warnings
+    body = response.content.decode()
+    assert "Check the unit" in body and "are the figures in £000 or £?" in body
+
+
 def test_no_title_or_description_column_is_a_problem_in_the_preview(anytown, client_for):
     client = client_for(anytown.officer)
     upload(client, anytown.plan, workbook(NO_UNIT_ROWS), "bad.xlsx")
@@ -274,3 +284,12 @@ def test_the_plans_pages_link_to_the_import_for_those_who_may_import(ce_plan, cl
 def test_the_upload_page_says_which_layouts_it_reads(ce_plan, client_for, officer):
     text = client_for(officer).get(reverse("workbooks:import", args=[ce_plan.council.slug, ce_plan.slug])).content
     assert "The portal’s own workbook" in text.decode() and "Your council’s own table" in text.decode()
+
+
+def test_the_mapping_page_comes_back_with_the_officers_choices(anytown, client_for):
+    client = client_for(anytown.officer)
+    upload(client, anytown.plan, workbook(NO_UNIT_ROWS), "a.xlsx")
+    form = mapping(client, anytown.plan).context["form"]
+    client.post(map_url(anytown.plan), form_data(form, action="detect", unit="thousands", outcome="People"))
+    form = mapping(client, anytown.plan).context["form"]
+    assert (form["unit"].value(), form["outcome"].value()) == ("thousands", "People")

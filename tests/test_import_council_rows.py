@@ -210,22 +210,15 @@ def test_a_changed_figure_in_a_reimport_is_a_change_from_old_to_new(newco):
     assert stored(newco.plan) == {"C1": {"2026/27": -120}}
 
 
-@pytest.mark.parametrize(("unit", "figures", "warning"), [
-    ("millions", {2026: "1200", 2027: "5"}, "1 figure is 1,000 or more (the largest 1,200), which in £m is over £1bn"),
-    ("pounds", {2026: "12", 2027: "5"}, "Every figure is under 1,000, which in pounds is under £1,000"),
-])
-def test_figures_whose_size_suggests_the_wrong_unit_are_flagged(newco, unit, figures, warning):
-    table = make_table([row(4, figures, reference="U1", title="Unit", service_budget="Highways")], unit=unit)
-    result = preview(newco, table, outcome="1", kind="pressure")
-    assert [w for w in result.unit_warnings if w.startswith(warning)]
-
-
-def test_a_thousands_sheet_of_small_fractions_is_flagged_and_refused(newco):
+def test_a_fraction_of_a_thousand_in_a_thousands_sheet_is_a_problem(newco):
     table = make_table([row(4, {2026: "0.5", 2027: "0.25"}, reference="U1", title="Unit", service_budget="Highways")])
+    table.unit_warnings = ["Read as £000, the figures are all under 100 \u2026"]
     result = preview(newco, table, outcome="1", kind="pressure")
-    assert result.unit_warnings == ["Every figure is under 1 and has decimals, which in £000 is under £1,000: "
-                                    "is the sheet in £m?"]
-    assert "not in whole £000" in str(result.problems[0])
+    assert result.unit_warnings == table.unit_warnings
+    assert str(result.problems[0]) == (
+        "Sheet \u2018Savings\u2019, row 4, column D (2026/27): \u201c0.5\u201d is not in whole £000: the portal keeps "
+        "whole £ thousands."
+    )
 
 
 def test_no_unit_no_year_and_no_title_are_each_a_problem_and_nothing_is_read(newco):

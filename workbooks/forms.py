@@ -15,7 +15,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Workbook (.xlsx) or CSV file",
         help_text=(
-            "An exported cabinet-paper workbook or flat proposal list with your changes, "
+            "An exported cabinet-paper workbook or flat proposal list with your changes, or your council's own "
+            "table of proposals, "
             f"at most {settings.UPLOAD_MAX_BYTES // MB} MB, {settings.UPLOAD_MAX_ROWS:,} rows and {MAX_CELLS:,} cells."
         ),
         error_messages={"required": "Choose a workbook (.xlsx) or CSV file to upload.",

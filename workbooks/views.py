@@ -38,6 +38,8 @@ from .uploads import Refused, read_upload
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "workbooks_import"  # the preview's plan of changes, under a one-time token
 UPLOAD_KEY = "workbooks_import_upload"  # a council's own sheet between the upload and its preview
+MAPPING_KEYS = ("token", "layout", "sheet", "header_row", "unit", "signs", "basis", "outcome", "kind",
+                "service_budget", "create_missing")
 
 
 def _filtered(request, council_slug, plan_slug):
@@ -228,7 +230,14 @@ def import_map(request, council_slug, plan_slug):
         return redirect("workbooks:import", plan.council.slug, plan.slug)
     may_create = bool(can_manage_structure(request.user, plan.council))
     sheet_rows = {t.name: len(t.rows) for t in tables}
-    data = request.POST if request.method == "POST" else None
+    if request.method == "POST":
+        data = request.POST
+        # The officer's choices are kept with the upload, so the mapping page comes back with them.
+        stored["choices"] = {key: value for key, value in request.POST.items()
+                             if key in MAPPING_KEYS or key.startswith(("col_", "word_"))}
+        request.session.modified = True
+    else:
+        data = stored.get("choices")
     choices, layout_kept = _layout_choices(data, sheet_rows)
     layout_error = None
     try:
@@ -267,7 +276,8 @@ def import_map(request, council_slug, plan_slug):
                "sample": _sample(tables, table), "may_create": may_create,
                "redetected": data is not None and not layout_kept,
                "unit_label": Unit(table.unit).label if table.unit in Unit.values else ""}
-    if form_data is not None and layout_kept and form.is_valid() and data.get("action") == "preview":
+    if (request.method == "POST" and layout_kept and form.is_valid()
+            and data is not None and data.get("action") == "preview"):
         d = form.cleaned_data
         try:
             # A choice left as detected keeps detection's reason for it ("the heading “2026/27 (£)”").
@@ -285,7 +295,7 @@ def import_map(request, council_slug, plan_slug):
         preview = preview_council(plan=plan, table=table, options=options, filename=stored["filename"],
                                   user=request.user)
         return _start_preview(request, context, preview)
-    status = 400 if form.is_bound and form.errors else 200
+    status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "workbooks/mapping.html", context, status=status)
 
 
