@@ -14,7 +14,7 @@ cells): headings are cut to a few hundred characters and matched without backtra
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -166,12 +166,16 @@ def year_of_heading(heading: str) -> _YearHeading | None:
 
 @dataclass
 class _Header:
-    row: int
+    row: int  # the header's (last) row
     headings: list[str]
     fields: dict[int, str]
     years: list[YearColumn]
     ignored: list[int]
-    notes: list[str] = field(default_factory=list)
+    first_row: int = 0  # the row its headings start on, when they run over two rows
+
+    @property
+    def top(self) -> int:
+        return self.first_row or self.row
 
 
 def _read_headings(values: Sequence[object]) -> tuple[dict[int, str], list[YearColumn], list[int]]:
@@ -196,24 +200,52 @@ def _read_headings(values: Sequence[object]) -> tuple[dict[int, str], list[YearC
     return fields, years, ignored
 
 
+def _header_at(number: int, values: Sequence[object]) -> _Header:
+    fields, years, ignored = _read_headings(values)
+    return _Header(number, [cell_text(v) for v in values], fields, years, ignored)
+
+
+def _two_rows(upper: tuple[int, list], lower: tuple[int, list]) -> _Header:
+    """Headings that run over two rows ("2024/25" over "£000", or the years over the
+    field headings' row), read as one: each column's two cells joined."""
+    width = max(len(upper[1]), len(lower[1]))
+    joined = [" \n".join(t for t in (cell_text(upper[1][c]) if c < len(upper[1]) else "",
+                                     cell_text(lower[1][c]) if c < len(lower[1]) else "") if t)
+              for c in range(width)]
+    header = _header_at(lower[0], joined)
+    header.first_row = upper[0]
+    return header
+
+
 def _find_header(rows: list[tuple[int, list]], chosen: int | None) -> tuple[_Header | None, str]:
     """The header row (the chosen one, or the first of the first rows with the most
-    year and field headings), or None and why not."""
+    year and field headings; headings over two rows when one row has the years and the
+    next the fields, or the other way round), or None and why not."""
     if chosen is not None:
-        for number, values in rows:
+        for index, (number, values) in enumerate(rows):
             if number == chosen:
-                fields, years, ignored = _read_headings(values)
-                return _Header(number, [cell_text(v) for v in values], fields, years, ignored), ""
+                header = _header_at(number, values)
+                if not (header.years and header.fields) and index > 0:
+                    joined = _two_rows(rows[index - 1], rows[index])
+                    if joined.years and joined.fields:
+                        return joined, ""
+                return header, ""
         return None, f"it has no row {chosen}"
     best: _Header | None = None
     best_score = 0
     near_miss: tuple[int, list[str]] | None = None
-    for number, values in rows[:HEADER_SEARCH_ROWS]:
-        fields, years, ignored = _read_headings(values)
-        if years and fields:
-            score = len(years) * 2 + len(fields)
+    searched = rows[:HEADER_SEARCH_ROWS]
+    for index, (number, values) in enumerate(searched):
+        header = _header_at(number, values)
+        if not (header.years and header.fields) and index + 1 < len(searched) and (header.years or header.fields):
+            following = _header_at(*searched[index + 1])
+            joined = _two_rows(searched[index], searched[index + 1])
+            if joined.years and joined.fields and not (following.years and following.fields):
+                header = joined
+        if header.years and header.fields:
+            score = len(header.years) * 2 + len(header.fields)
             if score > best_score:
-                best, best_score = _Header(number, [cell_text(v) for v in values], fields, years, ignored), score
+                best, best_score = header, score
         elif near_miss is None:
             dated = [cell_text(v) for v in values if (y := year_of_heading(cell_text(v))) is not None and not y.is_year]
             if dated:
@@ -305,9 +337,9 @@ def _where(header: _Header, column: int) -> str:
 
 
 def _is_total_formula(parsed: Parsed, row: int, column: int) -> bool:
-    """A SUM or SUBTOTAL, or an addition of cells from two or more other rows of the column."""
+    """A SUM or SUBTOTAL of other rows of the column, or an addition of cells from two or more."""
     others = {r for first, last in parsed.rows_in(column) for r in range(first, min(last, first + 2) + 1) if r != row}
-    return parsed.sums or len(others) >= 2
+    return len(others) >= (1 if parsed.sums else 2)
 
 
 NOTHING_CHOSEN = Choices()
@@ -353,8 +385,8 @@ def _check_choices(choices: Choices) -> None:
 
 
 def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -> Table:
-    above = [(n, v) for n, v in sheet.rows if n < header.row]
-    title_rows, top_sections = _above_header(above, header.row)
+    above = [(n, v) for n, v in sheet.rows if n < header.top]
+    title_rows, top_sections = _above_header(above, header.top)
     year_columns = {y.column: y.start_year for y in header.years}
     unit_row = _unit_row(sheet.rows, header)
     table = Table(
@@ -369,6 +401,9 @@ def _read(sheet: _Sheet, header: _Header, choices: Choices, sheets: list[str]) -
         table.columns[column] = "title"
         table.notes.append(f"No column is headed as a title, so column {_where(header, column)} is read as "
                            "each proposal\u2019s title.")
+    if header.first_row:
+        table.notes.append(f"The headings run over rows {header.first_row} and {header.row}; they are read "
+                           "as one header.")
     table.total_column = _total_column(header)
     header_key = _row_key(header.headings)
     events: list[object] = []  # TableRow, Section or TotalRow in row order
@@ -451,9 +486,17 @@ def _read_row(sheet: _Sheet, header: _Header, number: int, values: list, problem
                                     "Type the figure itself."))
         except FigureError as error:
             figures[start] = None
+            if _only_a_unit(texts.get(column, "")):
+                del texts[column]  # "£'000" repeated under a section heading: no figure, nothing wrong
+                continue
             problems.append(Problem(sheet.name, number, _where(header, column), str(error)))
     label = next((text for column, text in sorted(texts.items()) if column not in year_columns), "")
     return _Read(row=number, texts=texts, figures=figures, formulas=formulas, label=label)
+
+
+def _only_a_unit(text: str) -> bool:
+    found = unit_in(text)
+    return found is not None and not normalise(text.replace(found[1], " ", 1))
 
 
 def _above_header(rows: list[tuple[int, list]], header_row: int) -> tuple[list[str], list[tuple[int, str]]]:
@@ -484,20 +527,24 @@ def _could_be_section(text: str) -> bool:
 
 def _unit_row(rows: list[tuple[int, list]], header: _Header) -> tuple[int, str, str] | None:
     """A row of units directly under the header ("£'000" under each year): (row, unit, text).
-    Its year cells name one unit (or are empty), and none of its cells is a figure."""
+    Its year cells name one unit (or are empty), its field columns are empty, and none of
+    its cells is a figure."""
     values = next((v for n, v in rows if n == header.row + 1), None)
     if values is None:
         return None
     found = []
+    year_columns = {y.column for y in header.years}
     for column, value in enumerate(values):
         text = cell_text(value)
         if not text:
             continue
         unit = unit_in(text)
-        if column in {y.column for y in header.years}:
+        if column in year_columns:
             if unit is None:
                 return None
             found.append(unit)
+        elif column in header.fields:
+            return None  # words under the reference or title: a row of the table
         elif unit is None:
             try:
                 if parse_figure(value) is not None:
@@ -527,9 +574,12 @@ def _next_heading(section: Section, text: str | None, kind: str | None) -> tuple
 
 def _drop_trailing_sections(table: Table, events: list[object]) -> None:
     """Text after the last row of the table (notes, sources) heads nothing."""
-    while events and isinstance(events[-1], Section):
-        section = events.pop()
-        table.sections.remove(section)  # type: ignore[arg-type]
+    trailing = 0
+    while trailing < len(events) and isinstance(events[-1 - trailing], Section):
+        trailing += 1
+    if trailing:
+        del events[-trailing:]
+        del table.sections[-trailing:]
 
 
 # ---------------------------------------------------------------- totals
@@ -547,7 +597,7 @@ def _cover(table: Table, events: list[object], totals_by_row: dict[int, tuple[_R
 
     def formula_cover(number: int) -> list[int] | None:
         """The rows a total's formulas add, a total above it standing for the rows it covers."""
-        read, total = totals_by_row[number]
+        read, _ = totals_by_row[number]
         if not read.formulas:
             return None
         found: set[int] = set()

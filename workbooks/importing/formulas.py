@@ -63,7 +63,8 @@ def _cell(ref: str) -> tuple[int, int]:
 
 
 # A parsed formula is a tree of tuples: ("num", Decimal), ("ref", row, col),
-# ("range", row1, col1, row2, col2), ("neg", node), ("op", "+", left, right), ("sum", [nodes]).
+# ("range", row1, col1, row2, col2), ("neg", node), ("op", "+", left, right),
+# ("sum", [nodes], is a SUBTOTAL).
 Node = tuple
 
 
@@ -71,6 +72,7 @@ Node = tuple
 class Parsed:
     tree: Node
     sums: bool  # a SUM or SUBTOTAL
+    subtotal: bool  # a SUBTOTAL, which the SUBTOTALs around it leave out
     # What it names, each as (first row, first column, last row, last column); a cell is a range of one.
     ranges: list[tuple[int, int, int, int]] = field(default_factory=list)
 
@@ -84,7 +86,7 @@ class _Parser:
         self.tokens = self._tokenize(text)
         self.at = 0
         self.depth = 0
-        self.sums = False
+        self.sums = self.subtotal = False
         self.last_row, self.last_column = last_row, last_column
 
     @staticmethod
@@ -153,6 +155,7 @@ class _Parser:
         if name not in ("SUM", "SUBTOTAL"):
             raise FormulaError(f"the portal reads SUM and SUBTOTAL, not {name[:20]}")
         self.sums = True
+        self.subtotal = self.subtotal or name == "SUBTOTAL"
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise FormulaError(f"it nests more than {MAX_DEPTH} levels deep")
@@ -170,7 +173,7 @@ class _Parser:
             self.take(")")
             break
         self.depth -= 1
-        return ("sum", arguments)
+        return ("sum", arguments, name == "SUBTOTAL")
 
     def argument(self) -> Node:
         kind, value = self.peek()
@@ -198,7 +201,7 @@ def parse(text: str, last_row: int, last_column: int) -> Parsed:
     tree = parser.expression()
     if parser.peek()[0] != "end":
         raise FormulaError("it is not a formula the portal can read")
-    parsed = Parsed(tree=tree, sums=parser.sums)
+    parsed = Parsed(tree=tree, sums=parser.sums, subtotal=parser.subtotal)
     _collect(tree, parsed.ranges)
     return parsed
 
@@ -314,13 +317,21 @@ class Evaluator:
             if argument[0] == "range":
                 for row in range(argument[1], argument[3] + 1):
                     for column in range(argument[2], argument[4] + 1):
-                        total += self._in_range(row, column)
+                        total += self._in_range(row, column, subtotal=node[2])
             else:
                 total += self._evaluate(argument)
         return total
 
-    def _in_range(self, row: int, column: int) -> Decimal:
+    def _in_range(self, row: int, column: int, subtotal: bool) -> Decimal:
+        """A cell inside SUM(…) or SUBTOTAL(…), which leaves out the SUBTOTALs inside it, as a spreadsheet does."""
         self._visit()
         if (row, column) not in self.cells:
             return Decimal(0)
+        if subtotal:
+            try:
+                inner = self.formula(row, column)
+            except FormulaError:
+                inner = None  # named as it is read, below
+            if inner is not None and inner.subtotal:
+                return Decimal(0)
         return self._referred(row, column, in_range=True)
