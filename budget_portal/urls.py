@@ -11,10 +11,11 @@ urlpatterns = [
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("councils.urls")),
+    # Before the plan pages: /c/<council>/settings/… would otherwise read as a plan "settings".
+    path("", include("administration.urls")),
     path("", include("proposals.urls")),
     path("", include("reports.urls")),
     path("", include("workbooks.urls")),
-    path("", include("administration.urls")),
 ]
 
 handler403 = "budget_portal.views.permission_denied"

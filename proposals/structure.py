@@ -43,6 +43,7 @@ REQUIRED = {Outcome: ("code", "title"), Theme: ("name",), ServiceBudget: ("name"
 ORDERED = (Outcome, Theme)  # the models whose records the council puts in order (``position``)
 
 UP, DOWN = "up", "down"
+KIND_MESSAGE = "Choose whether it is a service budget or a funding line."
 
 
 def key(value):
@@ -87,13 +88,15 @@ def clean(model, council, values, *, instance=None, taken=None):
     for name, value in values.items():
         if name == "kind":
             if value not in ServiceBudget.Kind.values:
-                errors[name] = "Choose whether it is a service budget or a funding line."
+                errors[name] = KIND_MESSAGE
             cleaned[name] = value
             continue
         text = " ".join(str(value or "").split()) if name in ("code", "name", "title") else str(value or "").strip()
         label = field_label(model, name)
         if not text and name in REQUIRED[model]:
-            errors[name] = f"Enter the {noun(model)}\u2019s {label}."
+            errors[name] = required_message(model, name)
+        elif "\x00" in text:
+            errors[name] = f"{capfirst(label)} contains a null character, which cannot be stored; remove it."
         elif len(text) > max_length(model, name):
             errors[name] = (
                 f"{capfirst(label)} must be {max_length(model, name):,} characters or fewer (it is {len(text):,})."
@@ -109,6 +112,10 @@ def clean(model, council, values, *, instance=None, taken=None):
     if errors:
         raise ValidationError({name: [message] for name, message in errors.items()})
     return cleaned
+
+
+def required_message(model, name):
+    return f"Enter the {noun(model)}\u2019s {field_label(model, name)}."
 
 
 def duplicate_message(model, council, existing):

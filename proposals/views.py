@@ -10,7 +10,16 @@ from councils.access import councils_for, get_council_or_404
 
 from .forms import ProposalEditor
 from .models import BudgetPlan, ChangeSet, Proposal, Status
-from .permissions import WorkflowError, can_edit, can_edit_in, can_move, get_plan_or_404
+from .permissions import (
+    WorkflowError,
+    can_edit,
+    can_edit_in,
+    can_manage_people,
+    can_manage_plans,
+    can_manage_structure,
+    can_move,
+    get_plan_or_404,
+)
 from .services import (
     ConflictError,
     ReadOnlyError,
@@ -28,7 +37,13 @@ def home(request):
         Prefetch("plans", queryset=BudgetPlan.objects.annotate(proposal_count=Count("proposals")))
     ))
     editable = {council.pk for council in councils if can_edit_in(request.user, council)}
-    return render(request, "proposals/home.html", {"councils": councils, "editable_council_ids": editable})
+    administered = {
+        council.pk for council in councils
+        if any(can(request.user, council) for can in (can_manage_people, can_manage_plans, can_manage_structure))
+    }
+    return render(request, "proposals/home.html", {
+        "councils": councils, "editable_council_ids": editable, "settings_council_ids": administered,
+    })
 
 
 def proposal_page_url(proposal):

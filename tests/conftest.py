@@ -77,6 +77,16 @@ def cwac_plan(seed):
     return seed["cwac"]
 
 
+@pytest.fixture
+def ce(seed):
+    return Council.objects.get(slug="cheshire-east")
+
+
+@pytest.fixture
+def cwac(seed):
+    return Council.objects.get(slug="cheshire-west-and-chester")
+
+
 def make_user(username, *, memberships=(), superuser=False, first="", last=""):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, first_name=first or username.title(), last_name=last or "Tester",

@@ -20,7 +20,7 @@ from proposals.models import ServiceBudget, Theme
 from proposals.services import LineInput, save_proposal
 
 from .conftest import proposal
-from .test_security_url_walk import RULES, app_urls, url_for
+from .test_security_url_walk import RULES, app_urls, structure_pks, url_for
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -57,7 +57,7 @@ def admin_client(admin_user):
 
 def readable_urls(growth):
     kwargs = {"council_slug": growth.plan.council.slug, "plan_slug": growth.plan.slug, "pk": growth.pk,
-              "code": growth.outcome.code, "fmt": "csv"}
+              "code": growth.outcome.code, "fmt": "csv", **structure_pks(growth.plan.council)}
     for name, pattern in app_urls():
         if RULES[name][0]["admin"] == 200 and name != "healthz":
             yield name, url_for(name, pattern, kwargs)

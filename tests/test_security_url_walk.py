@@ -16,6 +16,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from outcomes.models import Outcome
+from proposals.models import ServiceBudget, Theme
+from proposals.permissions import SYSTEM
+from proposals.structure import create_theme
 
 from .conftest import db_snapshot, proposal
 
@@ -24,6 +27,8 @@ SIGNED_IN = ("officer", "officer_cwac", "outsider", "approver", "commissioner", 
 READERS = {"officer": 200, "approver": 200, "commissioner": 200, "admin": 200, "officer_cwac": 404, "outsider": 404}
 EDITORS = {"officer": 200, "admin": 200, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
 EVERYONE = dict.fromkeys(SIGNED_IN, 200)
+COUNCIL_ADMINS = {"admin": 200, "officer": 403, "approver": 403, "commissioner": 403, "officer_cwac": 404,
+                  "outsider": 404}
 LOGIN = "login"  # anonymous is sent to sign in
 
 
@@ -77,6 +82,22 @@ RULES = {
         signed_in(405),
         {"officer": 302, "admin": 302, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404},
     ),
+    # Council settings: its administrators (here the site administrator). Another role of
+    # the council is refused (403); the settings index too, offering nothing to manage.
+    "administration:index": (COUNCIL_ADMINS, signed_in(READ_ONLY)),
+    **{f"administration:{kind}_{page}": rule for kind in ("outcome", "theme", "service_budget") for page, rule in {
+        "list": (COUNCIL_ADMINS, signed_in(READ_ONLY)),
+        # An empty POST is a form with errors; the records are in use, so not deleted.
+        "add": (COUNCIL_ADMINS, {**COUNCIL_ADMINS, "admin": 400}),
+        "edit": (COUNCIL_ADMINS, {**COUNCIL_ADMINS, "admin": 400}),
+        "delete": (COUNCIL_ADMINS, {**COUNCIL_ADMINS, "admin": 400}),
+        "paste": (COUNCIL_ADMINS, {**COUNCIL_ADMINS, "admin": 400}),
+        # Without a preview's token: back to the paste page, nothing added.
+        "confirm": (signed_in(405), {**COUNCIL_ADMINS, "admin": 302}),
+    }.items()},
+    # Without a direction: a bad request. Service budgets have no order.
+    "administration:outcome_move": (signed_in(405), {**COUNCIL_ADMINS, "admin": 400}),
+    "administration:theme_move": (signed_in(405), {**COUNCIL_ADMINS, "admin": 400}),
 }
 PUBLIC = {"login", "accessibility", "healthz"}
 
@@ -112,14 +133,43 @@ def objects(ce_plan):
         "kwargs": {
             "council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk,
             "code": Outcome.objects.get(council=ce_plan.council, proposals=growth).code, "fmt": "csv",
+            **structure_pks(ce_plan.council),
         },
         "post": {"to": "approved", "version": growth.version},
     }
 
 
+def url_arguments(name):
+    """The arguments the URL ``name`` takes, those of the includes around it as well
+    (the council settings' pages are included under /c/<council_slug>/settings/)."""
+    resolver = get_resolver()
+    *namespaces, view = name.split(":")
+    for namespace in namespaces:
+        resolver = resolver.namespace_dict[namespace][1]
+    return {param for possibilities, *_ in resolver.reverse_dict.getlist(view)
+            for _, params in possibilities for param in params}
+
+
 def url_for(name, pattern, kwargs):
-    needed = {key: kwargs[key] for key in pattern.pattern.converters}
+    """``name``'s address with its arguments from ``kwargs``; a record's ``pk`` is
+    kwargs["<name without its last part>:pk"] where given ("administration:outcome:pk"
+    for administration:outcome_edit), else kwargs["pk"] (a proposal's)."""
+    record = f"{name.rsplit('_', 1)[0]}:pk"
+    needed = {key: kwargs.get(record, kwargs["pk"]) if key == "pk" else kwargs[key] for key in url_arguments(name)}
     return reverse(name, kwargs=needed)
+
+
+def structure_pks(council):
+    """A record in use of each of the council's outcomes, themes and service budgets
+    (or any, where none is used), for the structure pages' addresses."""
+    pks = {}
+    for kind, model in (("outcome", Outcome), ("theme", Theme), ("service_budget", ServiceBudget)):
+        records = model.objects.filter(council=council).order_by("pk")
+        used = records.filter(**{f"{model.council_used_by[0][0]}__isnull": False})
+        record = used.first() or records.first()
+        if record is not None:
+            pks[f"administration:{kind}:pk"] = record.pk
+    return pks
 
 
 @contextmanager
@@ -183,8 +233,10 @@ def test_anonymous_visitors_get_static_files_and_plain_error_pages():
 
 def test_an_object_of_another_council_is_not_found_under_this_councils_address(cast, ce_plan, cwac_plan, objects):
     """Swapping in another council's proposal or outcome keeps the 404, even for an administrator."""
+    if not Theme.objects.filter(council=cwac_plan.council).exists():
+        create_theme(council=cwac_plan.council, user=SYSTEM, name="A theme of theirs")
     other = {"pk": proposal(cwac_plan, cwac_plan.proposals.order_by("pk").first().reference).pk,
-             "code": "not-an-outcome-of-this-council"}
+             "code": "not-an-outcome-of-this-council", **structure_pks(cwac_plan.council)}
     wrong = []
     for role in ("officer", "approver", "admin"):
         client = Client()

@@ -5,22 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from councils.models import Council
 from outcomes.models import Outcome, OutcomeMeasure
 from proposals import structure
 from proposals.models import ChangeSet, ServiceBudget, Theme
 from proposals.permissions import SYSTEM
 from tests.conftest import db_snapshot
-
-
-@pytest.fixture
-def ce(seed):
-    return Council.objects.get(slug="cheshire-east")
-
-
-@pytest.fixture
-def cwac(seed):
-    return Council.objects.get(slug="cheshire-west-and-chester")
 
 
 def latest():
@@ -124,6 +113,14 @@ def test_required_and_too_long_values_are_named_and_nothing_is_written(ce, counc
     with pytest.raises(ValidationError) as error:
         structure.create_service_budget(council=ce, user=council_admin, name="Ok", kind="grant")
     assert messages(error) == {"kind": ["Choose whether it is a service budget or a funding line."]}
+    assert db_snapshot() == before
+
+
+def test_a_null_character_is_refused_before_the_database_sees_it(ce, council_admin):
+    before = db_snapshot()
+    with pytest.raises(ValidationError) as error:
+        structure.create_theme(council=ce, user=council_admin, name="Bad\x00name")
+    assert messages(error) == {"name": ["Name contains a null character, which cannot be stored; remove it."]}
     assert db_snapshot() == before
 
 
