@@ -7,7 +7,7 @@ float never touches a figure. ``format_in`` and ``parse_in`` convert in a plan's
 (``MILLIONS`` or ``THOUSANDS``); ``format_m`` and ``parse_m`` are the £m ones.
 """
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 THOUSAND = Decimal(1000)
 # Largest figure accepted for one line and year: £10bn. A whole English council's
@@ -121,6 +121,27 @@ def check_magnitude(amount_k, shown=None, unit=MILLIONS):
             f"\u201c{shown}\u201d is more than £{MAX_ABS_K // 1000:,}m; check the figure is in £m, not £ or £k."
         )
     return amount_k
+
+
+# A spreadsheet's unit -> how many £ thousands one printed unit is.
+UNIT_IN_K = {"pounds": Decimal("0.001"), "thousands": Decimal(1), "millions": THOUSAND}
+
+
+def k_from_unit(value, unit):
+    """A figure printed in ``unit`` (a key of UNIT_IN_K) -> (whole £ thousands, exact?).
+
+    £m and £000 convert exactly or not at all: a £m figure with more than three decimals
+    or a £000 figure with any raises MoneyError. Whole pounds are rounded to the nearest
+    £1,000, half away from zero ((437,500) -> -438), and ``exact`` says whether rounding
+    changed anything. Over the £10,000m limit raises MoneyError."""
+    scaled = Decimal(value) * UNIT_IN_K[unit]
+    whole = scaled.to_integral_value(rounding=ROUND_HALF_UP)  # ROUND_HALF_UP rounds halves away from zero
+    if whole != scaled and unit != "pounds":
+        places = "three decimal places of £m" if unit == "millions" else "whole £000"
+        raise MoneyError(f"“{value}” is not in {places}: the portal keeps whole £ thousands.")
+    amount_k = int(whole)
+    check_magnitude(amount_k, str(value))
+    return amount_k, whole == scaled
 
 
 def to_decimal_m(amount_k):

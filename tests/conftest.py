@@ -177,6 +177,7 @@ def db_snapshot():
         Theme,
         Variation,
     )
+    from workbooks.models import KindWord
 
     return {
         "outcomes": list(Outcome.objects.order_by("pk").values_list()),
@@ -187,6 +188,7 @@ def db_snapshot():
         "variations": list(Variation.objects.order_by("pk").values_list()),
         "published_totals": list(PublishedTotal.objects.order_by("pk").values_list()),
         "published_figures": list(PublishedFigure.objects.order_by("pk").values_list()),
+        "kind_words": list(KindWord.objects.order_by("pk").values_list()),
         "changesets": ChangeSet.objects.count(),
         "changes": Change.objects.count(),
         # A sign-in (last_login) is not a change.

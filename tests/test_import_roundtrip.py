@@ -8,7 +8,7 @@ from proposals.models import Change, ChangeSet, Proposal, Status, Variation
 from proposals.services import LineInput, save_proposal
 from tests.conftest import db_snapshot, proposal
 from tests.test_import_helpers import confirm, edit_workbook, exported_flat, exported_workbook, find_cell, upload
-from workbooks.imports import preview_import
+from workbooks.importing.portal import preview_import
 
 
 @pytest.mark.parametrize("council", ["ce", "cwac"])

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from proposals.fields import MoneyField
 from proposals.money import MoneyError, parse_m
-from workbooks.imports import _figure
+from workbooks.importing.portal import _figure
 
 
 @pytest.mark.parametrize("typed, expected", [("", None), ("No change", 0), ("+3.5", 3500), ("\u22120.027", -27)])

@@ -24,7 +24,7 @@ from proposals.permissions import (
 )
 from proposals.services import LineInput, change_status, create_proposal, save_proposal
 from tests.conftest import db_snapshot, proposal
-from workbooks.imports import ImportFailed, apply_import
+from workbooks.importing.apply import ImportFailed, apply_import
 
 
 def header(p, **changes):

@@ -72,6 +72,8 @@ RULES = {
     "proposals:new": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),
     "proposals:edit": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),
     "workbooks:import": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
+    # The mapping page of a council's own sheet: without an upload in the session, back to the upload page.
+    "workbooks:import_map": ({**EDITORS, "officer": 302, "admin": 302}, {**EDITORS, "officer": 302, "admin": 302}),
     # Actions: POST only. Approving a proposal out to consultation is for approvers.
     "proposals:status": (
         signed_in(405),

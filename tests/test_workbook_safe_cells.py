@@ -90,7 +90,7 @@ def test_hostile_titles_are_guarded_in_the_flat_csv(ce_plan, hostile_titles, com
 
 
 def test_hostile_titles_survive_a_round_trip_unchanged(ce_plan, hostile_titles, officer, client_for):
-    from workbooks.imports import preview_import
+    from workbooks.importing.portal import preview_import
 
     client = client_for(officer)
     for url, name in (

@@ -13,5 +13,6 @@ urlpatterns = [
     path(plan + "workbook.xlsx", views.export, name="export"),
     path(plan + "proposals-flat.<str:fmt>", views.export_flat, name="export_flat"),
     path(plan + "import/", views.import_upload, name="import"),
+    path(plan + "import/map/", views.import_map, name="import_map"),
     path(plan + "import/confirm/", views.import_confirm, name="import_confirm"),
 ]

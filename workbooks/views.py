@@ -6,6 +6,7 @@ officers (and administrators). The preview's plan of changes is kept in the sess
 under a one-time token; confirming applies exactly that, never figures sent back by
 the browser.
 """
+import base64
 import csv
 import io
 import secrets
@@ -19,17 +20,26 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from councils.access import councils_for
-from proposals.models import Proposal
-from proposals.permissions import can_import, get_plan_or_404
+from proposals import years as fy
+from proposals.models import Kind, Proposal
+from proposals.permissions import can_import, can_manage_structure, get_plan_or_404
 from reports.filters import ReportChoices, ReportFilter
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
-from .forms import ImportForm
-from .imports import ImportFailed, apply_import, preview_import
-from .uploads import Refused
+from .forms import ImportForm, MappingForm, used_width, word_field_name
+from .importing.apply import ImportFailed, apply_import
+from .importing.council import NO_TABLE, Options, kind_of_word, kind_words_of, preview_council, words_in
+from .importing.detect import BadChoice, NoTable, read_table
+from .importing.portal import has_portal_sheet, preview_portal
+from .importing.preview import text_of
+from .importing.table import Choices, Unit
+from .uploads import Refused, read_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SESSION_KEY = "workbooks_import"
+SESSION_KEY = "workbooks_import"  # the preview's plan of changes, under a one-time token
+UPLOAD_KEY = "workbooks_import_upload"  # a council's own sheet between the upload and its preview
+MAPPING_KEYS = ("token", "layout", "sheet", "header_row", "unit", "signs", "basis", "outcome", "kind",
+                "service_budget", "create_missing")
 
 
 def _filtered(request, council_slug, plan_slug):
@@ -145,30 +155,177 @@ def _import_refused(request, plan):
     return None
 
 
+def _start_preview(request, context, preview):
+    """Show ``preview``; keep its plan of changes under a one-time token when it can be applied."""
+    request.session.pop(SESSION_KEY, None)
+    token = secrets.token_urlsafe(24) if preview.can_apply else None
+    if token:
+        request.session[SESSION_KEY] = {"token": token, "plan_of_changes": preview.plan_of_changes()}
+    return render(request, "workbooks/preview.html", {**context, "preview": preview, "token": token})
+
+
+def _context(plan):
+    return {"plan": plan, "council": plan.council, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+
+
 @require_http_methods(["GET", "POST"])
 def import_upload(request, council_slug, plan_slug):
-    """Upload a workbook or CSV and see what importing it would change."""
+    """Upload a workbook or CSV. The portal's own export goes straight to the preview of
+    what importing it would change; a council's own sheet goes to the mapping page."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
     refused = _import_refused(request, plan)
     if refused:
         return refused
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-    context = {"plan": plan, "council": plan.council, "form": form,
-               "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+    context = {**_context(plan), "form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            preview = preview_import(plan=plan, file=upload, filename=upload.name)
+            tables = read_upload(upload, upload.name)
+            if has_portal_sheet(tables):
+                return _start_preview(request, context, preview_portal(plan=plan, tables=tables, filename=upload.name))
+            read_table(tables)
+        except NoTable as error:
+            form.add_error("file", f"{NO_TABLE} {error}")
         except Refused as refusal:
             form.add_error("file", str(refusal))
         else:
+            upload.seek(0)
             request.session.pop(SESSION_KEY, None)
-            token = secrets.token_urlsafe(24) if preview.can_apply else None
-            if token:
-                request.session[SESSION_KEY] = {"token": token, "plan_of_changes": preview.plan_of_changes()}
-            return render(request, "workbooks/preview.html", {**context, "preview": preview, "token": token})
+            request.session[UPLOAD_KEY] = {
+                "token": secrets.token_urlsafe(24), "plan": plan.pk, "filename": upload.name,
+                "data": base64.b64encode(upload.read()).decode("ascii"),
+            }
+            return redirect("workbooks:import_map", plan.council.slug, plan.slug)
     status = 400 if form.errors else 200
     return render(request, "workbooks/import.html", context, status=status)
+
+
+def _stored_upload(request, plan):
+    stored = request.session.get(UPLOAD_KEY)
+    if not stored or stored.get("plan") != plan.pk:
+        return None
+    if request.method == "POST" and not constant_time_compare(stored["token"], request.POST.get("token", "")):
+        return None
+    return stored
+
+
+def _kind_words(table, plan, chosen):
+    """[(word, Kind value or None)] for each word for a kind in the sheet, as it would be read now."""
+    remembered = kind_words_of(plan.council_id)
+    return [(word, kind_of_word(word, chosen, remembered)) for word in words_in(table)]
+
+
+def _sample(tables, table, count=8):
+    """The first ``count`` rows below the header, cell by cell as text, for the mapping page."""
+    cells = next((t for t in tables if t.name == table.sheet), None)
+    if cells is None:
+        return []
+    width = used_width(table)
+    rows = [(number, values) for number, values in cells.rows if number > table.header_row and any(
+        v not in (None, "") for v in values)]
+    return [(number, [text_of(v) for v in (list(values) + [None] * width)[:width]]) for number, values in rows[:count]]
+
+
+@require_http_methods(["GET", "POST"])
+def import_map(request, council_slug, plan_slug):
+    """What was detected in a council's own sheet, with sample rows; the officer changes
+    any choice and sees the table read again, then previews the import."""
+    plan = get_plan_or_404(request.user, council_slug, plan_slug)
+    refused = _import_refused(request, plan)
+    if refused:
+        return refused
+    stored = _stored_upload(request, plan)
+    if stored is None:
+        messages.error(request, "This upload has expired or was replaced by another. Upload the file again.")
+        return redirect("workbooks:import", plan.council.slug, plan.slug)
+    try:
+        tables = read_upload(io.BytesIO(base64.b64decode(stored["data"])), stored["filename"])
+    except Refused:  # pragma: no cover - it was read once already
+        request.session.pop(UPLOAD_KEY, None)
+        return redirect("workbooks:import", plan.council.slug, plan.slug)
+    may_create = bool(can_manage_structure(request.user, plan.council))
+    sheet_rows = {t.name: len(t.rows) for t in tables}
+    if request.method == "POST":
+        data = request.POST
+        # The officer's choices are kept with the upload, so the mapping page comes back with them.
+        stored["choices"] = {key: value for key, value in request.POST.items()
+                             if key in MAPPING_KEYS or key.startswith(("col_", "word_"))}
+        request.session.modified = True
+    else:
+        data = stored.get("choices")
+    choices, layout_kept = _layout_choices(data, sheet_rows)
+    layout_error = None
+    try:
+        table = read_table(tables, choices)
+    except (NoTable, BadChoice) as error:  # the sheet or header row chosen has no table: show the one detected
+        layout_error, layout_kept = str(error), False
+        table = read_table(tables)
+    chosen_words = {}
+    if data is not None:
+        chosen_words = {word: data[word_field_name(word)] for word in words_in(table)
+                        if data.get(word_field_name(word)) in Kind.values}
+    words = _kind_words(table, plan, chosen_words)
+    layout = f"{table.sheet}\n{table.header_row}"
+    initial = {
+        "token": stored["token"], "layout": layout, "sheet": table.sheet, "header_row": table.header_row,
+        "unit": table.unit or "", "signs": table.signs, "basis": table.basis,
+        **{f"col_{index}": field_ for index, field_ in table.columns.items()},
+        **{f"col_{year.column}": fy.label(year.start_year) for year in table.years},
+    }
+    form_data = None
+    if data is not None and layout_kept:
+        form_data = data
+    elif data is not None:
+        # The sheet or header row changed: the columns are detected again for it.
+        form_data = data.copy()
+        for key in list(form_data):
+            if key.startswith("col_"):
+                del form_data[key]
+        form_data.update({key: value for key, value in initial.items() if key.startswith("col_")})
+        form_data["layout"] = layout
+    form = MappingForm(form_data, initial=initial, table=table, plan=plan, words=words, may_create=may_create,
+                       sheet_rows=sheet_rows)
+    if layout_error and form.is_valid():
+        form.add_error(None, layout_error)
+    context = {**_context(plan), "form": form, "table": table, "filename": stored["filename"],
+               "sample": _sample(tables, table), "may_create": may_create,
+               "redetected": data is not None and not layout_kept,
+               "unit_label": Unit(table.unit).label if table.unit in Unit.values else ""}
+    if (request.method == "POST" and layout_kept and form.is_valid()
+            and data is not None and data.get("action") == "preview"):
+        d = form.cleaned_data
+        try:
+            # A choice left as detected keeps detection's reason for it ("the heading “2026/27 (£)”").
+            table = read_table(tables, Choices(
+                sheet=d["sheet"], header_row=d["header_row"], columns=form.columns_chosen(),
+                unit=None if d["unit"] == table.unit else d["unit"],
+                signs=None if d["signs"] == table.signs else d["signs"],
+                basis=None if d["basis"] == table.basis else d["basis"],
+            ))
+        except (NoTable, BadChoice) as error:
+            form.add_error(None, str(error))
+            return render(request, "workbooks/mapping.html", context, status=400)
+        options = Options(outcome=d["outcome"].strip(), kind=d["kind"], service_budget=d["service_budget"].strip(),
+                          kind_words=form.kind_words_chosen(), create_missing=d["create_missing"])
+        preview = preview_council(plan=plan, table=table, options=options, filename=stored["filename"],
+                                  user=request.user)
+        return _start_preview(request, context, preview)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "workbooks/mapping.html", context, status=status)
+
+
+def _layout_choices(data, sheet_rows):
+    """(Choices for the sheet and header row the officer asked for, whether the columns
+    shown were for them). A sheet or row the file does not have is left to the form to refuse."""
+    if data is None:
+        return Choices(), True
+    sheet = data.get("sheet") if data.get("sheet") in sheet_rows else None
+    raw_row = data.get("header_row", "")
+    header_row = int(raw_row) if raw_row.isdigit() and 1 <= int(raw_row) <= sheet_rows.get(sheet or "", 0) else None
+    if sheet is None or header_row is None:
+        return Choices(sheet=sheet), False
+    return Choices(sheet=sheet, header_row=header_row), data.get("layout") == f"{sheet}\n{header_row}"
 
 
 @require_POST
@@ -187,6 +344,7 @@ def import_confirm(request, council_slug, plan_slug):
         messages.error(request, "This preview has expired or has already been applied. Upload the file again.")
         return redirect("workbooks:import", plan.council.slug, plan.slug)
     del request.session[SESSION_KEY]
+    request.session.pop(UPLOAD_KEY, None)
     try:
         created, changed = apply_import(plan=plan, plan_of_changes=stored["plan_of_changes"], user=request.user)
     except ImportFailed as failure:

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from councils.access import display_name
 from proposals.models import Status
-from proposals.permissions import awaits_approval, can_edit, moves_for
+from proposals.permissions import awaits_approval, can_edit, can_import, moves_for
 
 register = template.Library()
 
@@ -27,6 +27,12 @@ def person(user):
     if user is not None and not user.is_active:
         name += " (account closed)"
     return name
+
+
+@register.filter
+def may_import(user, plan):
+    """Whether ``user`` may import spreadsheets into ``plan`` (the plan's pages link to the import)."""
+    return bool(can_import(user, plan))
 
 
 @register.simple_tag(takes_context=True)

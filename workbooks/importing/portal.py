@@ -1,44 +1,26 @@
-"""Importing proposals from a workbook or CSV: read safely, preview, then apply.
-
-1. ``read_upload`` (``workbooks/uploads.py``) refuses, before any row is read, a file
-   that is not a spreadsheet we can trust or breaks one of the limits named there.
-2. ``preview_import`` reads every sheet with a "Reference … Title …" header row (the
-   outcome sheets of the cabinet-paper workbook, the flat list's "Proposals" sheet, or
-   the CSV of the flat list), checks every cell and compares with the database:
-   proposals to create, to change (old -> new), unchanged; conflicts (changed in the app
-   since the file was exported: its version differs) are reported and never applied.
-   Every problem names its sheet, row and column. Nothing is written.
-3. ``apply_import`` applies a preview's plan of changes in one transaction through
-   ``proposals.services`` (so increments, stored net and the audit trail stay right),
-   with the uploader as author. The plan is plain data (ids and £k), kept on the server
-   between preview and confirmation; figures are never re-read from the browser.
+"""Reading the portal's own format: the cabinet-paper workbook's outcome sheets, the flat
+list (.xlsx or CSV), with the Proposal id and Version columns that tie each row to its
+proposal. ``preview_portal`` checks every cell and compares with the database; rows with
+reference [NEW] and no id create drafts; a proposal changed in the portal since the
+export is a conflict, never overwritten. Nothing is written.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from openpyxl.utils import get_column_letter
 
-from outcomes.models import Outcome
 from proposals import years as fy
 from proposals.fields import MoneyField
-from proposals.models import BudgetPlan, ChangeSet, ImpactLine, Kind, Proposal, ServiceBudget, Status, Theme, Variation
-from proposals.money import format_m
-from proposals.permissions import can_import
+from proposals.models import BudgetPlan, Kind, Status
 from proposals.references import display_reference, parse_reference, reference_in_use_message
-from proposals.services import (
-    ConflictError,
-    LineInput,
-    ReadOnlyError,
-    ReferenceInUse,
-    create_proposal,
-    next_position,
-    save_proposal,
-)
 
-from .uploads import Refused, read_upload
+from ..uploads import Refused, read_upload
+from ..uploads import Table as SheetCells
+from .preview import Lookups, Planned, Preview, describe_fields, describe_lines, describe_new, plan_data, text_of
+from .table import Problem
 
 HEADER_SEARCH_ROWS = 30
 
@@ -47,111 +29,6 @@ KNOWN_COLUMNS = {
     "Total over the period", "Proposal id", "Version",
 }
 REQUIRED_COLUMNS = ("Reference", "Title", "Kind", "Outcome", "Theme", "Service budget", "Proposal id", "Version")
-
-
-@dataclass
-class Problem:
-    sheet: str
-    row: int
-    column: str  # "H (2020/21)", or "" for the whole row
-    message: str
-
-    def __str__(self):
-        where = f"Sheet \u2018{self.sheet}\u2019, row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class Planned:
-    """One proposal the import will create or change, with its changes in words."""
-
-    label: str
-    changes: list
-    data: dict
-
-
-@dataclass
-class Preview:
-    plan: BudgetPlan
-    filename: str
-    created: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
-    unchanged: int = 0
-    conflicts: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
-
-    @property
-    def figure_changes(self):
-        return sum(len(item.changes) for item in self.changed)
-
-    @property
-    def can_apply(self):
-        return not self.problems and bool(self.created or self.changed)
-
-    def plan_of_changes(self):
-        """What ``apply_import`` needs, as plain data safe to keep in a session."""
-        return {
-            "plan": self.plan.pk,
-            "filename": self.filename,
-            "created": [item.data for item in self.created],
-            "changed": [item.data for item in self.changed],
-        }
-
-
-# ---------------------------------------------------------------- checking rows
-
-
-class _Lookups:
-    """The council's outcomes, themes and budgets and the plan's years and proposals,
-    read once (a fixed number of queries whatever the file's size)."""
-
-    def __init__(self, plan):
-        council = plan.council
-        self.plan = plan
-        self.years = list(plan.years.all())
-        self.year_by_label = {year.label: year for year in self.years}
-        self.outcomes = {o.code: o for o in Outcome.objects.filter(council=council)}
-        self.themes = {t.name.casefold(): t for t in Theme.objects.filter(council=council)}
-        self.budgets = {b.name.casefold(): b for b in ServiceBudget.objects.filter(council=council)}
-        self.proposals = {
-            p.pk: p for p in Proposal.objects.filter(plan=plan).select_related("outcome", "theme")
-        }
-        self.reference_owner = {p.reference: p.pk for p in self.proposals.values() if p.reference}
-        self.lines: dict[int, list[tuple[int, dict[int, int]]]] = {}  # proposal id -> lines in order
-        line_figures: dict[int, dict[int, int]] = {}
-        for line in ImpactLine.objects.filter(proposal__plan=plan).order_by("proposal_id", "position", "pk"):
-            figures: dict[int, int] = {}
-            line_figures[line.pk] = figures
-            self.lines.setdefault(line.proposal_id, []).append((line.service_budget_id, figures))
-        for line_id, year_id, amount_k in Variation.objects.filter(line__proposal__plan=plan).values_list(
-            "line_id", "year_id", "amount_k"
-        ):
-            line_figures[line_id][year_id] = amount_k
-        self.budget_names = {b.pk: b.name for b in self.budgets.values()}
-        self.year_labels = {year.pk: year.label for year in self.years}
-
-    def outcome(self, value):
-        code = _text(value)
-        if code in self.outcomes:
-            return self.outcomes[code]
-        if code.isdigit():  # a spreadsheet may have turned "01" into 1
-            matches = [o for c, o in self.outcomes.items() if c.isdigit() and int(c) == int(code)]
-            if len(matches) == 1:
-                return matches[0]
-        raise ValueError(
-            f"\u201c{code}\u201d is not an outcome of {self.plan.council.name}. Use one of: "
-            + ", ".join(sorted(self.outcomes)) + "."
-        )
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _same_text(a, b):
@@ -183,11 +60,11 @@ def _figure(value):
 
 
 def _reference(value):
-    return parse_reference(_text(value))
+    return parse_reference(text_of(value))
 
 
 def _choice(value, choices, what):
-    text = _text(value)
+    text = text_of(value)
     for key, label in choices:
         if text.casefold() in (key.casefold(), label.casefold()):
             return key
@@ -210,7 +87,7 @@ class _Row:
 def _header(table, lookups, problems):
     """(row index in table.rows, {column name: index}) or None if the table has no header."""
     for index, (number, values) in enumerate(table.rows[:HEADER_SEARCH_ROWS]):  # noqa: B007 (both used after the break)
-        names = [_text(v) for v in values]
+        names = [text_of(v) for v in values]
         if "Reference" in names and "Title" in names:
             break
     else:
@@ -261,13 +138,13 @@ def _rows(table, lookups, problems):
     for number, values in table.rows[start + 1:]:
         raw = {name: (values[pos] if pos < len(values) else None) for name, pos in positions.items()}
         row = _Row(table.name, number, {name: (letters[name], raw[name]) for name in positions})
-        if all(_text(v) == "" for v in raw.values()):
+        if all(text_of(v) == "" for v in raw.values()):
             continue
-        if not any(_text(raw.get(name)) for name in ("Reference", "Proposal id", "Service budget")):
+        if not any(text_of(raw.get(name)) for name in ("Reference", "Proposal id", "Service budget")):
             # A theme heading, subtotal or total row: labels and formulas only.
             for year in lookups.years:
                 value = raw.get(year.label)
-                if value is not None and not (isinstance(value, str) and value.startswith("=")) and _text(value):
+                if value is not None and not (isinstance(value, str) and value.startswith("=")) and text_of(value):
                     problems.append(Problem(
                         table.name, number, row.where(year.label),
                         "A figure on a row with no reference, service budget or proposal id. Give the row its "
@@ -291,10 +168,10 @@ def _check_row(row, lookups, problems):
     raw = {name: value for name, (_letter, value) in row.columns.items()}
     plan = lookups.plan
     for name, expected in (("Council", plan.council.name), ("Plan", plan.name)):
-        if name in raw and _text(raw[name]) and _text(raw[name]) != expected:
-            bad(name, f"This row is for \u201c{_text(raw[name])}\u201d, not {expected}.")
+        if name in raw and text_of(raw[name]) and text_of(raw[name]) != expected:
+            bad(name, f"This row is for \u201c{text_of(raw[name])}\u201d, not {expected}.")
 
-    pid = _text(raw.get("Proposal id"))
+    pid = text_of(raw.get("Proposal id"))
     row.values["id"] = None
     if pid:
         if not pid.isdigit() or int(pid) not in lookups.proposals:
@@ -302,7 +179,7 @@ def _check_row(row, lookups, problems):
                 f"\u201c{pid}\u201d is not the id of a proposal in this plan. Leave it empty for a new proposal.")
         else:
             row.values["id"] = int(pid)
-        version = _text(raw.get("Version"))
+        version = text_of(raw.get("Version"))
         if not version.isdigit():
             bad("Version", "The version is missing; keep the Version column as it was exported.")
         else:
@@ -313,7 +190,7 @@ def _check_row(row, lookups, problems):
         bad("Reference", "A reference has at most 20 characters.")
     row.values["reference"] = reference
 
-    title = _text(raw.get("Title"))
+    title = text_of(raw.get("Title"))
     if not title:
         bad("Title", "Every proposal needs a title.")
     elif len(title) > 300:
@@ -324,7 +201,7 @@ def _check_row(row, lookups, problems):
         ("Kind", "kind", lambda v: _choice(v, Kind.choices, "kind of proposal")),
         ("Outcome", "outcome", lookups.outcome),
         ("Theme", "theme", lambda v: _theme(v, lookups)),
-        ("Status", "status", lambda v: _choice(v, Status.choices, "status") if _text(v) else None),
+        ("Status", "status", lambda v: _choice(v, Status.choices, "status") if text_of(v) else None),
     ):
         if name not in raw:
             row.values[key] = None
@@ -334,7 +211,7 @@ def _check_row(row, lookups, problems):
         except ValueError as error:
             bad(name, str(error))
 
-    budget_name = _text(raw.get("Service budget"))
+    budget_name = text_of(raw.get("Service budget"))
     row.values["budget"] = None
     if budget_name:
         budget = lookups.budgets.get(budget_name.casefold())
@@ -359,7 +236,7 @@ def _check_row(row, lookups, problems):
 
 
 def _theme(value, lookups):
-    name = _text(value)
+    name = text_of(value)
     if name == "" or name.casefold() == "no theme":
         return None
     theme = lookups.themes.get(name.casefold())
@@ -412,43 +289,6 @@ def _group(rows, problems):
     return groups
 
 
-def _describe_fields(proposal, values):
-    changes = []
-    pairs = (
-        ("Reference", proposal.display_reference, display_reference(values["reference"])),
-        ("Title", proposal.title, values["title"]),
-        ("Kind", proposal.get_kind_display(), Kind(values["kind"]).label),
-        ("Outcome", str(proposal.outcome), str(values["outcome"])),
-        ("Theme", proposal.theme.name if proposal.theme else "(none)",
-         values["theme"].name if values["theme"] else "(none)"),
-    )
-    for name, old, new in pairs:
-        if old != new:
-            changes.append(f"{name}: {old} \u2192 {new}")
-    return changes
-
-
-def _describe_lines(old_lines, new_lines, lookups):
-    """Words for every line added or removed and every figure changed."""
-    old = dict(old_lines)
-    new = dict(new_lines)
-    changes = []
-    for budget_id, figures in new_lines:
-        name = lookups.budget_names[budget_id]
-        before = old.get(budget_id)
-        if before is None:
-            changes.append(f"{name}: line added")
-            before = {}
-        for year in lookups.years:
-            a, b = before.get(year.pk), figures.get(year.pk)
-            if a != b:
-                old, new_ = format_m(a, blank="not profiled"), format_m(b, blank="not profiled")
-                changes.append(f"{year.label} {name}: {old} \u2192 {new_}")
-    for budget_id, _figures in old_lines:
-        if budget_id not in new:
-            changes.append(f"{lookups.budget_names[budget_id]}: line removed")
-    return changes
-
 
 def _already_there(values, lookups):
     """The proposal a row without an id stands for, if the portal has it already: same
@@ -464,24 +304,32 @@ def _already_there(values, lookups):
     return None
 
 
-def _plan_data(values, lines):
-    return {
-        "fields": {
-            "reference": values["reference"], "title": values["title"], "kind": values["kind"],
-            "outcome": values["outcome"].pk, "theme": values["theme"].pk if values["theme"] else None,
-        },
-        "lines": [[budget_id, {str(year): amount for year, amount in figures.items()}] for budget_id, figures in lines],
-    }
+def has_portal_sheet(tables: list[SheetCells]) -> bool:
+    """Whether a sheet of the file is in the portal's own format: a header row, near its
+    top, with Reference, Title and the Proposal id or Version column the export writes."""
+    for table in tables:
+        for _number, values in table.rows[:HEADER_SEARCH_ROWS]:
+            names = {text_of(v) for v in values}
+            if {"Reference", "Title"} <= names and names & {"Proposal id", "Version"}:
+                return True
+    return False
 
 
-def preview_import(*, plan, file, filename):
-    """Read ``file`` (binary) and say what importing it into ``plan`` would do. Writes
-    nothing. Raises Refused for a file refused as a whole."""
-    tables = read_upload(file, filename)
-    lookups = _Lookups(plan)
+NO_PROPOSAL_COLUMNS = (
+    "No sheet in this file has the proposal columns (a header row with Reference, Title, Kind, Outcome, "
+    "Theme, Service budget, the plan's years, Proposal id and Version). Start from an exported workbook "
+    "or the flat CSV."
+)
+
+
+def preview_portal(*, plan: BudgetPlan, tables: list[SheetCells], filename: str) -> Preview:
+    """Say what importing ``tables`` (the file's sheets, from ``read_upload``) into ``plan``
+    would do. Writes nothing. Raises Refused when no sheet has the portal's columns."""
+    lookups = Lookups(plan)
     preview = Preview(plan=plan, filename=filename)
     problems = preview.problems
-    rows, found = [], False
+    rows: list[_Row] = []
+    found = False
     for table in tables:
         table_rows = _rows(table, lookups, problems)
         if table_rows is None:
@@ -489,11 +337,7 @@ def preview_import(*, plan, file, filename):
         found = True
         rows += [row for row in table_rows if _check_row(row, lookups, problems)]
     if not found:
-        raise Refused(
-            "No sheet in this file has the proposal columns (a header row with Reference, Title, Kind, Outcome, "
-            "Theme, Service budget, the plan's years, Proposal id and Version). Start from an exported workbook "
-            "or the flat CSV."
-        )
+        raise Refused(NO_PROPOSAL_COLUMNS)
     groups = _group(rows, problems)
 
     references_in_file: dict[str, object] = {}
@@ -507,7 +351,7 @@ def preview_import(*, plan, file, filename):
             if existing is not None:
                 # A new row imported before (the file has no id for it yet): never a duplicate.
                 old_lines = lookups.lines.get(existing.pk, [])
-                if not _describe_fields(existing, v) + _describe_lines(old_lines, lines, lookups):
+                if not describe_fields(existing, v) + describe_lines(old_lines, lines, lookups):
                     preview.unchanged += 1
                 else:
                     problems.append(Problem(
@@ -529,15 +373,13 @@ def preview_import(*, plan, file, filename):
                 problems.append(Problem(first.table, first.number, first.where("Status"),
                                         "A new proposal is imported as a draft; leave its status empty or Draft."))
                 continue
-            changes = [f"{lookups.year_labels[int(y)]} {lookups.budget_names[b]}: {format_m(k)}"
-                       for b, figures in lines
-                       for y, k in sorted(figures.items(), key=lambda i: lookups.year_labels[i[0]])]
-            preview.created.append(Planned(label=label, changes=changes, data=_plan_data(v, lines)))
+            changes = describe_new(lines, lookups)
+            preview.created.append(Planned(label=label, changes=changes, data=plan_data(v, lines)))
             continue
         proposal = lookups.proposals[v["id"]]
         if _same_text(v["title"], proposal.title):
             v["title"] = proposal.title  # a spreadsheet trims spaces and turns CR into LF
-        changes = _describe_fields(proposal, v) + _describe_lines(lookups.lines.get(proposal.pk, []), lines, lookups)
+        changes = describe_fields(proposal, v) + describe_lines(lookups.lines.get(proposal.pk, []), lines, lookups)
         # A status that differs because the proposal moved on in the portal since the
         # export is not the file's doing; one typed into an up-to-date file is refused.
         if v["status"] is not None and v["status"] != proposal.status and v["version"] == proposal.version:
@@ -560,72 +402,15 @@ def preview_import(*, plan, file, filename):
                                     f"{proposal.display_reference} {proposal.title} is approved, so it cannot be "
                                     "changed by import. An approver must return it to draft first."))
             continue
-        data_ = _plan_data(v, lines)
+        data_ = plan_data(v, lines)
         data_["id"], data_["version"] = proposal.pk, proposal.version
         preview.changed.append(Planned(label=label, changes=changes, data=data_))
     problems.sort(key=lambda p: (p.sheet, p.row))
     return preview
 
 
-# ---------------------------------------------------------------- applying
 
-
-class ImportFailed(Exception):
-    """Applying stopped and nothing was changed; the message is for users."""
-
-
-def apply_import(*, plan, plan_of_changes, user):
-    """Apply a preview's ``plan_of_changes`` in one transaction, as ``user``. Returns
-    (created, changed) counts. Raises ImportFailed (nothing changed) if a proposal moved
-    on since the preview."""
-    can_import(user, plan).require()
-    if plan_of_changes.get("plan") != plan.pk:
-        raise ImportFailed("This preview is for a different plan. Upload the file again.")
-    council = plan.council
-    outcomes = {o.pk: o for o in Outcome.objects.filter(council=council)}
-    themes = {t.pk: t for t in Theme.objects.filter(council=council)}
-    budgets = {b.pk: b for b in ServiceBudget.objects.filter(council=council)}
-    years = {year.pk: year for year in plan.years.all()}
-    note = f"Imported from {plan_of_changes.get('filename') or 'a spreadsheet'}"[:300]
-
-    def fields_of(item):
-        f = item["fields"]
-        return {
-            "reference": f["reference"], "title": f["title"], "kind": f["kind"],
-            "outcome": outcomes[f["outcome"]], "theme": themes[f["theme"]] if f["theme"] else None,
-        }
-
-    def lines_of(item):
-        return [
-            LineInput(service_budget=budgets[budget_id], figures={years[int(y)]: k for y, k in figures.items()})
-            for budget_id, figures in item["lines"]
-        ]
-
-    try:
-        with transaction.atomic():
-            created = plan_of_changes["created"]
-            start = next_position(plan) if created else 0  # asked once; they follow one another
-            for position, item in enumerate(created, start=start):
-                create_proposal(
-                    plan=plan, user=user, fields={**fields_of(item), "position": position}, lines=lines_of(item),
-                    status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note,
-                )
-            for item in plan_of_changes["changed"]:
-                proposal = Proposal.objects.get(pk=item["id"], plan=plan)
-                save_proposal(
-                    proposal=proposal, user=user, fields=fields_of(item), lines=lines_of(item),
-                    expected_version=item["version"], action=ChangeSet.Action.IMPORT, note=note,
-                )
-    except ConflictError as error:
-        raise ImportFailed(
-            f"{error.proposal.display_reference} {error.proposal.title} was changed in the portal after the preview. "
-            "Nothing has been imported; upload the file again to see the changes now."
-        ) from None
-    except ReferenceInUse as error:
-        raise ImportFailed(f"{error}. Nothing has been imported; upload the file again.") from None
-    except (ReadOnlyError, Proposal.DoesNotExist, KeyError):
-        raise ImportFailed(
-            "The plan changed after the preview (a proposal was approved or removed). Nothing has been "
-            "imported; upload the file again."
-        ) from None
-    return len(plan_of_changes["created"]), len(plan_of_changes["changed"])
+def preview_import(*, plan: BudgetPlan, file: Any, filename: str) -> Preview:
+    """Read ``file`` (binary) in the portal's own format and say what importing it into
+    ``plan`` would do. Writes nothing. Raises Refused for a file refused as a whole."""
+    return preview_portal(plan=plan, tables=read_upload(file, filename), filename=filename)
