@@ -7,6 +7,7 @@ import pytest
 
 from outcomes.models import Outcome
 from proposals.models import Kind
+from proposals.published import Verdict, reconcile
 from tests.conftest import db_snapshot
 from tests.council_import import new_council, stored
 from tests.council_layouts import LAYOUTS
@@ -56,6 +57,22 @@ def options(layout):
     return args
 
 
+def kept_totals_agree_as_printed(layout, plan, filename):
+    """The sheet's total rows are kept as published totals of the proposals they cover,
+    and the reconciliation finds the same totals adding up (or not) as the sheet does.
+    (In whole pounds each figure is rounded to £1k, so a total may then differ by that.)"""
+    result = reconcile(plan)
+    by_label = {check.total.label: check for check in result.totals}
+    assert sorted(by_label) == sorted(total.label for total in layout.expected_totals)
+    for total in layout.expected_totals:
+        check = by_label[total.label]
+        sheet = "" if filename.endswith(".csv") else f", sheet \u2018{layout.sheet}\u2019"
+        assert check.total.source == f"Imported from {filename}{sheet}, row {total.row}"
+        assert check.total.proposals.count() == len(total.covers)
+        if layout.unit != "pounds":
+            assert check.verdict == (Verdict.AGREES if total.reconciles else Verdict.DIFFERS), total.label
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_each_layout_through_the_command(db, seed, tmp_path, name, fmt):
@@ -69,6 +86,7 @@ def test_each_layout_through_the_command(db, seed, tmp_path, name, fmt):
     for total in layout.expected_totals:
         assert f"{total.label}: {'adds up' if total.reconciles else 'DOES NOT ADD UP'}" in out
     assert stored(city.plan) == expected(layout, layout.unit or "thousands")
+    kept_totals_agree_as_printed(layout, city.plan, path.name)
     before = db_snapshot()
     again = run(*args)
     assert f"0 to create, 0 to change, {len(layout.expected_rows)} unchanged" in again

@@ -15,7 +15,8 @@ from tests.conftest import proposal as get_proposal
 from tests.editing import form_data, new_url, url
 from tests.test_import_helpers import exported_workbook, upload
 from tests.test_plans import snapshot
-from workbooks.imports import apply_import, preview_import
+from workbooks.importing.apply import apply_import
+from workbooks.importing.portal import preview_import
 
 CLOSED = "Budget proposals 2019/20 to 2021/22 is closed, so its proposals cannot change. " \
          "A council administrator can reopen it."

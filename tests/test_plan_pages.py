@@ -160,7 +160,10 @@ def test_close_and_reopen_take_only_post(admin_client, ce_plan):
     assert admin_client.get(reverse("administration:plan_close", args=[COUNCIL, "2019-22"])).status_code == 405
 
 
-def test_the_home_page_links_the_plans_pages_for_their_administrators_only(client_for, council_admin, officer,
-                                                                          ce_plan):
-    assert LIST in client_for(council_admin).get(reverse("home")).content.decode()
-    assert LIST not in client_for(officer).get(reverse("home")).content.decode()
+def test_the_plans_pages_are_linked_from_council_settings_for_their_administrators_only(
+    client_for, council_admin, officer, ce_plan,
+):
+    settings = reverse("administration:index", args=[COUNCIL])
+    assert settings in client_for(council_admin).get(reverse("home")).content.decode()
+    assert LIST in client_for(council_admin).get(settings).content.decode()
+    assert settings not in client_for(officer).get(reverse("home")).content.decode()

@@ -97,13 +97,8 @@ def test_the_index_links_what_the_administrator_manages(request, ce, client_for,
     page = text(response)
     for kind in MODELS:
         assert f'href="{url(f"{kind}_list", ce)}"' in page
-    for name, title in (("people_list", "People"), ("plan_list", "Budget plans")):
-        try:
-            linked = url(name, ce)
-        except NoReverseMatch:  # that part of the settings is not built in this branch
-            assert f">{title}</a>" not in page
-        else:
-            assert f'href="{linked}">{title}</a>' in page
+    for name, title in (("people", "People"), ("plans", "Budget plans")):
+        assert f'href="{url(name, ce)}">{title}</a>' in page
 
 
 def test_the_home_page_links_council_settings_only_where_the_user_manages_it(ce, cwac, client_for, council_admin,

@@ -9,7 +9,8 @@ from outcomes.models import Outcome
 from proposals.models import Proposal, ServiceBudget, Variation
 from proposals.plans import create_plan
 from tests.test_import_helpers import edit_workbook, exported_workbook
-from workbooks.imports import KNOWN_COLUMNS, REQUIRED_COLUMNS, apply_import, preview_import
+from workbooks.importing.apply import apply_import
+from workbooks.importing.portal import KNOWN_COLUMNS, REQUIRED_COLUMNS, preview_import
 from workbooks.xlsx import FILL_SHEET, OUTCOME_HEADER_ROW
 
 

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 def test_a_council_administrator_adds_a_colleague_who_then_chooses_a_password(open_as, council_admin, approver):
     page = open_as(council_admin)
     page.goto("/")
-    page.get_by_role("link", name="People of Cheshire East Council").click()
+    page.get_by_role("link", name="Council settings of Cheshire East Council").click()
+    page.get_by_role("link", name="People", exact=True).click()
     assert page.get_by_role("heading", name="People", exact=True).is_visible()
     assert_accessible(page, "a11y-people-list")
 

@@ -15,6 +15,7 @@ from proposals import structure
 from proposals.history import changes_between, record_change, snapshot
 from proposals.models import BudgetPlan, ChangeSet, Proposal, ServiceBudget, Status, Theme
 from proposals.permissions import can_import, recorded_user
+from proposals.published import PublishedTotalError, record_totals
 from proposals.services import (
     ConflictError,
     LineInput,
@@ -64,6 +65,34 @@ def remember_kind_words(*, plan: BudgetPlan, words: dict[str, str], user: Any) -
                       changes=changes_between(before, snapshot(record)))
 
 
+def _record_sheet_totals(plan: BudgetPlan, plan_of_changes: dict[str, Any], written: dict[str, list[Proposal]],
+                         user: Any) -> None:
+    """Keep the sheet's total rows as published totals of the proposals they cover (the
+    reconciliation page and ``manage.py reconcile`` compare them with the lines). A total
+    already kept from the same file, sheet and row is not kept twice."""
+    filename = plan_of_changes.get("filename") or "a spreadsheet"
+    unchanged = {pk: None for kind, pk in (key for t in plan_of_changes["totals"] for key in t["proposal_keys"])
+                 if kind == "unchanged"}
+    unchanged_proposals = Proposal.objects.in_bulk(list(unchanged))
+    kept = set(plan.published_totals.values_list("source", flat=True))
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for total in plan_of_changes["totals"]:
+        sheet = total.get("sheet") or filename  # a CSV's one table is named after its file
+        source = f"Imported from {filename}" + (f", sheet \u2018{sheet}\u2019" if sheet != filename else "")
+        if f"{source}, row {total['row']}" in kept:
+            continue
+        proposals = [
+            unchanged_proposals[where] if kind == "unchanged" else written[kind][where]
+            for kind, where in total["proposal_keys"]
+        ]
+        by_source.setdefault(source, []).append({
+            "label": total["label"], "row": total["row"], "proposals": proposals,
+            "figures": {int(year): k for year, k in total["figures"].items()},
+        })
+    for source, totals in by_source.items():
+        record_totals(plan=plan, user=user, source=source, totals=totals)
+
+
 def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any) -> tuple[int, int]:
     """Apply a preview's ``plan_of_changes`` in one transaction, as ``user``. Returns
     (created, changed) counts. Raises ImportFailed (nothing changed) if a proposal moved
@@ -111,17 +140,21 @@ def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any
                 remember_kind_words(plan=plan, words=plan_of_changes["kind_words"], user=user)
             created = plan_of_changes["created"]
             start = next_position(plan) if created else 0  # asked once; they follow one another
+            written: dict[str, list[Proposal]] = {"created": [], "changed": []}
             for position, item in enumerate(created, start=start):
-                create_proposal(
+                written["created"].append(create_proposal(
                     plan=plan, user=user, fields={**fields_of(item), "position": position}, lines=lines_of(item),
                     status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note,
-                )
+                ))
             for item in plan_of_changes["changed"]:
                 proposal = Proposal.objects.get(pk=item["id"], plan=plan)
                 save_proposal(
                     proposal=proposal, user=user, fields=fields_of(item), lines=lines_of(item),
                     expected_version=item["version"], action=ChangeSet.Action.IMPORT, note=note,
                 )
+                written["changed"].append(proposal)
+            if plan_of_changes.get("totals"):
+                _record_sheet_totals(plan, plan_of_changes, written, user)
     except ConflictError as error:
         raise ImportFailed(
             f"{error.proposal.display_reference} {error.proposal.title} was changed in the portal after the preview. "
@@ -132,6 +165,8 @@ def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any
             "An outcome, theme or service budget could not be created: " + " ".join(error.messages)
             + " Nothing has been imported; upload the file again."
         ) from None
+    except PublishedTotalError as error:
+        raise ImportFailed(f"The sheet\u2019s totals could not be kept: {error} Nothing has been imported.") from None
     except ReferenceInUse as error:
         raise ImportFailed(f"{error}. Nothing has been imported; upload the file again.") from None
     except (ReadOnlyError, Proposal.DoesNotExist, KeyError, IndexError):

@@ -462,7 +462,7 @@ class _Reader:
                 except MoneyError:
                     continue
             self.preview.totals.append({
-                "label": total.label, "row": total.row,
+                "label": total.label, "row": total.row, "sheet": self.table.sheet,
                 "proposal_keys": [keys[row] for row in total.covers if row in keys],
                 "figures": figures,
             })
