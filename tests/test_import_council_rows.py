@@ -271,6 +271,6 @@ def test_the_sheets_totals_are_reconciled_and_kept_in_pounds_thousands(newco):
                            "2027/28: 645,032 adds up"]
     year = {y.start_year: y.pk for y in newco.plan.years.all()}
     assert result.plan_of_changes()["totals"] == [{
-        "label": "Total", "row": 6, "proposal_keys": [["created", 0], ["created", 1]],
+        "label": "Total", "row": 6, "sheet": "Savings", "proposal_keys": [["created", 0], ["created", 1]],
         "figures": {str(year[2026]): -442, str(year[2027]): 645},
     }]
