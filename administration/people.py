@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from councils.access import get_council_or_404
 from councils.models import Membership, Role
+from proposals.forms import error_summary
 from proposals.permissions import can_manage_people
 
 from . import people_services as service
@@ -72,15 +73,6 @@ class RolesForm(forms.Form):
     roles = RolesField()
 
 
-def form_errors(form):
-    """(field id, message) for the error summary, in the form's order."""
-    errors = [("main-form", error) for error in form.non_field_errors()]
-    for bound in form:
-        target = f"{bound.auto_id}_0" if bound.name == "roles" else bound.auto_id
-        errors.extend((target, error) for error in bound.errors)
-    return errors
-
-
 def _council(request, council_slug):
     council = get_council_or_404(request.user, council_slug)
     can_manage_people(request.user, council).require()
@@ -135,7 +127,7 @@ def add_person(request, council_slug):
                 return redirect("administration:person", council.slug, added.user.pk)
             return _link_page(request, council, added.user, created=True)
     return render(request, "administration/people/add.html", _context(
-        council, form=form, errors=form_errors(form) if form.is_bound else [],
+        council, form=form, errors=error_summary(form, "main-form"),
     ))
 
 
@@ -164,7 +156,7 @@ def person(request, council_slug, user_id):
                 return redirect("home")
             return redirect("administration:person", council.slug, someone.pk)
     return render(request, "administration/people/person.html", _context(
-        council, person=someone, form=form, errors=form_errors(form) if form.is_bound else [],
+        council, person=someone, form=form, errors=error_summary(form, "main-form"),
         roles_elsewhere=service.has_roles_elsewhere(someone, council), is_self=someone.pk == request.user.pk,
         may_have_new_link=service.may_have_new_link(request.user, council, someone)[0],
     ))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from councils.access import get_council_or_404
 from proposals import years as fy
+from proposals.forms import error_summary
 from proposals.models import BudgetPlan, PlanYear, Proposal
 from proposals.permissions import WorkflowError, can_change_plan, can_manage_plans
 from proposals.plans import MAX_TEXT, MAX_YEARS, PlanInvalid, close_plan, create_plan, reopen_plan, update_plan
@@ -95,14 +96,6 @@ class PlanForm(forms.Form):
                 self.add_error(FIELD_FOR.get(field, field) if FIELD_FOR.get(field, field) in self.fields else None,
                                text)
 
-    def error_list(self):
-        """[(field id, message)] in the order of the page, for the error summary."""
-        found = [("id_name", message) for message in self.non_field_errors()]
-        for name in self.fields:
-            target = f"id_{name}_0" if name == "unit" else f"id_{name}"
-            found += [(target, message) for message in self.errors.get(name, [])]
-        return found
-
     @classmethod
     def for_plan(cls, plan, data=None):
         years = list(plan.years.all())
@@ -173,7 +166,7 @@ def plan_new(request, council_slug):
             messages.success(request, f"{plan.name} has been created, open, in {plan.unit_label}.")
             return redirect("administration:plans", council.slug)
     return render(request, "administration/plans/form.html", {
-        "council": council, "form": form, "plan": None, "errors": form.error_list(),
+        "council": council, "form": form, "plan": None, "errors": error_summary(form, "id_name"),
     }, status=400 if form.errors else 200)
 
 
@@ -207,7 +200,7 @@ def plan_edit(request, council_slug, plan_slug):
         plan.refresh_from_db()  # show the plan as it is, not as the refused values left it
         plan.council = council
     return render(request, "administration/plans/form.html", {
-        "council": council, "form": form, "plan": plan, "changing": changing, "errors": form.error_list(),
+        "council": council, "form": form, "plan": plan, "changing": changing, "errors": error_summary(form, "id_name"),
     }, status=400 if form.errors else 200)
 
 

@@ -28,6 +28,20 @@ def _year_field(year):
     return f"y{year.start_year}"
 
 
+
+def error_summary(form, non_field_target=""):
+    """[(id of the field to link, message)] for the error summary, in the form's order: a
+    choice of radios or checkboxes links its first option; errors of the whole form link
+    ``non_field_target`` (or are not linked)."""
+    if not form.is_bound:
+        return []
+    found = [(non_field_target, message) for message in form.non_field_errors()]
+    for bound in form:
+        several = isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+        target = f"{bound.auto_id}_0" if several else bound.id_for_label
+        found += [(target, message) for message in bound.errors]
+    return found
+
 class ProposalForm(forms.Form):
     reference = forms.CharField(
         required=False, max_length=22,

@@ -5,10 +5,17 @@ from django import template
 from django.urls import reverse
 
 from councils.access import display_name
+from proposals.forms import error_summary as form_error_summary
 from proposals.models import Status
 from proposals.permissions import awaits_approval, can_edit, can_import, moves_for
 
 register = template.Library()
+
+
+@register.filter
+def error_summary(form, non_field_target=""):
+    """``{% include "_error_summary.html" with errors=form|error_summary:"id_username" %}``."""
+    return form_error_summary(form, non_field_target)
 
 # What the buttons that move a proposal say, by target status.
 MOVE_LABELS = {
