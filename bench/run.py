@@ -25,7 +25,11 @@ must contain "bench": it is dropped), generates the data with ``generate_demo``,
 6. (small size only) reading uploads: every hostile file of tests/hostile_uploads.py
    refused and the largest files within the import limits accepted, each in a fresh
    process, the slowest against the 2 s every upload must be decided in, with the
-   largest peak memory growth against 200 MB.
+   largest peak memory growth against 200 MB;
+7. importing a council's own workbook of 1,000 proposals (preview and confirm, through
+   the functions the import pages call) into a new plan each round, against openpyxl
+   read-only reading the same cells and ``bulk_create`` of the same rows: run last, as it
+   adds plans to the bench council.
 
 Each pair is timed alternately (measured, baseline, measured, …) for several rounds after
 a warm-up, and the medians are compared. Pages go through the real views with Django's
