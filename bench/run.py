@@ -25,7 +25,11 @@ must contain "bench": it is dropped), generates the data with ``generate_demo``,
 6. (small size only) reading uploads: every hostile file of tests/hostile_uploads.py
    refused and the largest files within the import limits accepted, each in a fresh
    process, the slowest against the 2 s every upload must be decided in, with the
-   largest peak memory growth against 200 MB.
+   largest peak memory growth against 200 MB;
+7. importing a council's own workbook of 1,000 proposals (preview and confirm, through
+   the functions the import pages call) into a new plan each round, against openpyxl
+   read-only reading the same cells and ``bulk_create`` of the same rows: run last, as it
+   adds plans to the bench council.
 
 Each pair is timed alternately (measured, baseline, measured, …) for several rounds after
 a warm-up, and the medians are compared. Pages go through the real views with Django's
@@ -66,17 +70,25 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from councils.models import Council, Membership, Role  # noqa: E402
-from proposals.models import BudgetPlan, PlanYear, Proposal, ServiceBudget, Variation  # noqa: E402
+from proposals.models import BudgetPlan, ImpactLine, Kind, PlanYear, Proposal, ServiceBudget, Variation  # noqa: E402
 from proposals.services import LineInput, create_proposal, increments, save_proposal  # noqa: E402
 from reports.filters import ReportChoices  # noqa: E402
 from reports.rollup import rollup  # noqa: E402
+from tests.council_layouts import Layout  # noqa: E402
 from tests.hostile_uploads import HOSTILE, WITHIN_LIMITS  # noqa: E402
+from workbooks.importing.apply import apply_import  # noqa: E402
+from workbooks.importing.council import Options, preview_council  # noqa: E402
+from workbooks.importing.detect import read_table  # noqa: E402
+from workbooks.uploads import read_upload  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 SHAPE = {"outcomes": 10, "proposals": 40, "lines": 2, "years": 5, "seed": 1}
 SIZES = {"small": 1, "national": 317}
 DEFAULT_ROUNDS = {"small": 15, "national": 5}
+IMPORT_PROPOSALS = 1000
+DEFAULT_IMPORT_ROUNDS = {"small": 7, "national": 5}  # each round writes 2,000 proposals
+IMPORT_PLAN_SLUG = "bench-import-"  # the plans the import benchmark creates, one per round
 
 ROLLUP_SQL = """
 SELECT p.outcome_id, v.year_id,
@@ -186,7 +198,8 @@ def dataset_present(councils):
     try:
         return (
             Council.objects.count() == councils
-            and Proposal.objects.exclude(reference="BENCH").count() == councils * SHAPE["outcomes"] * SHAPE["proposals"]
+            and Proposal.objects.exclude(reference="BENCH").exclude(plan__slug__startswith=IMPORT_PLAN_SLUG).count()
+            == councils * SHAPE["outcomes"] * SHAPE["proposals"]
         )
     except Exception:  # no tables yet
         connection.close()
@@ -482,6 +495,112 @@ def bench_save(cast, size, rounds):
                     target=2, rounds=rounds, note="services.save_proposal vs bulk_update of the same 50 rows")]
 
 
+def council_workbook(budgets, themes, start_years):
+    """A council-shaped .xlsx of IMPORT_PROPOSALS proposals: title rows naming £000, a
+    header Ref | Service | Description | three years, a section heading (a theme of the
+    council) every 100 rows with a SUM sub-total after it, and a grand total over the
+    sub-totals, laid out with tests/council_layouts.py."""
+    layout = Layout("bench-council", [("Ref", "reference"), ("Service", "service_budget"),
+                                      ("Description", "description")],
+                    [(f"{y}/{(y + 1) % 100:02d}", y) for y in start_years], unit="thousands")
+    layout.title("Bench Borough Council").title("Budget proposals (\u00a3000)").blank().header()
+    for n in range(IMPORT_PROPOSALS):
+        if n % 100 == 0:
+            if n:
+                layout.total(f"Sub-total section {n // 100}")
+            layout.section(themes[n // 100 % len(themes)].name)
+        layout.proposal(f"BI{n + 1}", budgets[n % len(budgets)].name,
+                        f"Proposal {n + 1}: review of the service and its contracts, saving over three years",
+                        figures=[-(n % 50 + 1) * (k + 1) for k in range(len(start_years))])
+    layout.total(f"Sub-total section {IMPORT_PROPOSALS // 100}")
+    layout.total("Total", covers=[t.row for t in layout.expected_totals])
+    return layout.xlsx()
+
+
+def bench_import(cast, size, rounds):
+    """Preview and confirm of a council's own workbook of 1,000 proposals through the
+    functions the import pages call (read_upload, read_table, preview_council,
+    apply_import), each round into a new plan of the bench council (history is
+    append-only, so nothing is deleted); against openpyxl read-only reading the same cells
+    and bulk_create of the same proposals, lines and figures into another new plan."""
+    start_years = [y.start_year for y in cast.years[:3]]
+    budgets = list(ServiceBudget.objects.filter(council=cast.council, kind=ServiceBudget.Kind.SERVICE)
+                   .order_by("pk")[:20])
+    outcome = cast.council.outcomes.order_by("position").first()
+    themes = list(cast.council.themes.order_by("position", "pk"))
+    content = council_workbook(budgets, themes, start_years)
+    options = Options(outcome=outcome.code, kind=Kind.REVENUE_SAVINGS)
+    state = {"n": BudgetPlan.objects.filter(council=cast.council, slug__startswith=IMPORT_PLAN_SLUG).count()}
+    plans = []
+
+    def new_plan():
+        state["n"] += 1
+        plan = BudgetPlan.objects.create(council=cast.council, slug=f"{IMPORT_PLAN_SLUG}{state['n']}",
+                                         name=f"Import benchmark {state['n']}", base_year=cast.plan.base_year)
+        PlanYear.objects.bulk_create([PlanYear(plan=plan, start_year=y) for y in start_years])
+        plans.append(plan)
+        return plan
+
+    # Each timed call takes a plan made beforehand, outside the timing: compare() alternates
+    # the two, so the plans are made in pairs ahead of the rounds.
+    ready = {"measured": [], "baseline": []}
+    for _ in range(rounds + 1):  # + the warm-up
+        ready["measured"].append(new_plan())
+        ready["baseline"].append(new_plan())
+    created = {}
+
+    def through_import():
+        plan = ready["measured"].pop(0)
+        tables = read_upload(BytesIO(content), "council.xlsx")
+        table = read_table(tables)
+        preview = preview_council(plan=plan, table=table, options=options, filename="council.xlsx",
+                                  user=cast.officer)
+        if preview.problems:
+            raise RuntimeError(f"bench import: {[str(p) for p in preview.problems[:3]]}")
+        created["measured"] = apply_import(plan=plan, plan_of_changes=preview.plan_of_changes(), user=cast.officer)
+
+    by_name = {b.name: b for b in budgets}
+    theme_of = {t.name: t for t in themes}
+
+    def bare():
+        plan = ready["baseline"].pop(0)
+        years = list(plan.years.order_by("start_year"))
+        book = openpyxl.load_workbook(BytesIO(content), read_only=True)
+        rows, themed, theme = [], [], None
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            if values and values[0] in theme_of:
+                theme = theme_of[values[0]]
+            elif values and isinstance(values[0], str) and values[0].startswith("BI") and len(values) >= 6:
+                rows.append(values)
+                themed.append(theme)
+        book.close()
+        proposals = Proposal.objects.bulk_create([
+            Proposal(plan=plan, outcome=outcome, theme=t, reference=r[0], title=r[2][:300], description=r[2],
+                     kind=Kind.REVENUE_SAVINGS, created_by=cast.officer, updated_by=cast.officer)
+            for r, t in zip(rows, themed, strict=True)
+        ])
+        lines = ImpactLine.objects.bulk_create([
+            ImpactLine(proposal=p, service_budget=by_name[r[1]]) for p, r in zip(proposals, rows, strict=True)
+        ])
+        figures = []
+        for line, r in zip(lines, rows, strict=True):
+            amounts = {y.start_year: int(r[3 + i]) for i, y in enumerate(years)}
+            steps = increments(amounts)
+            figures += [Variation(line=line, year=y, amount_k=amounts[y.start_year], increment_k=steps[y.start_year])
+                        for y in years]
+        Variation.objects.bulk_create(figures)
+        created["baseline"] = len(proposals)
+
+    row = compare(f"{size}: import preview and confirm, 1,000-proposal council workbook", through_import, bare,
+                  target=3, rounds=rounds,
+                  note="read_upload + read_table + preview_council + apply_import into a new plan vs openpyxl "
+                       "read-only reading of the same cells + bulk_create of the same rows into a new plan")
+    if created["measured"] != (IMPORT_PROPOSALS, 0) or created["baseline"] != IMPORT_PROPOSALS:
+        raise RuntimeError(f"bench import: created {created}, not {IMPORT_PROPOSALS} each")
+    row["bytes"] = len(content)
+    return [row]
+
+
 UPLOAD_SCRIPT = (
     "import os, sys, time\n"
     "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'bench.settings')\n"
@@ -660,6 +779,8 @@ def run_size(size):
     results += bench_throughput(cast, size)
     if size == "small":
         results += bench_uploads(size)
+    # Last: it adds plans (and their proposals) to the bench council the other rows read.
+    results += bench_import(cast, size, int(os.environ.get("BENCH_ROUNDS", DEFAULT_IMPORT_ROUNDS[size])))
     return {"dataset": {**counts, **built}, "rounds": rounds, "results": results}
 
 

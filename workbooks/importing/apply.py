@@ -104,7 +104,8 @@ def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any
     outcomes: dict[Any, Any] = {o.pk: o for o in Outcome.objects.filter(council=council)}
     themes: dict[Any, Any] = {t.pk: t for t in Theme.objects.filter(council=council)}
     budgets: dict[Any, Any] = {b.pk: b for b in ServiceBudget.objects.filter(council=council)}
-    years = {year.pk: year for year in plan.years.all()}
+    plan_years = list(plan.years.all())  # read once, not once per proposal
+    years = {year.pk: year for year in plan_years}
     note = f"Imported from {plan_of_changes.get('filename') or 'a spreadsheet'}"[:300]
     created_structure: dict[str, list[Any]] = {}
 
@@ -144,13 +145,14 @@ def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any
             for position, item in enumerate(created, start=start):
                 written["created"].append(create_proposal(
                     plan=plan, user=user, fields={**fields_of(item), "position": position}, lines=lines_of(item),
-                    status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note,
+                    status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note, plan_years=plan_years,
                 ))
             for item in plan_of_changes["changed"]:
                 proposal = Proposal.objects.get(pk=item["id"], plan=plan)
                 save_proposal(
                     proposal=proposal, user=user, fields=fields_of(item), lines=lines_of(item),
                     expected_version=item["version"], action=ChangeSet.Action.IMPORT, note=note,
+                    plan_years=plan_years,
                 )
                 written["changed"].append(proposal)
             if plan_of_changes.get("totals"):
