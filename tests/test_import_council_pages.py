@@ -293,3 +293,17 @@ def test_the_mapping_page_comes_back_with_the_officers_choices(anytown, client_f
     client.post(map_url(anytown.plan), form_data(form, action="detect", unit="thousands", outcome="People"))
     form = mapping(client, anytown.plan).context["form"]
     assert (form["unit"].value(), form["outcome"].value()) == ("thousands", "People")
+
+
+def test_the_layout_a_browser_sends_back_with_a_cr_lf_line_break_is_kept(anytown, client_for):
+    """A browser sends a hidden field's line break as CR LF: the mapping page must still
+    take the sheet and header row as the ones shown, and go on to the preview."""
+    client = client_for(anytown.officer)
+    upload(client, anytown.plan, workbook(ANYTOWN_ROWS), "anytown.xlsx")
+    form = mapping(client, anytown.plan).context["form"]
+    layout_shown = form["layout"].value()
+    assert "\n" in layout_shown
+    response = client.post(map_url(anytown.plan), form_data(
+        form, action="preview", outcome="1", layout=layout_shown.replace("\n", "\r\n")))
+    assert "preview" in response.context and not response.context.get("redetected")
+    assert not response.context["preview"].problems

@@ -325,7 +325,9 @@ def _layout_choices(data, sheet_rows):
     header_row = int(raw_row) if raw_row.isdigit() and 1 <= int(raw_row) <= sheet_rows.get(sheet or "", 0) else None
     if sheet is None or header_row is None:
         return Choices(sheet=sheet), False
-    return Choices(sheet=sheet, header_row=header_row), data.get("layout") == f"{sheet}\n{header_row}"
+    # A browser sends the hidden field's line break as CR LF (HTML's form newline normalisation).
+    shown = (data.get("layout") or "").replace("\r\n", "\n")
+    return Choices(sheet=sheet, header_row=header_row), shown == f"{sheet}\n{header_row}"
 
 
 @require_POST
