@@ -14,12 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from councils.access import get_council_or_404
 from councils.models import Membership, Role
 from proposals.forms import error_summary
 from proposals.permissions import can_manage_people
 
 from . import people_services as service
+from .access import managed_council
 
 ROLE_CHOICES = [(role.value, role.label) for role in service.ROLES]
 ROLE_HINTS = {
@@ -74,9 +74,7 @@ class RolesForm(forms.Form):
 
 
 def _council(request, council_slug):
-    council = get_council_or_404(request.user, council_slug)
-    can_manage_people(request.user, council).require()
-    return council
+    return managed_council(request, council_slug, can_manage_people)
 
 
 def _person(council, user_id):

@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from councils.access import get_council_or_404
 from proposals import years as fy
 from proposals.forms import error_summary
 from proposals.models import BudgetPlan, PlanYear, Proposal
 from proposals.permissions import WorkflowError, can_change_plan, can_manage_plans
 from proposals.plans import MAX_TEXT, MAX_YEARS, PlanInvalid, close_plan, create_plan, reopen_plan, update_plan
+
+from .access import managed_council
 
 YEAR_HINT = "A financial year, for example 2025/26."
 # The service's fields -> this form's field their message is shown against.
@@ -108,10 +109,7 @@ class PlanForm(forms.Form):
 
 
 def _council(request, council_slug):
-    """The council (404 without a role in it), if the user manages its plans (else 403)."""
-    council = get_council_or_404(request.user, council_slug)
-    can_manage_plans(request.user, council).require()
-    return council
+    return managed_council(request, council_slug, can_manage_plans)
 
 
 def _plan(council, plan_slug):

@@ -29,6 +29,7 @@ from proposals.models import ServiceBudget, Theme
 from proposals.permissions import can_manage_people, can_manage_plans, can_manage_structure
 from workbooks.uploads import Refused
 
+from .access import managed_council
 from .structure_forms import ListForm, record_form
 from .structure_lists import ListFailed, apply_plan, column_headings, plan_list, rows_of_text, rows_of_upload
 
@@ -82,9 +83,7 @@ KINDS = (OUTCOMES, THEMES, SERVICE_BUDGETS)
 
 
 def _council(request, council_slug):
-    council = get_council_or_404(request.user, council_slug)
-    can_manage_structure(request.user, council).require()
-    return council
+    return managed_council(request, council_slug, can_manage_structure)
 
 
 def _record(request, council_slug, kind, pk):
