@@ -19,6 +19,8 @@ NO_CHANGE_WORDS = {"no change", "nil", "-", "\u2013", "\u2014"}
 MILLIONS = "millions"
 THOUSANDS = "thousands"
 UNITS = (MILLIONS, THOUSANDS)
+# A spreadsheet may also print whole pounds (read by the import, never a plan's unit).
+POUNDS = "pounds"
 _UNIT_LABELS = {MILLIONS: "£m", THOUSANDS: "£000"}
 _EXAMPLES = {MILLIONS: "-0.027, +3.5 or (0.150)", THOUSANDS: "-27, +3,500 or (150)"}
 
@@ -124,7 +126,7 @@ def check_magnitude(amount_k, shown=None, unit=MILLIONS):
 
 
 # A spreadsheet's unit -> how many £ thousands one printed unit is.
-UNIT_IN_K = {"pounds": Decimal("0.001"), "thousands": Decimal(1), "millions": THOUSAND}
+UNIT_IN_K = {POUNDS: Decimal("0.001"), THOUSANDS: Decimal(1), MILLIONS: THOUSAND}
 
 
 def k_from_unit(value, unit):
@@ -136,8 +138,8 @@ def k_from_unit(value, unit):
     changed anything. Over the £10,000m limit raises MoneyError."""
     scaled = Decimal(value) * UNIT_IN_K[unit]
     whole = scaled.to_integral_value(rounding=ROUND_HALF_UP)  # ROUND_HALF_UP rounds halves away from zero
-    if whole != scaled and unit != "pounds":
-        places = "three decimal places of £m" if unit == "millions" else "whole £000"
+    if whole != scaled and unit != POUNDS:
+        places = "three decimal places of £m" if unit == MILLIONS else "whole £000"
         raise MoneyError(f"“{value}” is not in {places}: the portal keeps whole £ thousands.")
     amount_k = int(whole)
     check_magnitude(amount_k, str(value))

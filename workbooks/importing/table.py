@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.db import models
 
+from proposals import money
+
 # The fields a column may be mapped to (besides a year).
 FIELDS = ("reference", "title", "description", "outcome", "theme", "service_budget", "kind", "status")
 FIELD_LABELS = {
@@ -20,9 +22,9 @@ FIELD_LABELS = {
 class Unit(models.TextChoices):
     """The unit a sheet's figures are printed in. Figures are stored in whole £k."""
 
-    POUNDS = "pounds", "£ (pounds)"
-    THOUSANDS = "thousands", "£000"
-    MILLIONS = "millions", "£m"
+    POUNDS = money.POUNDS, "£ (pounds)"
+    THOUSANDS = money.THOUSANDS, "£000"
+    MILLIONS = money.MILLIONS, "£m"
 
 
 class Signs(models.TextChoices):
