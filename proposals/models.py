@@ -265,6 +265,10 @@ class Proposal(models.Model):
         help_text="The version it was last approved at, kept when it returns to draft: whoever changes its "
                   "content after this may not approve it.",
     )
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to", editable=False,
+        help_text="The proposal of the previous round this one was rolled forward from.",
+    )
 
     objects = ProposalQuerySet.as_manager()
 
@@ -305,6 +309,11 @@ class Proposal(models.Model):
     @property
     def is_read_only(self):
         return self.status == Status.APPROVED
+
+    @property
+    def proposal_pk(self):
+        """The proposal's id, as a snapshot's copy of it also answers (its pages' address)."""
+        return self.pk
 
 
 class ImpactLine(models.Model):
@@ -569,3 +578,205 @@ class PublishedFigure(models.Model):
 
     def __str__(self):
         return f"{self.printed_period}: {format_m(self.amount_k)}"
+
+
+# The gap ledger: the gap before a plan's proposals, built from lines the council names.
+
+
+class GapLine(models.Model):
+    """One line of the budget build-up the gap before the proposals is made of ("Net
+    budget requirement", "Council tax", …), with a figure per plan year (``figures``).
+
+    The gap before proposals in a year is the sum over the lines with a figure that
+    year of ``sign`` × figure: a positive gap is a shortfall. ``sign`` is +1 for a line
+    that adds to the gap (spending, pressures) and -1 for one that reduces it (funding).
+    A year where no line has a figure has no gap entered (never 0)."""
+
+    class Sign(models.IntegerChoices):
+        ADDS = 1, "Adds to the gap (spending)"
+        REDUCES = -1, "Reduces the gap (funding)"
+
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.CASCADE, related_name="gap_lines")
+    name = models.CharField(max_length=200)
+    sign = models.SmallIntegerField(choices=Sign.choices, default=Sign.ADDS)
+    source = models.CharField(max_length=300, blank=True, help_text="Where the figures come from.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name"], name="gap_line_name_unique_per_plan"),
+            models.CheckConstraint(condition=Q(sign__in=[1, -1]), name="gap_line_sign_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GapFigure(models.Model):
+    """A gap line's figure for one plan year, whole £ thousands (cumulative, as the plan's
+    figures: the year's amount against the base year)."""
+
+    line = models.ForeignKey(GapLine, on_delete=models.CASCADE, related_name="figures")
+    year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="gap_figures")
+    amount_k = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["line", "year__start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "year"], name="one_gap_figure_per_line_and_year"),
+            models.CheckConstraint(
+                condition=Q(amount_k__gte=-MAX_ABS_K, amount_k__lte=MAX_ABS_K), name="gap_figure_amount_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year.label}: {format_m(self.amount_k)}"
+
+
+# Snapshots "as at" a Cabinet date: a frozen copy of a plan's proposals, lines, figures
+# and gap lines. Every Snapshot* model has the field names of the live model it copies
+# (SnapshotProposal: outcome, theme, kind, status, net_k, lines; SnapshotLine:
+# service_budget, variations; SnapshotFigure: year, amount_k, increment_k), so a report's
+# query over ``Proposal.objects`` runs unchanged over ``SnapshotProposal.objects``
+# (proposals.snapshots.Source gives a report the one it asks for). The database refuses
+# UPDATE and DELETE on them (migration 0009), like the audit trail.
+
+
+class Immutable(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("A snapshot is kept as it was taken; it cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("A snapshot cannot be deleted.")
+
+
+class Snapshot(Immutable):
+    """A plan as it stood at a moment ("Cabinet 5 February 2019"), taken by
+    ``proposals.snapshots.take_snapshot``. ``slug`` is what ``?as_at=`` and ``--as-at`` name."""
+
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.PROTECT, related_name="snapshots")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    taken_on = models.DateField(help_text="The date it is as at (the Cabinet's).")
+    taken_at = models.DateTimeField(default=timezone.now, editable=False)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["plan", "-taken_on", "-taken_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "slug"], name="snapshot_slug_unique_per_plan"),
+            models.UniqueConstraint(fields=["plan", "name"], name="snapshot_name_unique_per_plan"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SnapshotProposalQuerySet(ProposalQuerySet):
+    def for_snapshot(self, snapshot):
+        return self.filter(snapshot=snapshot)
+
+
+class SnapshotProposal(Immutable):
+    """A proposal's header and status as they were when ``snapshot`` was taken. ``proposal``
+    is the live proposal's id (no foreign key constraint: the copy outlives it)."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="proposals")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+    )
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.PROTECT, related_name="+")
+    outcome = models.ForeignKey("outcomes.Outcome", on_delete=models.PROTECT, related_name="+")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    reference = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 - as Proposal.reference
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    position = models.PositiveIntegerField(default=0)
+    net_k = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField()
+
+    objects = SnapshotProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["snapshot", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "proposal"], name="snapshot_proposal_once"),
+        ]
+        indexes = [models.Index(fields=["snapshot", "status"], name="snapshot_proposal_status")]
+
+    def __str__(self):
+        return f"{self.display_reference} {self.title}"
+
+    @property
+    def display_reference(self):
+        return display_reference(self.reference)
+
+    @property
+    def is_read_only(self):
+        return True
+
+    @property
+    def proposal_pk(self):
+        return self.proposal_id
+
+
+class SnapshotLine(Immutable):
+    proposal = models.ForeignKey(SnapshotProposal, on_delete=models.PROTECT, related_name="lines")
+    service_budget = models.ForeignKey(ServiceBudget, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["proposal", "position", "id"]
+
+    def __str__(self):
+        return f"Impact on {self.service_budget.name}"
+
+
+class SnapshotFigure(Immutable):
+    line = models.ForeignKey(SnapshotLine, on_delete=models.PROTECT, related_name="variations")
+    year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="+")
+    amount_k = models.BigIntegerField()
+    increment_k = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["line", "year__start_year"]
+        indexes = [models.Index(fields=["year", "line"], name="snapshot_figure_year_line")]
+
+    def __str__(self):
+        return f"{self.year.label}: {format_m(self.amount_k)}"
+
+
+class SnapshotGapLine(Immutable):
+    """A gap line as it was when ``snapshot`` was taken (figures in ``figures``)."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="gap_lines")
+    name = models.CharField(max_length=200)
+    sign = models.SmallIntegerField(choices=GapLine.Sign.choices)
+    source = models.CharField(max_length=300, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["snapshot", "position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class SnapshotGapFigure(Immutable):
+    line = models.ForeignKey(SnapshotGapLine, on_delete=models.PROTECT, related_name="figures")
+    year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="+")
+    amount_k = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["line", "year__start_year"]
+
+    def __str__(self):
+        return f"{self.year.label}: {format_m(self.amount_k)}"

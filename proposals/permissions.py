@@ -108,6 +108,8 @@ CLOSED = "{plan} is closed, so its proposals cannot change. A council administra
 CLOSED_PLAN_FIXED = "{plan} is closed, so it cannot be changed. Reopen it first."
 READ_ONLY = "This proposal is approved, so it cannot be changed. An approver can return it to draft first."
 NEW_IS_DRAFT = "A new proposal starts as a draft; it moves on through the approval workflow."
+SNAPSHOT_TAKERS_ONLY = "Only the council's approvers and administrators can take a snapshot of a plan."
+GAP_EDITORS_ONLY = "Only the council's finance officers and administrators can change the gap before proposals."
 SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
 OWN_WORK = (
     "You cannot approve this proposal because you created it or changed it since it was last approved; "
@@ -211,6 +213,35 @@ def can_change_plan(user, plan):
 def can_manage_structure(user, council):
     """Outcomes, themes and service budgets: the council's administrators."""
     return _council_admin(user, council)
+
+
+def can_take_snapshot(user, plan):
+    """An approver or a council administrator freezes a plan "as at" a Cabinet date (the
+    system too, for an operator's command). A closed plan can still be snapshotted: a
+    snapshot changes nothing in it."""
+    if user is None:
+        return _no_role(NOBODY)
+    if user is SYSTEM or roles_in(user, plan.council_id) & {Role.APPROVER, Role.COUNCIL_ADMIN}:
+        return ALLOWED
+    return _no_role(SNAPSHOT_TAKERS_ONLY)
+
+
+def can_edit_gap(user, plan):
+    """A finance officer or council administrator enters the gap before proposals (its
+    lines and figures) of an open plan."""
+    if user is None:
+        return _no_role(NOBODY)
+    if not (user is SYSTEM or roles_in(user, plan.council_id) & {Role.OFFICER, Role.COUNCIL_ADMIN}):
+        return _no_role(GAP_EDITORS_ONLY)
+    if plan.is_closed:
+        return _not_now(CLOSED_PLAN_FIXED.format(plan=plan.name))
+    return ALLOWED
+
+
+def can_roll_forward(user, plan):
+    """A council administrator starts the next round from ``plan`` (it creates a plan,
+    so it is theirs, as creating one is); ``plan`` itself may be open or closed."""
+    return can_manage_plans(user, plan.council)
 
 
 def role_for_move(from_status, to_status):

@@ -20,8 +20,8 @@ def manage(database, *args):
     )
 
 
-# Run in one process, from an empty database: migrate to 0006, forward to 0007, back, and forward
-# again, printing the triggers (and budgetplan's columns) after each step, as JSON.
+# Run in one process, from an empty database: migrate to 0006, forward to 0007, back, forward
+# again and on to the latest, printing the triggers (and budgetplan's columns) after each step, as JSON.
 STEPS = """
 import json
 from django.core.management import call_command
@@ -36,7 +36,7 @@ def state():
     return {"triggers": found, "columns": columns}
 
 out = {}
-for name, target in [("0006", "0006"), ("0007", "0007"), ("back", "0006"), ("again", None)]:
+for name, target in [("0006", "0006"), ("0007", "0007"), ("back", "0006"), ("again", "0007"), ("latest", None)]:
     call_command("migrate", *(["proposals", target] if target else []), verbosity=0)
     out[name] = state()
 print(json.dumps(out))
@@ -65,6 +65,8 @@ def test_every_trigger_is_kept_by_0007_both_ways(migrated):
         assert steps[step]["triggers"] == at_0006, step
     assert {"unit", "is_closed"} <= set(steps["0007"]["columns"])
     assert "unit" not in steps["back"]["columns"]
+    # The later migrations (0009 adds a column to proposals_proposal) keep them too.
+    assert {tuple(t) for t in at_0006} <= {tuple(t) for t in steps["latest"]["triggers"]}
 
 
 def test_create_plan_exits_1_with_its_message_on_stderr(migrated):
