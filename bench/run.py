@@ -26,7 +26,10 @@ must contain "bench": it is dropped), generates the data with ``generate_demo``,
    refused and the largest files within the import limits accepted, each in a fresh
    process, the slowest against the 2 s every upload must be decided in, with the
    largest peak memory growth against 200 MB;
-7. importing a council's own workbook of 1,000 proposals (preview and confirm, through
+7. taking a snapshot of a plan (one council's 400 proposals with their lines and
+   figures) through ``proposals.snapshots.take_snapshot``, against ``bulk_create`` of the
+   same rows into the same tables (each round adds a snapshot: they are immutable);
+8. importing a council's own workbook of 1,000 proposals (preview and confirm, through
    the functions the import pages call) into a new plan each round, against openpyxl
    read-only reading the same cells and ``bulk_create`` of the same rows: run last, as it
    adds plans to the bench council.
@@ -70,8 +73,21 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from councils.models import Council, Membership, Role  # noqa: E402
-from proposals.models import BudgetPlan, ImpactLine, Kind, PlanYear, Proposal, ServiceBudget, Variation  # noqa: E402
+from proposals.models import (  # noqa: E402
+    BudgetPlan,
+    ImpactLine,
+    Kind,
+    PlanYear,
+    Proposal,
+    ServiceBudget,
+    Snapshot,
+    SnapshotFigure,
+    SnapshotLine,
+    SnapshotProposal,
+    Variation,
+)
 from proposals.services import LineInput, create_proposal, increments, save_proposal  # noqa: E402
+from proposals.snapshots import take_snapshot  # noqa: E402
 from reports.filters import ReportChoices  # noqa: E402
 from reports.rollup import rollup  # noqa: E402
 from tests.council_layouts import Layout  # noqa: E402
@@ -495,6 +511,45 @@ def bench_save(cast, size, rounds):
                     target=2, rounds=rounds, note="services.save_proposal vs bulk_update of the same 50 rows")]
 
 
+def bench_snapshot(cast, size, rounds):
+    """take_snapshot of the bench council's plan against bulk_create of the rows it writes."""
+    plan = cast.plan
+    proposals = list(Proposal.objects.filter(plan=plan).order_by("pk").values_list(
+        "pk", "outcome_id", "theme_id", "reference", "title", "kind", "description", "status", "position", "net_k",
+        "version"))
+    lines = list(ImpactLine.objects.filter(proposal__plan=plan).order_by("pk").values_list(
+        "pk", "proposal_id", "service_budget_id", "position"))
+    figures = list(Variation.objects.filter(line__proposal__plan=plan).order_by("pk").values_list(
+        "line_id", "year_id", "amount_k", "increment_k"))
+    counter = {"n": Snapshot.objects.filter(plan=plan).count()}
+
+    def name():
+        counter["n"] += 1
+        return f"Bench snapshot {counter['n']}"
+
+    def through_service():
+        take_snapshot(plan=plan, user=cast.admin, name=name())
+
+    def bulk():
+        snapshot = Snapshot(plan=plan, name=name(), slug=f"bench-bulk-{counter['n']}", taken_on=datetime.now().date())
+        snapshot.save(force_insert=True)
+        copies = SnapshotProposal.objects.bulk_create([
+            SnapshotProposal(snapshot=snapshot, proposal_id=pk, plan=plan, outcome_id=o, theme_id=t, reference=r,
+                             title=ti, kind=k, description=d, status=st, position=po, net_k=n, version=v)
+            for pk, o, t, r, ti, k, d, st, po, n, v in proposals])
+        copy_of = {c.proposal_id: c.pk for c in copies}
+        line_copies = SnapshotLine.objects.bulk_create([
+            SnapshotLine(proposal_id=copy_of[p], service_budget_id=b, position=po) for _pk, p, b, po in lines])
+        line_of = {line[0]: c.pk for line, c in zip(lines, line_copies, strict=True)}
+        SnapshotFigure.objects.bulk_create([
+            SnapshotFigure(line_id=line_of[li], year_id=y, amount_k=a, increment_k=i) for li, y, a, i in figures],
+            batch_size=5000)
+
+    return [compare(f"{size}: take a snapshot of a {len(proposals)}-proposal plan", through_service, bulk,
+                    target=5, rounds=rounds,
+                    note=f"take_snapshot vs bulk_create of the same {len(proposals) + len(lines) + len(figures)} rows")]
+
+
 def council_workbook(budgets, themes, start_years):
     """A council-shaped .xlsx of IMPORT_PROPOSALS proposals: title rows naming £000, a
     header Ref | Service | Description | three years, a section heading (a theme of the
@@ -774,7 +829,7 @@ def run_size(size):
     log(f"  dataset: {counts}")
     rounds = int(os.environ.get("BENCH_ROUNDS", DEFAULT_ROUNDS[size]))
     results = []
-    for step in (bench_rollup, bench_list, bench_workbooks, bench_save):
+    for step in (bench_rollup, bench_list, bench_workbooks, bench_save, bench_snapshot):
         results += step(cast, size, rounds)
     results += bench_throughput(cast, size)
     if size == "small":
