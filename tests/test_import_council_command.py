@@ -42,7 +42,7 @@ def test_walsall_prints_what_it_detected_and_a_dry_run_writes_nothing(walsall):
     assert "unit: £ (pounds), from the heading" in out and "basis: incremental" in out
     assert "11 to create, 0 to change, 0 unchanged" in out
     assert "create service budget Children's Services" in out and "create theme Children's Services" in out
-    assert "rounded OP13 2026/27: (437,369) \u2192 \u2212437 £k" in out
+    assert "rounded OP13 2026/27: (437,369) \u2192 -437 £k" in out
     assert "Dry run: nothing was imported." in out
     assert db_snapshot() == before
 

@@ -83,8 +83,8 @@ def test_pounds_are_rounded_to_the_nearest_thousand_half_away_from_zero_and_each
     ], unit="pounds")
     result = preview(newco, table, outcome="1", kind="revenue_savings")
     assert result.rounded == [
-        "OP13 2026/27: (437,369) \u2192 \u2212437 £k",
-        "OP13 2027/28: (437,500) \u2192 \u2212438 £k",
+        "OP13 2026/27: (437,369) \u2192 -437 £k",
+        "OP13 2027/28: (437,500) \u2192 -438 £k",
         "OP14 2026/27: 437,500 \u2192 +438 £k",
     ]
     confirm(newco, result)
@@ -274,3 +274,16 @@ def test_the_sheets_totals_are_reconciled_and_kept_in_pounds_thousands(newco):
         "label": "Total", "row": 6, "sheet": "Savings", "proposal_keys": [["created", 0], ["created", 1]],
         "figures": {str(year[2026]): -442, str(year[2027]): 645},
     }]
+
+
+def test_a_thousands_plan_previews_its_figures_in_thousands(newco):
+    """A £000 plan's preview names the figures it would store in £000, as its pages show them."""
+    newco.plan.unit = "thousands"
+    newco.plan.save(update_fields=["unit"])
+    table = make_table([
+        row(4, {2026: "-100", 2027: "-250"}, reference="H1", title="Street lights off at midnight",
+            service_budget="highways"),
+    ])
+    result = preview(newco, table, outcome="thriving places", kind="revenue_savings")
+    assert result.read_as[0].startswith("Read as £000: (100) \u2192 -100 £000")
+    assert result.created[0].changes == ["2026/27 Highways: -100", "2027/28 Highways: -250"]

@@ -24,7 +24,8 @@ from openpyxl.utils import get_column_letter
 
 from proposals import years as fy
 from proposals.models import BudgetPlan, Kind, Proposal
-from proposals.money import MoneyError, format_m, k_from_unit
+from proposals.money import THOUSANDS, MoneyError, format_in, k_from_unit
+from proposals.money import unit_label as money_unit_label
 from proposals.permissions import can_manage_structure
 from proposals.references import display_reference, parse_reference
 
@@ -132,10 +133,6 @@ def printed(value: Decimal) -> str:
     """A figure as a council prints it: 437,369 / (437,369) / 0.5."""
     digits = f"{abs(value):,f}" if value != value.to_integral_value() else f"{abs(int(value)):,}"
     return f"({digits})" if value < 0 else digits
-
-
-def format_k(amount_k: int) -> str:
-    return f"\u2212{abs(amount_k):,}" if amount_k < 0 else f"+{amount_k:,}" if amount_k else "0"
 
 
 def unit_label(unit: str) -> str:
@@ -297,7 +294,8 @@ class _Reader:
                 ok = False
                 continue
             if not exact:
-                self.preview.rounded.append(f"{label} {year.label}: {printed(value)} \u2192 {format_k(amount_k)} £k")
+                shown = format_in(amount_k, THOUSANDS)
+                self.preview.rounded.append(f"{label} {year.label}: {printed(value)} \u2192 {shown} £k")
             out[year.pk] = amount_k
         return out if ok else None
 
@@ -429,7 +427,8 @@ class _Reader:
             sample_k, _exact = k_from_unit(sample, self.unit)
             source = f" ({table.unit_source})" if table.unit_source else ""
             preview.read_as.insert(
-                0, f"Read as {unit_label(self.unit)}: {printed(sample)} \u2192 {format_m(sample_k)} £m{source}"
+                0, f"Read as {unit_label(self.unit)}: {printed(sample)} \u2192 {self.lookups.money(sample_k)} "
+                f"{money_unit_label(self.lookups.plan.unit)}{source}"
             )
         except MoneyError:
             preview.read_as.insert(0, f"Read as {unit_label(self.unit)}.")

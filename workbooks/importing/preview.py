@@ -14,7 +14,7 @@ from typing import Any
 
 from outcomes.models import Outcome
 from proposals.models import BudgetPlan, ImpactLine, Kind, Proposal, ServiceBudget, Theme, Variation
-from proposals.money import format_m
+from proposals.money import format_in
 from proposals.references import display_reference
 
 from .table import Problem
@@ -151,6 +151,10 @@ class Lookups:
         self.budget_names: dict[Any, str] = {b.pk: b.name for b in self.budgets.values()}
         self.year_labels = {year.pk: year.label for year in self.years}
 
+    def money(self, amount_k: int | None, *, blank: str = "") -> str:
+        """A figure in the plan's unit, as its pages show it: "+3.500" (£m) or "+3,500" (£000)."""
+        return format_in(amount_k, self.plan.unit, blank=blank)
+
     def outcome(self, value: Any) -> Outcome:
         code = text_of(value)
         if code in self.outcomes:
@@ -215,8 +219,9 @@ def describe_lines(old_lines: list[tuple[Any, dict[int, int]]], new_lines: list[
         for year in lookups.years:
             a, b = before.get(year.pk), figures.get(year.pk)
             if a != b:
-                old_m, new_m = format_m(a, blank="not profiled"), format_m(b, blank="not profiled")
-                changes.append(f"{year.label} {name}: {old_m} \u2192 {new_m}")
+                old_shown = lookups.money(a, blank="not profiled")
+                new_shown = lookups.money(b, blank="not profiled")
+                changes.append(f"{year.label} {name}: {old_shown} \u2192 {new_shown}")
     for budget_id, _figures in old_lines:
         if budget_id not in new:
             changes.append(f"{lookups.budget_name(budget_id)}: line removed")
@@ -226,7 +231,7 @@ def describe_lines(old_lines: list[tuple[Any, dict[int, int]]], new_lines: list[
 def describe_new(lines: list[tuple[Any, dict[int, int]]], lookups: Lookups) -> list[str]:
     """Words for each figure of a proposal to create."""
     return [
-        f"{lookups.year_labels[year]} {lookups.budget_name(budget)}: {format_m(k)}"
+        f"{lookups.year_labels[year]} {lookups.budget_name(budget)}: {lookups.money(k)}"
         for budget, figures in lines
         for year, k in sorted(figures.items(), key=lambda item: lookups.year_labels[item[0]])
     ]
