@@ -84,15 +84,38 @@ class _System:
 
 SYSTEM = _System()
 
-# Which status may follow which.
-TRANSITIONS = {
-    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
-    Status.SUBMITTED: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN},
-    Status.CONSULTATION: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN},
-    Status.APPROVED: {Status.DRAFT},
-    Status.REJECTED: {Status.DRAFT},
-    Status.WITHDRAWN: {Status.DRAFT},
-}
+# The workflow, as one table: which status may follow which, whose role makes the move,
+# and the words of its button. The service (``can_move``), the proposal page's buttons
+# (``moves_for``) and the tests read this and nothing else.
+@dataclass(frozen=True)
+class Move:
+    from_status: str
+    to_status: str
+    role: str  # Role.OFFICER or Role.APPROVER
+    label: str
+
+
+WORKFLOW = (
+    Move(Status.DRAFT, Status.SUBMITTED, Role.OFFICER, "Submit for approval"),
+    Move(Status.DRAFT, Status.WITHDRAWN, Role.OFFICER, "Withdraw"),
+    Move(Status.SUBMITTED, Status.CONSULTATION, Role.APPROVER, "Put out to consultation"),
+    Move(Status.SUBMITTED, Status.APPROVED, Role.APPROVER, "Approve"),
+    Move(Status.SUBMITTED, Status.REJECTED, Role.APPROVER, "Reject"),
+    Move(Status.SUBMITTED, Status.DRAFT, Role.OFFICER, "Return to draft"),
+    Move(Status.SUBMITTED, Status.WITHDRAWN, Role.OFFICER, "Withdraw"),
+    Move(Status.CONSULTATION, Status.APPROVED, Role.APPROVER, "Approve"),
+    Move(Status.CONSULTATION, Status.REJECTED, Role.APPROVER, "Reject"),
+    Move(Status.CONSULTATION, Status.DRAFT, Role.OFFICER, "Return to draft"),
+    Move(Status.CONSULTATION, Status.WITHDRAWN, Role.OFFICER, "Withdraw"),
+    Move(Status.APPROVED, Status.DRAFT, Role.APPROVER, "Return to draft"),
+    Move(Status.REJECTED, Status.DRAFT, Role.OFFICER, "Return to draft"),
+    Move(Status.WITHDRAWN, Status.DRAFT, Role.OFFICER, "Return to draft"),
+)
+MOVE_BY_PAIR = {(move.from_status, move.to_status): move for move in WORKFLOW}
+# Which status may follow which (derived from WORKFLOW).
+TRANSITIONS: dict[str, set[str]] = {status: set() for status in Status.values}
+for _move in WORKFLOW:
+    TRANSITIONS[_move.from_status].add(_move.to_status)
 
 # What a history entry of these actions changed: the proposal's content (a status move is not).
 CONTENT_ACTIONS = (ChangeSet.Action.CREATE, ChangeSet.Action.EDIT, ChangeSet.Action.IMPORT, ChangeSet.Action.SEED)
@@ -245,8 +268,15 @@ def can_roll_forward(user, plan):
 
 
 def role_for_move(from_status, to_status):
-    """Approvers approve, reject and return approved proposals to draft; officers do the rest."""
-    if to_status in (Status.APPROVED, Status.REJECTED) or from_status == Status.APPROVED:
+    """The role that makes this move (WORKFLOW): approvers put out to consultation, approve,
+    reject and return approved proposals to draft; officers do the rest. A move the
+    workflow does not have is the role's it would be if it had (so the refusal names the
+    workflow, not the role): an approver's into approved, rejected or consultation, or out
+    of approved."""
+    move = MOVE_BY_PAIR.get((from_status, to_status))
+    if move is not None:
+        return move.role
+    if to_status in (Status.APPROVED, Status.REJECTED, Status.CONSULTATION) or from_status == Status.APPROVED:
         return Role.APPROVER
     return Role.OFFICER
 
@@ -305,7 +335,12 @@ def changed_content_since_approval(user, proposal):
 
 
 # The order the workflow's buttons are offered in.
-MOVES = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN)
+MOVES = (Status.SUBMITTED, Status.CONSULTATION, Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN)
+
+
+def move_label(from_status, to_status):
+    """The button's words for a move the workflow has ("Put out to consultation")."""
+    return MOVE_BY_PAIR[(from_status, to_status)].label
 
 
 def moves_for(user, proposal):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from councils.access import display_name
 from proposals.forms import error_summary as form_error_summary
 from proposals.models import Status
-from proposals.permissions import awaits_approval, can_edit, can_import, moves_for
+from proposals.permissions import awaits_approval, can_edit, can_import, move_label, moves_for
 
 register = template.Library()
 
@@ -18,13 +18,6 @@ def error_summary(form, non_field_target=""):
     return form_error_summary(form, non_field_target)
 
 # What the buttons that move a proposal say, by target status.
-MOVE_LABELS = {
-    Status.SUBMITTED: "Submit for approval",
-    Status.APPROVED: "Approve",
-    Status.REJECTED: "Reject",
-    Status.WITHDRAWN: "Withdraw",
-    Status.DRAFT: "Return to draft",
-}
 
 
 @register.filter
@@ -56,7 +49,7 @@ def proposal_actions(context, proposal):
         "edit_url": reverse("proposals:edit", args=args),
         "status_url": reverse("proposals:status", args=args),
         "history_url": reverse("proposals:history", args=args),
-        "transitions": [(to, MOVE_LABELS[to]) for to, decision in moves.items() if decision],
+        "transitions": [(to, move_label(proposal.status, to)) for to, decision in moves.items() if decision],
         # Shown to an approver only: their role approves, this proposal's history does not let them.
         "approval_refused": approval.reason if awaits_approval(proposal) and not approval.by_role else "",
     }
