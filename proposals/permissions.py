@@ -28,6 +28,8 @@ creator and last editor, and a trigger on the history since the last approval
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from councils.access import council_roles
@@ -310,19 +312,39 @@ def can_move(user, proposal, to):
     return _workflow_allows(proposal, to)
 
 
-def can_approve(user, proposal):
+def can_approve(user, proposal, *, changed_since_approval=None):
     """An approver approves a proposal awaiting approval, unless they created it or
     changed its content since it was created or last approved (one query, asked only
-    when everything else allows it)."""
+    when everything else allows it, unless the caller has the answer: ``changed_since_approval``,
+    as ``approval_decisions`` reads it for many proposals at once)."""
     if user is None or user is SYSTEM:
         return _no_role(NOBODY if user is None else SYSTEM_DOES_NOT_APPROVE)
     if Role.APPROVER not in roles_in(user, proposal.plan.council_id):
         return _no_role(APPROVERS_ONLY)
     if not awaits_approval(proposal):
         return _workflow_allows(proposal, Status.APPROVED)
-    if user.pk in (proposal.created_by_id, proposal.updated_by_id) or changed_content_since_approval(user, proposal):
+    if user.pk in (proposal.created_by_id, proposal.updated_by_id):
+        return _not_now(OWN_WORK)
+    if changed_since_approval is None:
+        changed_since_approval = changed_content_since_approval(user, proposal)
+    if changed_since_approval:
         return _not_now(OWN_WORK)
     return ALLOWED
+
+
+def approval_decisions(user, proposals):
+    """{proposal id: can_approve's Decision} for many ``proposals`` (with their plans), in
+    one query for the lot: which of them ``user`` changed the content of since their last
+    approval."""
+    ids = [proposal.pk for proposal in proposals]
+    changed = set()
+    if ids and user is not None and user is not SYSTEM:
+        changed = set(ChangeSet.objects.filter(
+            proposal_id__in=ids, user_id=user.pk, action__in=CONTENT_ACTIONS,
+            version__gt=Coalesce(F("proposal__approved_version"), 0),
+        ).values_list("proposal_id", flat=True))
+    return {proposal.pk: can_approve(user, proposal, changed_since_approval=proposal.pk in changed)
+            for proposal in proposals}
 
 
 def changed_content_since_approval(user, proposal):

@@ -21,6 +21,7 @@ from .permissions import (
     can_move,
     get_plan_or_404,
 )
+from .queue import awaiting_approval, my_drafts
 from .services import (
     ConflictError,
     ReadOnlyError,
@@ -33,7 +34,8 @@ from .services import (
 
 @require_safe
 def home(request):
-    """The councils and plans this user may see."""
+    """What needs this user (proposals waiting for their approval, their drafts), then
+    the councils and plans they may see."""
     councils = list(councils_for(request.user).prefetch_related(
         Prefetch("plans", queryset=BudgetPlan.objects.annotate(proposal_count=Count("proposals")))
     ))
@@ -44,6 +46,7 @@ def home(request):
     }
     return render(request, "proposals/home.html", {
         "councils": councils, "editable_council_ids": editable, "settings_council_ids": administered,
+        "awaiting": awaiting_approval(request.user), "drafts": my_drafts(request.user),
     })
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from councils.access import display_name
 from proposals.forms import error_summary as form_error_summary
 from proposals.models import Status
+from proposals.money import format_in
 from proposals.permissions import awaits_approval, can_edit, can_import, move_label, moves_for
 
 register = template.Library()
@@ -27,6 +28,12 @@ def person(user):
     if user is not None and not user.is_active:
         name += " (account closed)"
     return name
+
+
+@register.filter
+def money_in(amount_k, unit):
+    """£ thousands as the plan's pages show them: "+3.500" in £m, "+3,500" in £000."""
+    return format_in(amount_k, unit)
 
 
 @register.filter
