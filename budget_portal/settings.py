@@ -175,6 +175,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "budget-portal@localhost")
+# The portal's address as its users reach it, for the links in e-mails sent outside a
+# request (a proposal's move: proposals.notifications).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
 # How long a set-password link works (seconds; Django's default, three days).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 60 * 60)))
 

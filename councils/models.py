@@ -107,3 +107,20 @@ class CouncilFixedOnceUsed:
                 for count, where in counts if count
             )
         return " and ".join(parts)
+
+
+class Preferences(models.Model):
+    """A person's own settings. No row is the defaults: every e-mail on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    workflow_emails = models.BooleanField(
+        "e-mail me when a proposal needs me", default=True,
+        help_text="Approvers are told when a proposal is submitted for approval; authors when theirs is approved, "
+                  "rejected, put out to consultation or returned to draft.",
+    )
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self):
+        return f"Preferences of {self.user}"

@@ -12,7 +12,7 @@ from django.db.models import Max, Model, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import history
+from . import history, notifications
 from .models import Change, ChangeSet, ImpactLine, Proposal, Status, Variation
 from .money import format_m
 from .permissions import can_create, can_edit, can_move, recorded_user
@@ -357,7 +357,7 @@ def change_status(*, proposal, user, to, expected_version=None, note=""):
         if expected_version is not None and current.version != expected_version:
             raise ConflictError(current, changes_since(current, expected_version))
         can_move(user, current, to).require()
-        old_label = current.get_status_display()
+        old_status, old_label = current.status, current.get_status_display()
         current.status = to
         current.version += 1
         if to == Status.APPROVED:
@@ -372,6 +372,7 @@ def change_status(*, proposal, user, to, expected_version=None, note=""):
             [Change(kind=Change.Kind.STATUS, field="Status", old=old_label, new=current.get_status_display())],
             note,
         )
-    proposal.status, proposal.version = current.status, current.version
-    proposal.approved_by_id, proposal.approved_version = current.approved_by_id, current.approved_version
+        proposal.status, proposal.version = current.status, current.version
+        proposal.approved_by_id, proposal.approved_version = current.approved_by_id, current.approved_version
+        notifications.status_changed(proposal, old_status, to, recorded_user(user))  # sent once committed
     return changeset

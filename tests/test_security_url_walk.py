@@ -91,6 +91,8 @@ RULES = {
     "password_reset_confirm": ({**EVERYONE, ANON: 200}, {**EVERYONE, ANON: 200}),
     "password_reset_complete": ({**EVERYONE, ANON: 200}, {**signed_in(READ_ONLY), ANON: 405}),
     "password_change": (EVERYONE, EVERYONE),
+    # One's own e-mail settings: a POST saves them and goes back to the page.
+    "notification_settings": (EVERYONE, signed_in(302)),
     "password_change_done": (EVERYONE, signed_in(READ_ONLY)),
     "workbooks:import_confirm": (
         signed_in(405),
