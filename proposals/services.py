@@ -11,6 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Model, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+
+from councils.access import display_name
 
 from . import history, notifications
 from .models import Change, ChangeSet, ImpactLine, Proposal, Status, Variation
@@ -30,7 +34,8 @@ FIELD_LABELS = {
 
 
 class ConflictError(Exception):
-    """Someone else saved since this edit started. ``changesets`` says what they changed."""
+    """Someone saved since this edit started (another person, or the same one in another
+    tab). ``changesets`` says what they changed."""
 
     def __init__(self, proposal, changesets):
         self.proposal = proposal
@@ -39,6 +44,24 @@ class ConflictError(Exception):
             f"{proposal.display_reference} {proposal.title} was changed by someone else after you "
             f"opened it. Your changes have not been saved."
         )
+
+    def heading_for(self, user):
+        """Who saved, and when, as the edit page says it to ``user``: "You saved this
+        proposal in another tab or window at 14:02, while you were editing it here" or
+        "J. Smith saved this proposal at 14:02, while you were editing it"."""
+        changesets = list(self.changesets)
+        if not changesets:
+            return "Someone else saved this proposal while you were editing it"
+        latest = max(changesets, key=lambda changeset: (changeset.at, changeset.pk))
+        when = date_format(localtime(latest.at), "j M Y H:i")
+        user_ids = {changeset.user_id for changeset in changesets}
+        if user_ids == {getattr(user, "pk", None)}:
+            return f"You saved this proposal in another tab or window at {when}, while you were editing it here"
+        others = [changeset for changeset in changesets if changeset.user_id != getattr(user, "pk", None)]
+        names = list(dict.fromkeys(display_name(changeset.user) for changeset in others))
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        also = " (and you, in another tab or window)" if len(others) < len(changesets) else ""
+        return f"{who}{also} saved this proposal at {when}, while you were editing it"
 
 
 class ReadOnlyError(Exception):

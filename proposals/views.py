@@ -140,6 +140,7 @@ def edit_proposal(request, council_slug, plan_slug, pk):
                 return redirect(proposal_page_url(proposal))
     return render(request, "proposals/proposal_form.html", {
         "plan": plan, "council": plan.council, "editor": editor, "proposal": proposal, "conflict": conflict,
+        "conflict_heading": conflict.heading_for(request.user) if conflict else "",
         "cancel_url": proposal_page_url(proposal),
     }, status=409 if conflict else 200)
 

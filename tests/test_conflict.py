@@ -3,6 +3,8 @@ is refused with a message saying what changed, and nothing of either edit is los
 from html import unescape
 
 import pytest
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from proposals.models import ChangeSet, Proposal
 from proposals.services import ConflictError, LineInput, save_proposal
@@ -34,7 +36,8 @@ def test_a_second_save_of_a_header_field_from_the_same_version_is_refused(client
     assert response.status_code == 409
     assert db_snapshot() == before
     html = unescape(response.content.decode())
-    assert "Someone else saved this proposal while you were editing it" in html
+    saved_at = date_format(localtime(edits(p41).get().at), "j M Y H:i")
+    assert f"J. Smith saved this proposal at {saved_at}, while you were editing it" in html
     assert "Your changes have not been saved yet." in html
     assert "Edited by J. Smith" in html
     assert "Title: Growth in Demand for Adult Social Care \u2192 Growth in demand: first edit" in html
@@ -128,3 +131,16 @@ def test_the_service_refuses_a_stale_version(officer, officer2, p41):
                       lines=[LineInput(line.service_budget, figures)], expected_version=1)
     assert [cs.user for cs in raised.value.changesets] == [officer]
     assert Proposal.objects.get(pk=p41.pk).title == "A"
+
+
+def test_the_same_person_in_another_tab_is_told_it_was_them(client_for, officer, p41):
+    """Not "someone else": the officer saved in one tab, then saves the older form in another."""
+    client = client_for(officer)
+    opened = form_data(p41)
+    assert client.post(url("edit", p41), {**opened, "title": "First tab"}).status_code == 302
+    response = client.post(url("edit", p41), {**opened, "title": "Second tab"})
+    assert response.status_code == 409
+    html = unescape(response.content.decode())
+    saved_at = date_format(localtime(edits(p41).get().at), "j M Y H:i")
+    assert f"You saved this proposal in another tab or window at {saved_at}, while you were editing it here" in html
+    assert "Someone else" not in html
