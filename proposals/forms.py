@@ -7,6 +7,7 @@ removed without JavaScript: a few blank rows, a "Remove" box on each line, and a
 "Add another line" button that redraws the form with one more blank row.
 """
 import re
+from dataclasses import dataclass
 
 from django import forms
 
@@ -116,7 +117,8 @@ class LineForm(forms.Form):
         for year in plan_years:
             self.fields[_year_field(year)] = MoneyField(
                 label=year.label, unit=unit,
-                widget=forms.TextInput(attrs={"size": 9, "class": "input-figure", "spellcheck": "false"}),
+                widget=forms.TextInput(attrs={"size": 9, "class": "input-figure", "spellcheck": "false",
+                                              "data-year": str(year.start_year)}),
             )
 
     def clean(self):
@@ -345,6 +347,23 @@ class ProposalEditor:
             if not self.lines.removed(form) and not form.is_blank
         ]
 
+    def totals(self):
+        """The grid's net per year and cash over the period, from the figures as they stand
+        in the form (typed, or the proposal's), lines ticked Remove left out: what the
+        footer shows on every page load, save refused and "Check totals"."""
+        rows = []
+        for form in self.lines.forms:
+            if form.is_bound:
+                if form.data.get(form.add_prefix("DELETE")):
+                    continue
+                typed = {year: form.data.get(form.add_prefix(_year_field(year)), "") for year in self.plan_years}
+            else:
+                if form.initial.get("DELETE"):
+                    continue
+                typed = {year: form.initial.get(_year_field(year), "") for year in self.plan_years}
+            rows.append(typed)
+        return GridTotals.of(rows, self.plan_years, self.unit)
+
     def errors(self):
         """[(field id, message)] in the order of the page, for the error summary."""
         if not self.form.is_bound:
@@ -367,6 +386,58 @@ class ProposalEditor:
                 else:
                     found += [("id_" + form.add_prefix("service_budget"), f"Line {number}: {m}") for m in messages]
         return found
+
+
+@dataclass
+class GridTotals:
+    """The edit grid's footer: per year, the net of its lines (``None``: no line has a
+    figure that year; ``UNREADABLE``: one cannot be read yet), and the cash over the
+    period, the sum of the years' nets, in whole £ thousands."""
+
+    years: list  # [(PlanYear, int | None | UNREADABLE)]
+    period: object
+    unit: str
+
+    @classmethod
+    def of(cls, rows, plan_years, unit):
+        """``rows``: each line's typed figures {PlanYear: text}."""
+        years = []
+        for year in plan_years:
+            total = None
+            for typed in rows:
+                try:
+                    amount = parse_in(typed.get(year, ""), unit)
+                except MoneyError:
+                    total = UNREADABLE
+                    break
+                if amount is not None:
+                    total = (total or 0) + amount
+            years.append((year, total))
+        nets = [total for _year, total in years]
+        if UNREADABLE in nets:
+            period = UNREADABLE
+        elif all(total is None for total in nets):
+            period = None
+        else:
+            period = sum(total for total in nets if total is not None)
+        return cls(years, period, unit)
+
+    def shown(self, total):
+        if total is UNREADABLE:
+            return "check the figures"
+        return format_in(total, self.unit, blank="–")
+
+    @property
+    def cells(self):
+        """[(PlanYear, text)] for the footer row."""
+        return [(year, self.shown(total)) for year, total in self.years]
+
+    @property
+    def period_text(self):
+        return self.shown(self.period)
+
+
+UNREADABLE = "unreadable"
 
 
 def _merge_key(change):

@@ -31,6 +31,8 @@ from .services import (
     save_proposal,
 )
 
+CHECK = "check_totals"  # the edit grid's "Check totals" button: recompute the footer, save nothing
+
 
 @require_safe
 def home(request):
@@ -74,9 +76,12 @@ def new_proposal(request, council_slug, plan_slug):
         messages.error(request, creating.reason)
         return redirect("reports:rollup", plan.council.slug, plan.slug)
     editor = ProposalEditor(plan=plan, data=request.POST if request.method == "POST" else None)
+    checked = request.method == "POST" and CHECK in request.POST
     if request.method == "POST":
         if "add_line" in request.POST:
             editor = editor.redraw(extra_line=True)
+        elif checked:
+            editor = editor.redraw()
         elif editor.is_valid():
             try:
                 proposal = create_proposal(
@@ -91,6 +96,7 @@ def new_proposal(request, council_slug, plan_slug):
                 return redirect(proposal_page_url(proposal))
     return render(request, "proposals/proposal_form.html", {
         "plan": plan, "council": plan.council, "editor": editor, "proposal": None, "cancel_url": reverse("home"),
+        "totals": editor.totals(), "checked": checked,
     })
 
 
@@ -108,6 +114,8 @@ def edit_proposal(request, council_slug, plan_slug, pk):
         editor = ProposalEditor(plan=plan, proposal=proposal)
     elif "add_line" in request.POST:
         editor = ProposalEditor(plan=plan, proposal=proposal, data=request.POST).redraw(extra_line=True)
+    elif CHECK in request.POST:  # "Check totals": the footer from what is typed, nothing saved
+        editor = ProposalEditor(plan=plan, proposal=proposal, data=request.POST).redraw()
     else:
         editor = ProposalEditor(plan=plan, proposal=proposal, data=request.POST)
         if editor.is_valid():
@@ -142,6 +150,7 @@ def edit_proposal(request, council_slug, plan_slug, pk):
         "plan": plan, "council": plan.council, "editor": editor, "proposal": proposal, "conflict": conflict,
         "conflict_heading": conflict.heading_for(request.user) if conflict else "",
         "cancel_url": proposal_page_url(proposal),
+        "totals": editor.totals(), "checked": request.method == "POST" and CHECK in request.POST,
     }, status=409 if conflict else 200)
 
 

@@ -139,7 +139,7 @@ def test_two_officers_edit_at_once_and_the_second_keeps_what_they_typed(open_as,
     second.get_by_label("Title").fill("Growth in Demand for Adult Social Care (revised)")
     second.get_by_label("Line 1: 2020/21, £m").fill("+9.125")
     second.get_by_role("button", name="Save changes").click()
-    conflict = second.get_by_role("alert").filter(has_text="Someone else saved this proposal")
+    conflict = second.get_by_role("alert").filter(has_text="J. Smith saved this proposal at")
     assert conflict.is_visible()
     assert "3.600" in conflict.inner_text()  # what the first officer changed is shown
     assert second.get_by_label("Title").input_value() == "Growth in Demand for Adult Social Care (revised)"

@@ -129,7 +129,7 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     assert (summary["Proposals to create"], summary["Problems"]) == ("3", "0")
     assert summary["Totals in the sheet"] == "1, 0 not adding up"
     # The preview shows figures in £m, whatever the plan's unit.
-    read_as = "Read as \u00a3000: (120) \u2192 -0.120 \u00a3m (the heading \u201c2025/26 \u00a3000\u201d)"
+    read_as = "Read as \u00a3000: (120) \u2192 -120 \u00a3000 (the heading \u201c2025/26 \u00a3000\u201d)"
     assert page.get_by_text(read_as, exact=True).is_visible()
     assert page.get_by_role("heading", name="Row 9: Total savings \u2013 adds up").is_visible()
     assert page.get_by_text("2027/28: (415) adds up").is_visible()
