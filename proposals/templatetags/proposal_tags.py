@@ -8,7 +8,7 @@ from councils.access import display_name
 from proposals.forms import error_summary as form_error_summary
 from proposals.models import Status
 from proposals.money import format_in
-from proposals.permissions import awaits_approval, can_edit, can_import, move_label, moves_for
+from proposals.permissions import awaits_approval, can_create, can_edit, can_import, move_label, moves_for
 
 register = template.Library()
 
@@ -34,6 +34,12 @@ def person(user):
 def money_in(amount_k, unit):
     """£ thousands as the plan's pages show them: "+3.500" in £m, "+3,500" in £000."""
     return format_in(amount_k, unit)
+
+
+@register.filter
+def may_create(user, plan):
+    """Whether ``user`` may add a proposal to ``plan`` now (the roll-up and list offer it)."""
+    return bool(can_create(user, plan))
 
 
 @register.filter
