@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from councils.access import councils_for, get_council_or_404
 
-from .forms import ProposalEditor
+from .forms import ProposalEditor, error_summary
 from .models import BudgetPlan, ChangeSet, Proposal, Status
 from .permissions import (
     WorkflowError,
@@ -22,6 +22,7 @@ from .permissions import (
     get_plan_or_404,
 )
 from .queue import awaiting_approval, my_drafts
+from .recent import RecentChangesFilter
 from .services import (
     ConflictError,
     ReadOnlyError,
@@ -200,16 +201,31 @@ def proposal_history(request, council_slug, plan_slug, pk):
 
 @require_GET
 def recent_changes(request, council_slug):
+    """The council's latest saves, newest first, filtered by date, person and proposal."""
     council = get_council_or_404(request.user, council_slug)
+    filters = RecentChangesFilter(request.GET if _filtering(request) else None, council=council)
+    context = {"council": council, "filters": filters}
+    if filters.is_bound and not filters.is_valid():
+        context["errors"] = error_summary(filters)
+        return render(request, "proposals/recent_changes.html", context, status=400)
     changesets = (
         ChangeSet.objects.filter(council=council)
         .select_related("user", "proposal__plan", "subject_type")
         .prefetch_related("changes")
         .order_by("-at", "-id")
     )
+    if filters.is_bound:
+        changesets = filters.apply(changesets)
     page = Paginator(changesets, 25).get_page(request.GET.get("page"))
     for changeset in page.object_list:
         if changeset.proposal is not None:  # else a plan, outcome, theme, budget or membership
             changeset.proposal.plan.council = council
             changeset.proposal_url = proposal_page_url(changeset.proposal)
-    return render(request, "proposals/recent_changes.html", {"council": council, "page": page})
+    params = request.GET.copy()
+    params.pop("page", None)
+    context.update(page=page, query=params.urlencode())
+    return render(request, "proposals/recent_changes.html", context)
+
+
+def _filtering(request):
+    return any(request.GET.get(name) for name in RecentChangesFilter.base_fields)

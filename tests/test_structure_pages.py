@@ -116,11 +116,13 @@ def test_the_home_page_asks_no_query_per_council_for_the_settings_link(client_fo
                                                                       django_assert_max_num_queries):
     client = client_for(admin_user)
     client.get("/")
-    with django_assert_max_num_queries(5):  # session, user, councils, plans (prefetched), council ids
+    # session, user, councils, plans (prefetched), council ids; what waits for approval
+    # (count, page, who changed them) and the user's drafts (count)
+    with django_assert_max_num_queries(9):
         assert client.get("/").status_code == 200
     for number in range(5):
         Council.objects.create(slug=f"extra-{number}", name=f"Extra council {number}")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(9):
         assert "extra-4/settings/" in text(client.get("/"))
 
 

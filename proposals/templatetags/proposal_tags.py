@@ -3,10 +3,12 @@
 What a user may do is ``proposals.permissions``' decision; this only lays out the buttons."""
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 
 from councils.access import display_name
+from proposals import textdiff
 from proposals.forms import error_summary as form_error_summary
-from proposals.models import Status
+from proposals.models import Change, Status
 from proposals.money import format_in
 from proposals.permissions import awaits_approval, can_create, can_edit, can_import, move_label, moves_for
 
@@ -34,6 +36,15 @@ def person(user):
 def money_in(amount_k, unit):
     """£ thousands as the plan's pages show them: "+3.500" in £m, "+3,500" in £000."""
     return format_in(amount_k, unit)
+
+
+@register.filter
+def change_html(change):
+    """A change as the history reads it: "Title: old → new", or for a long text changed on
+    both sides (a description), its field and a word-level difference."""
+    if change.kind == Change.Kind.FIELD and textdiff.worth_diffing(change.old, change.new):
+        return format_html("{}: {}", change.field, textdiff.diff_html(change.old, change.new))
+    return change.describe()
 
 
 @register.filter
