@@ -168,6 +168,8 @@ def take_snapshot(*, plan, user, name, taken_on=None, slug=None):
     slug = slugify(name)[:SLUG_LENGTH] if slug is None else slug
     taken_on = taken_on or dt.date.today()
     with transaction.atomic():
+        # The plan's row, as the gap's writes lock it: its gap is copied whole or not at all.
+        list(BudgetPlan.objects.select_for_update().filter(pk=plan.pk).values_list("pk", flat=True))
         snapshot = Snapshot(plan=plan, name=name, slug=slug, taken_on=taken_on, taken_by=recorded_user(user))
         snapshot.save(force_insert=True)
         proposals = list(

@@ -124,3 +124,58 @@ def build_chart(result, unit=MILLIONS):
         short = f"Outcome {row.key}" if result.by == "outcome" else row.label
         chart.group_labels.append((round(middle, 1), short if len(short) <= 28 else short[:27] + "…"))
     return chart
+
+
+@dataclass
+class Step:
+    """One bar of a bridge: ``label`` moves the running total from ``start`` to ``end`` (£k);
+    a total bar (``total``) stands on zero."""
+
+    label: str
+    start: int
+    end: int
+    total: bool = False
+
+
+def build_bridge(steps, unit=MILLIONS):
+    """Geometry of a bridge (waterfall) chart of ``steps``: totals as solid bars from zero,
+    each change as a floating bar from the running total before it to after, a widening
+    (positive) solid and a closing (negative) hatched, so the direction is never told by
+    colour alone. The table beside it is its accessible equivalent."""
+    chart = Chart()
+    if not steps:
+        return chart
+    values = [0] + [step.start for step in steps] + [step.end for step in steps]
+    largest_up, largest_down = max(max(values), 0), max(-min(values), 0)
+    if largest_up == 0 and largest_down == 0:
+        return chart
+    chart.empty = False
+    step_k = _nice_step(max(largest_up, largest_down))
+    top_k = -(-largest_up // step_k) * step_k
+    bottom_k = -(-largest_down // step_k) * step_k
+    scale = Decimal(HEIGHT - TOP - BOTTOM) / (top_k + bottom_k or step_k)
+
+    def y_of(amount_k):
+        return int((TOP + (top_k - amount_k) * scale).to_integral_value())
+
+    chart.zero_y = y_of(0)
+    tick = -bottom_k
+    while tick <= top_k:
+        chart.ticks.append((y_of(tick), format_in(tick, unit)))
+        tick += step_k
+    slot = (WIDTH - LEFT - RIGHT) / len(steps)
+    bar_width = slot * 0.6
+    for index, step in enumerate(steps):
+        x = LEFT + index * slot + (slot - bar_width) / 2
+        low, high = sorted((step.start, step.end))
+        if step.total:
+            css, words = "bar-total", f"{step.label}: {format_in(step.end, unit)}"
+        elif step.end >= step.start:
+            css, words = "bar-increase", f"{step.label}: widens the gap by {format_in(step.end - step.start, unit)}"
+        else:
+            css, words = "bar-decrease", f"{step.label}: closes the gap by {format_in(step.start - step.end, unit)}"
+        height = max(y_of(low) - y_of(high), 1)
+        chart.bars.append(Bar(x, y_of(high), bar_width, height, css, words))
+        short = step.label if len(step.label) <= 22 else step.label[:21] + "…"
+        chart.group_labels.append((round(LEFT + (index + 0.5) * slot, 1), short))
+    return chart

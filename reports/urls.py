@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import gap_views, views
 
 app_name = "reports"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path(plan + "proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path(plan + "outcomes/<str:code>/", views.outcome_detail, name="outcome_detail"),
     path(plan + "reconciliation/", views.reconciliation, name="reconciliation"),
+    path(plan + "gap/", gap_views.gap_page, name="gap"),
+    path(plan + "gap/edit/", gap_views.gap_edit, name="gap_edit"),
 ]

@@ -61,6 +61,9 @@ RULES = {
     "reports:proposal_detail": READ_PAGE,
     "reports:outcome_detail": READ_PAGE,
     "reports:reconciliation": READ_PAGE,
+    "reports:gap": READ_PAGE,
+    # The gap's lines: officers and council administrators; an empty POST saves nothing and goes back.
+    "reports:gap_edit": (EDITORS, {**EDITORS, "officer": 302, "admin": 302}),
     "proposals:history": READ_PAGE,
     "proposals:recent_changes": READ_PAGE,
     "workbooks:export": READ_PAGE,
