@@ -95,6 +95,18 @@ def gap_table(source, view="cumulative", years=None):
     for status, year_id, total in sums:
         key = (GROUP_OF_STATUS[status], year_id)
         by_group[key] = by_group.get(key, 0) + total
+    lines, shown_gap = _gap_before(source, years, view)
+    table = GapTable(plan=plan, view=view, lines=lines, snapshot=source.snapshot)
+    for year, before in zip(years, shown_gap, strict=True):
+        groups = {key: by_group.get((key, year.pk), 0) for key, _label, _statuses in GROUPS}
+        profiled = {key: (key, year.pk) in by_group for key, _label, _statuses in GROUPS}
+        table.years.append(GapYear(year=year, gap_before=before, groups=groups, profiled=profiled))
+    return table
+
+
+def _gap_before(source, years, view):
+    """(the gap's lines as GapLineRows, the gap before proposals per year in ``view``: £k
+    or None where none is entered), from one query."""
     lines = []
     gap_by_year: dict = {}
     line_rows: dict = {}
@@ -106,21 +118,21 @@ def gap_table(source, view="cumulative", years=None):
         if year_id is not None:
             row.figures[year_id] = amount_k
             gap_by_year[year_id] = gap_by_year.get(year_id, 0) + sign * amount_k
-    cumulative_gap = [gap_by_year.get(year.pk) for year in years]
-    if view == "incremental":
-        shown_gap = [
-            None if value is None or (index and cumulative_gap[index - 1] is None)
-            else value - (cumulative_gap[index - 1] if index else 0)
-            for index, value in enumerate(cumulative_gap)
-        ]
-    else:
-        shown_gap = cumulative_gap
-    table = GapTable(plan=plan, view=view, lines=lines, snapshot=source.snapshot)
-    for year, gap_before in zip(years, shown_gap, strict=True):
-        groups = {key: by_group.get((key, year.pk), 0) for key, _label, _statuses in GROUPS}
-        profiled = {key: (key, year.pk) in by_group for key, _label, _statuses in GROUPS}
-        table.years.append(GapYear(year=year, gap_before=gap_before, groups=groups, profiled=profiled))
-    return table
+    cumulative = [gap_by_year.get(year.pk) for year in years]
+    if view != "incremental":
+        return lines, cumulative
+    return lines, [
+        None if value is None or (index and cumulative[index - 1] is None)
+        else value - (cumulative[index - 1] if index else 0)
+        for index, value in enumerate(cumulative)
+    ]
+
+
+def gap_before(source, years, view="cumulative"):
+    """{PlanYear: the gap before proposals in ``view``, £k or None} (one query): what the
+    roll-up page sets its figures against."""
+    _lines, shown = _gap_before(source, years, view)
+    return dict(zip(years, shown, strict=True))
 
 
 def _gap_rows(source):

@@ -21,8 +21,10 @@ from django_tables2 import RequestConfig
 from councils.access import get_council_or_404
 from outcomes.models import Outcome
 from proposals.models import COUNTED_STATUSES, ImpactLine, Proposal
+from proposals.money import format_in
 from proposals.permissions import can_view, get_plan_or_404
 from proposals.published import reconcile
+from proposals.snapshots import Source
 
 from . import downloads
 from .chart import build_chart
@@ -36,6 +38,7 @@ from .filters import (
     RollupFilter,
     counted_statuses_text,
 )
+from .gap import gap_before
 from .rollup import GROUPING_LABELS, VIEW_LABELS, rollup
 from .tables import ProposalTable, money_html
 
@@ -117,11 +120,34 @@ def rollup_page(request, council_slug, plan_slug, fmt=None):
         result=result,
         table_rows=_rollup_rows(request, plan, result),
         chart=build_chart(result, plan.unit),
+        gap_summary=_gap_summary(plan, result, choices.years),
         query=request.GET.urlencode(),
         view_links=_switch_links(request, "view", VIEW_LABELS, options.view),
         by_links=_switch_links(request, "by", GROUPING_LABELS, result.by),
     )
     return render(request, "reports/rollup.html", context)
+
+
+def _gap_summary(plan, result, years):
+    """The roll-up's figures set against the plan's gap (one query, for the gap's figures):
+    the gap before proposals, the net of the proposals this roll-up shows (its filters
+    and statuses), and what would remain if they were all agreed. The gap page breaks it
+    down by status group."""
+    before = gap_before(Source(plan), years, result.view)
+    no_gap = "no gap entered"
+    nets = [result.totals[year.label].net for year in years]
+    gaps = [before[year] for year in years]
+    return {
+        "entered": any(gap is not None for gap in gaps),
+        "years": years,
+        "rows": [
+            ("Gap before proposals", [no_gap if gap is None else format_in(gap, plan.unit) for gap in gaps]),
+            ("Net of the proposals shown", [format_in(net, plan.unit) for net in nets]),
+            ("Remaining gap if they are all agreed", [
+                no_gap if gap is None else format_in(gap + net, plan.unit) for gap, net in zip(gaps, nets, strict=True)
+            ]),
+        ],
+    }
 
 
 def _switch_links(request, name, labels, current):

@@ -95,3 +95,26 @@ def test_bad_arguments_are_refused_and_write_nothing(officer, commissioner, ce_p
     with pytest.raises(CommandError, match=message.replace("(", "\\(").replace(")", "\\)")):
         run("--council", "cheshire-east", *args)
     assert db_snapshot() == before
+
+
+def test_the_rollup_sets_its_proposals_against_the_gap(client_for, officer, commissioner, ce_plan):
+    from proposals.gap import set_gap_before
+
+    url = reverse("reports:rollup", args=[ce_plan.council.slug, ce_plan.slug])
+    client = client_for(commissioner)
+    assert "No gap entered</strong> for this plan" in client.get(url).content.decode()
+    set_gap_before(plan=ce_plan, user=officer, figures={ce_plan.years.first(): 10_000})
+    html = client.get(url).content.decode()
+    section = html.split('id="gap-summary-heading"')[1].split("</section>")[0]
+    assert "<td class=\"num\">+10.000</td>" in section and "<td class=\"num\">+13.588</td>" in section
+    # Filtered to one kind, the same gap is set against the proposals shown.
+    from django.db.models import Sum
+
+    from proposals.models import Variation
+    from proposals.money import format_m
+
+    savings = Variation.objects.filter(line__proposal__plan=ce_plan, line__proposal__kind="revenue_savings",
+                                       year=ce_plan.years.first()).aggregate(t=Sum("amount_k"))["t"]
+    html = client.get(url, {"kind": "revenue_savings"}).content.decode()
+    section = html.split('id="gap-summary-heading"')[1].split("</section>")[0]
+    assert f"<td class=\"num\">{format_m(10_000 + savings)}</td>" in section

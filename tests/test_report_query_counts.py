@@ -91,15 +91,16 @@ def pages(plan):
 # Roll-up: the plan with its council, years and the filters' choices, access checked (one
 # UNION ALL: ReportChoices.load), and the grouped sum (2): the groups' labels come from
 # the choices already loaded (rollup(groups=...)), not from the sum, because grouping by
-# them made the sum ~2x slower at national size (see reports/rollup.py).
+# them made the sum ~2x slower at national size (see reports/rollup.py); and the gap's
+# figures the totals are set against (1).
 # List: the plan and choices (1), count, page, totals (3). Downloads: the plan and
 # choices, and the figures (2). Proposal page: plan, proposal, years, lines, their
 # figures, the net per year (6), plus whatever the shared actions include asks for.
 # Outcome page: plan, outcome, measures, years, proposals with their figures, the totals (6).
 # Pages with the plan's tabs read the user's roles once more (1): whether to link to the import.
 PINNED = {
-    "rollup": 5,
-    "rollup_incremental_by_service": 5,
+    "rollup": 6,
+    "rollup_incremental_by_service": 6,
     "rollup_csv": 4,
     "rollup_xlsx": 4,
     "list_25": 7,

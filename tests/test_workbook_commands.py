@@ -19,7 +19,7 @@ def export(tmp_path, council="cheshire-east"):
 def test_export_workbook_writes_the_cabinet_workbook(seed, tmp_path):
     out = export(tmp_path, "cheshire-west-and-chester")
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Incremental", "Outcome 01", "Outcome 02", "Outcome 03"]
+    assert wb.sheetnames == ["Summary", "Incremental", "Gap", "Outcome 01", "Outcome 02", "Outcome 03"]
     assert wb["Summary"]["B3"].value == "Cheshire West and Chester Council"
 
 

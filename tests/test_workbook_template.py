@@ -27,7 +27,7 @@ def test_an_empty_plans_workbook_has_a_sheet_to_fill_with_the_imports_headings(c
                                                                                client_for):
     plan = empty_plan(ce_plan.council, council_admin)
     wb = load_workbook(io.BytesIO(exported_workbook(client_for(officer), plan)))
-    assert wb.sheetnames == ["Summary", "Incremental", FILL_SHEET]
+    assert wb.sheetnames == ["Summary", "Incremental", "Gap", FILL_SHEET]
     ws = wb[FILL_SHEET]
     headings = header(ws)
     assert set(REQUIRED_COLUMNS) <= set(headings)

@@ -18,9 +18,12 @@ from openpyxl.utils import get_column_letter
 from proposals import years as fy
 from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status, Variation
 from proposals.money import format_m
+from proposals.snapshots import Source
+from reports.gap import gap_table
 from reports.spreadsheet_text import formula_safe
 
 from . import xlsx
+from .gap_sheet import write_gap_sheet
 
 FLAT_LEADING = ["Council", "Plan", "Reference", "Title", "Outcome", "Theme", "Kind", "Status", "Service budget"]
 FLAT_TRAILING = ["Proposal id", "Version"]
@@ -128,8 +131,8 @@ def as_at(now=None):
 
 
 def write_workbook(*, export, out, years=None, now=None):
-    """The cabinet-paper workbook for ``export`` to the binary file ``out``. Three
-    queries (two if the plan's ``years`` are given). With no proposals (a new plan, or
+    """The cabinet-paper workbook for ``export`` to the binary file ``out``. Five
+    queries (four if the plan's ``years`` are given: the gap table's two among them). With no proposals (a new plan, or
     a filter that matches none) it carries a sheet to fill in, which the import reads."""
     plan = export.plan
     years = list(plan.years.all()) if years is None else list(years)
@@ -138,10 +141,12 @@ def write_workbook(*, export, out, years=None, now=None):
         council=plan.council.name, plan=plan.name, base_year=plan.base_year_label,
         included=export.included, as_at=as_at(now),
     )
+    gap = gap_table(Source(plan), "cumulative", years=years)
     xlsx.write_cabinet_workbook(
         out=out, title=title, years=[year.label for year in years],
         proposals=proposal_records(export.proposals, years, plan), summary=summary,
         kinds=[label for _value, label in Kind.choices],
+        extra_sheets=[("Gap", lambda ws, title, arrays: write_gap_sheet(ws, title, gap, arrays))],
     )
 
 

@@ -354,19 +354,21 @@ def sheet_title(text, taken):
 # ---------------------------------------------------------------- the workbook
 
 
-def write_cabinet_workbook(*, out, title, years, proposals, summary, kinds=()):
+def write_cabinet_workbook(*, out, title, years, proposals, summary, kinds=(), extra_sheets=()):
     """Write the cabinet-paper workbook to the binary file ``out``.
 
     ``years``: year labels in order. ``proposals``: ProposalRecords in budget-book order
     (outcome, theme, position), consumed once. ``summary``: {"cumulative": {outcome_key:
     Figures}, "incremental": {…}}, the database's sums of increases and decreases.
     ``kinds``: the kinds' labels, which the sheet to fill in (written when there are no
-    proposals) names.
+    proposals) names. ``extra_sheets``: (name, write(ws, title, arrays)) for sheets after
+    the summaries (the Gap sheet, workbooks.gap_sheet).
     """
     wb = Workbook(write_only=True)
     taken = set()
     summary_ws = wb.create_sheet(sheet_title("Summary", taken))
     incremental_ws = wb.create_sheet(sheet_title("Incremental", taken))
+    extra = [(wb.create_sheet(sheet_title(name, taken)), write) for name, write in extra_sheets]
 
     outcomes = []  # (key, label, sheet name, {year label: outcome total cell})
     arrays = {}  # the workbook's cell styles, resolved once (see Cells)
@@ -384,6 +386,8 @@ def write_cabinet_workbook(*, out, title, years, proposals, summary, kinds=()):
 
     _write_summary(summary_ws, title, years, outcomes, summary.get("cumulative", {}), arrays, cumulative=True)
     _write_summary(incremental_ws, title, years, outcomes, summary.get("incremental", {}), arrays, cumulative=False)
+    for ws, write in extra:
+        write(ws, title, arrays)
     wb.save(out)
 
 
