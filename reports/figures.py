@@ -7,7 +7,8 @@ and over the lines the filters keep. A year with no figure at all sums to None
 """
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
 
-from proposals.models import Variation
+from proposals.models import Proposal
+from proposals.snapshots import figure_model
 
 from .filters import FigureOptions
 
@@ -30,11 +31,12 @@ def _sums(years, options, prefix):
     return sums
 
 
-def _subquery_sums(years, options):
+def _subquery_sums(years, options, model=Proposal):
     """The same sums as _sums(..., "lines__variations__"), each a correlated subquery per
     proposal: the database can then sort on a stored column (net, title…), cut the page
-    and only sum the figures of the rows it shows, instead of grouping every proposal."""
-    figures = Variation.objects.filter(options.variation_q(), line__proposal=OuterRef("pk")).order_by()
+    and only sum the figures of the rows it shows, instead of grouping every proposal.
+    ``model``: Proposal, or SnapshotProposal (a snapshot's figures, as at it)."""
+    figures = figure_model(model).objects.filter(options.variation_q(), line__proposal=OuterRef("pk")).order_by()
 
     def summed(condition):
         return Subquery(
@@ -54,7 +56,7 @@ def with_year_figures(proposals, years, options=ALL_FIGURES):
     kept by proposals.services, and indexed for sorting); otherwise it is summed here
     over the figures shown. In the incremental view the net is the sum of the
     year-on-year changes, which is the final profiled year's cumulative figure."""
-    sums = _subquery_sums(years, options)
+    sums = _subquery_sums(years, options, proposals.model)
     if options.view == "cumulative" and not options.narrows_lines:
         sums["net"] = F("net_k")
     return proposals.annotate(**sums)

@@ -13,12 +13,14 @@ Two kinds of filter:
 
 By default every report counts all statuses but rejected and withdrawn.
 """
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 import django_filters as df
 from django import forms
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, CharField, F, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from councils.access import councils_for
@@ -30,10 +32,11 @@ from proposals.models import (
     Kind,
     PlanYear,
     ServiceBudget,
+    Snapshot,
     Status,
     Theme,
-    Variation,
 )
+from proposals.snapshots import figure_model
 from reports.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS
 
 CLOSED = "closed"  # a closed plan's is_closed, as ReportChoices.load's text column carries it
@@ -163,7 +166,8 @@ class ReportFilter(df.FilterSet):
         options = self.figure_options
         year = self.chosen_year
         if options.narrows_lines or year is not None:
-            figures = Variation.objects.filter(options.variation_q(), year__plan=self.plan)
+            # Variation, or SnapshotFigure for a queryset of a snapshot's proposals.
+            figures = figure_model(queryset.model).objects.filter(options.variation_q(), year__plan=self.plan)
             if year is not None:
                 figures = figures.filter(year=year)
             queryset = queryset.filter(pk__in=figures.values("line__proposal"))
@@ -280,6 +284,9 @@ class ReportChoices:
     themes: list
     budgets: list
     years: list
+    # The plan's snapshots, newest first: their id, name, slug and date only (enough to
+    # offer them and to read a report as at one; proposals.snapshots.source_for loads one whole).
+    snapshots: list = field(default_factory=list)
 
     @classmethod
     def for_plan(cls, plan):
@@ -290,6 +297,7 @@ class ReportChoices:
             themes=list(Theme.objects.filter(council=council).order_by("position", "name")),
             budgets=list(ServiceBudget.objects.filter(council=council).order_by("name")),
             years=list(plan.years.all()),
+            snapshots=list(plan.snapshots.all()),
         )
 
     @classmethod
@@ -329,6 +337,9 @@ class ReportChoices:
                        "name", "kind"),
                 branch(PlanYear.objects.filter(plan__council__in=council_ids, plan__slug=plan_slug), "year",
                        "plan_id", F("start_year")),
+                branch(Snapshot.objects.filter(plan__council__in=council_ids, plan__slug=plan_slug), "snapshot",
+                       "plan_id", None, "slug", "name", Cast("taken_on", output_field=TextField()),
+                       Cast("taken_at", output_field=TextField())),
                 all=True,
             ).order_by("k", "n", "t1")  # each model in its usual order (plans: newest base year first)
         )
@@ -371,7 +382,13 @@ class ReportChoices:
             made(ServiceBudget, {"id": pk, "council_id": parent, "name": a, "kind": b})
             for pk, parent, _, a, b, *_ in by_kind.get("budget", [])
         ]
-        return plan, cls(plans=plans, outcomes=outcomes, themes=themes, budgets=budgets, years=years)
+        snapshots = [
+            Snapshot(id=pk, plan=plan, slug=a, name=b, taken_on=dt.date.fromisoformat(c[:10]))
+            for pk, _, _, a, b, c, taken_at, *_ in sorted(by_kind.get("snapshot", []), key=lambda v: (v[5], v[6]),
+                                                         reverse=True)
+        ]
+        return plan, cls(plans=plans, outcomes=outcomes, themes=themes, budgets=budgets, years=years,
+                         snapshots=snapshots)
 
     def groups(self, by):
         """The outcomes, service budgets or themes a roll-up ``by`` that grouping is made of,

@@ -3,6 +3,7 @@ every column including the year figures (sums annotated by reports.figures)."""
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from proposals.models import Kind, Status
@@ -63,7 +64,7 @@ class ProposalTable(tables.Table):
         per_page_field = "per_page"
         empty_text = "No proposals match these filters."
 
-    def __init__(self, data, *, plan, years, view, **kwargs):
+    def __init__(self, data, *, plan, years, view, as_at="", **kwargs):
         self.plan = plan
         net_label = NET_CUMULATIVE if view == "cumulative" else NET_INCREMENTAL
         unit = plan.unit
@@ -71,15 +72,17 @@ class ProposalTable(tables.Table):
                  for y in years]
         extra.append(("net", FigureColumn(verbose_name=net_label, order_by=("net", "id"), unit=unit)))
         super().__init__(data, extra_columns=extra, **kwargs)
+        # As at a snapshot, each proposal's page is shown as at the same snapshot.
+        self.as_at_suffix = f"?{urlencode({'as_at': as_at})}" if as_at else ""
 
     def render_reference(self, record):
         return record.display_reference
 
     def render_title(self, record, value):
         url = reverse(
-            "reports:proposal_detail", args=[self.plan.council.slug, self.plan.slug, record.pk]
+            "reports:proposal_detail", args=[self.plan.council.slug, self.plan.slug, record.proposal_pk]
         )
-        return format_html('<a href="{}">{}</a>', url, value)
+        return format_html('<a href="{}">{}</a>', url + self.as_at_suffix, value)
 
     def render_kind(self, record):
         return record.get_kind_display()
@@ -112,7 +115,7 @@ class ProposalTable(tables.Table):
             theme = record.theme
             rows.append({
                 "reference": record.display_reference,
-                "url": f"{prefix}{record.pk}{suffix}",
+                "url": f"{prefix}{record.proposal_pk}{suffix}{self.as_at_suffix}",
                 "title": record.title,
                 "outcome": record.outcome.code,
                 "theme": theme.name if theme is not None else "No theme",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import gap_views, views
+from . import gap_views, snapshot_views, views
 
 app_name = "reports"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path(plan + "reconciliation/", views.reconciliation, name="reconciliation"),
     path(plan + "gap/", gap_views.gap_page, name="gap"),
     path(plan + "gap/edit/", gap_views.gap_edit, name="gap_edit"),
+    path(plan + "snapshots/", snapshot_views.snapshots, name="snapshots"),
 ]

@@ -20,11 +20,11 @@ from django_tables2 import RequestConfig
 
 from councils.access import get_council_or_404
 from outcomes.models import Outcome
-from proposals.models import COUNTED_STATUSES, ImpactLine, Proposal
+from proposals.models import COUNTED_STATUSES, Proposal
 from proposals.money import format_in
 from proposals.permissions import can_view, get_plan_or_404
 from proposals.published import reconcile
-from proposals.snapshots import Source
+from proposals.snapshots import LINE_MODEL, NOW, SnapshotNotFound, Source, source_for
 
 from . import downloads
 from .chart import build_chart
@@ -43,7 +43,7 @@ from .rollup import GROUPING_LABELS, VIEW_LABELS, rollup
 from .tables import ProposalTable, money_html
 
 # The GET parameters that carry over from a roll-up into its drill-down links.
-CARRIED = ("outcome", "theme", "kind", "service", "status", "view")
+CARRIED = ("outcome", "theme", "kind", "service", "status", "view", "as_at")
 URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path argument
 BY_FILTER = {"outcome": "outcome", "service": "service", "theme": "theme", "kind": "kind"}
 
@@ -82,6 +82,26 @@ def _plan_error(request, plan, choices):
     return []
 
 
+def report_source(request, plan, choices=None):
+    """(where the report's figures come from: now, or as at ``?as_at=``; its errors).
+    With ``choices`` (their snapshots loaded with the plan) it costs no query."""
+    as_at = request.GET.get("as_at")
+    if choices is not None and as_at and as_at != NOW:
+        found = next((snapshot for snapshot in choices.snapshots if snapshot.slug == as_at), None)
+        if found is not None:
+            return Source(plan, found), []
+    try:
+        return source_for(plan, as_at), []
+    except SnapshotNotFound as error:
+        return Source(plan), [("id_as_at", str(error))]
+
+
+def _file_name(plan, source, what):
+    """ "cheshire-east-2019-22-rollup…", with "-as-at-<snapshot>" for a snapshot's figures."""
+    name = f"{plan.council.slug}-{plan.slug}-{what}"
+    return f"{name}-as-at-{source.snapshot.slug}" if source.snapshot else name
+
+
 def _bad_download(errors):
     text = "This download could not be made:\n" + "\n".join(message for _, message in errors) + "\n"
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
@@ -94,13 +114,14 @@ def _bad_download(errors):
 def rollup_page(request, council_slug, plan_slug, fmt=None):
     """Outcomes (or service budgets, themes, kinds) × years: investment, saving, net."""
     plan, choices = _plan_and_choices(request, council_slug, plan_slug)
-    filters = RollupFilter(request.GET, queryset=Proposal.objects.for_plan(plan), plan=plan, choices=choices)
+    source, source_errors = report_source(request, plan, choices)
+    filters = RollupFilter(request.GET, queryset=source.proposals(), plan=plan, choices=choices)
     switched = _switched_plan(request, plan, choices, "reports:rollup")
     if switched:
         return switched
-    errors = _plan_error(request, plan, choices) + filters.error_list()
+    errors = _plan_error(request, plan, choices) + source_errors + filters.error_list()
     context = {"plan": plan, "council": plan.council, "choices": choices, "filters": filters, "errors": errors,
-               "by_label": GROUPING_LABELS[filters.by_value]}
+               "by_label": GROUPING_LABELS[filters.by_value], "source": source}
     if errors:
         if fmt:
             return _bad_download(errors)
@@ -114,13 +135,13 @@ def rollup_page(request, council_slug, plan_slug, fmt=None):
     )
     if fmt:
         headers, rows = downloads.rollup_table(result)
-        return downloads.response(fmt, f"{plan.council.slug}-{plan.slug}-rollup-by-{result.by}-{result.view}",
-                                  "Roll-up", headers, rows)
+        return downloads.response(fmt, _file_name(plan, source, f"rollup-by-{result.by}-{result.view}"),
+                                  _sheet_title("Roll-up", source), headers, rows)
     context.update(
         result=result,
         table_rows=_rollup_rows(request, plan, result),
         chart=build_chart(result, plan.unit),
-        gap_summary=_gap_summary(plan, result, choices.years),
+        gap_summary=_gap_summary(source, result, choices.years),
         query=request.GET.urlencode(),
         view_links=_switch_links(request, "view", VIEW_LABELS, options.view),
         by_links=_switch_links(request, "by", GROUPING_LABELS, result.by),
@@ -128,12 +149,26 @@ def rollup_page(request, council_slug, plan_slug, fmt=None):
     return render(request, "reports/rollup.html", context)
 
 
-def _gap_summary(plan, result, years):
+def _as_at_param(source):
+    return {"as_at": source.as_at} if source.snapshot else {}
+
+
+def _as_at_query(source):
+    return f"?{urlencode({'as_at': source.as_at})}" if source.snapshot else ""
+
+
+def _sheet_title(what, source):
+    """A download's sheet title, naming the snapshot its figures are as at."""
+    return f"{what} as at {source.snapshot.name}"[:31] if source.snapshot else what
+
+
+def _gap_summary(source, result, years):
     """The roll-up's figures set against the plan's gap (one query, for the gap's figures):
     the gap before proposals, the net of the proposals this roll-up shows (its filters
     and statuses), and what would remain if they were all agreed. The gap page breaks it
     down by status group."""
-    before = gap_before(Source(plan), years, result.view)
+    plan = source.plan
+    before = gap_before(source, years, result.view)
     no_gap = "no gap entered"
     nets = [result.totals[year.label].net for year in years]
     gaps = [before[year] for year in years]
@@ -239,15 +274,16 @@ def _per_page(request):
 def proposal_list(request, council_slug, plan_slug, fmt=None):
     """The proposals behind any figure: filtered, searched, sorted, paginated."""
     plan, choices = _plan_and_choices(request, council_slug, plan_slug)
-    queryset = Proposal.objects.for_plan(plan).select_related("outcome", "theme").in_budget_book_order()
+    source, source_errors = report_source(request, plan, choices)
+    queryset = source.proposals().select_related("outcome", "theme").in_budget_book_order()
     filters = ReportFilter(request.GET, queryset=queryset, plan=plan, choices=choices)
     switched = _switched_plan(request, plan, choices, "reports:proposal_list")
     if switched:
         return switched
     per_page, per_page_errors = _per_page(request)
-    errors = _plan_error(request, plan, choices) + filters.error_list() + per_page_errors
+    errors = _plan_error(request, plan, choices) + source_errors + filters.error_list() + per_page_errors
     context = {"plan": plan, "council": plan.council, "choices": choices, "filters": filters, "errors": errors,
-               "per_page": per_page, "per_page_choices": PER_PAGE_CHOICES}
+               "per_page": per_page, "per_page_choices": PER_PAGE_CHOICES, "source": source}
     if errors:
         if fmt:
             return _bad_download(errors)
@@ -255,11 +291,12 @@ def proposal_list(request, council_slug, plan_slug, fmt=None):
 
     options = filters.figure_options
     proposals = with_year_figures(filters.qs, choices.years, options)
-    table = ProposalTable(proposals, plan=plan, years=choices.years, view=options.view)
+    table = ProposalTable(proposals, plan=plan, years=choices.years, view=options.view, as_at=source.as_at)
     if fmt:
         RequestConfig(request, paginate=False).configure(table)
         headers, rows = downloads.proposal_table(table.data.data, choices.years, options.view)
-        return downloads.response(fmt, f"{plan.council.slug}-{plan.slug}-proposals", "Proposals", headers, rows)
+        return downloads.response(fmt, _file_name(plan, source, "proposals"), _sheet_title("Proposals", source),
+                                  headers, rows)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     totals = year_totals(filters.qs, choices.years, options)
     context.update(
@@ -296,11 +333,21 @@ def _replace(request, **changes):
 def proposal_detail(request, council_slug, plan_slug, pk):
     """One proposal as the budget book prints it, with its net per year."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
-    # Through the plan, so the proposal keeps the plan (and its council) it was fetched with.
-    proposal = get_object_or_404(plan.proposals.select_related("outcome", "theme"), pk=pk)
+    source, errors = report_source(request, plan)
+    if errors:
+        return render(request, "reports/proposal_detail.html",
+                      {"plan": plan, "council": plan.council, "errors": errors}, status=400)
+    if source.snapshot is None:
+        # Through the plan, so the proposal keeps the plan (and its council) it was fetched with.
+        proposal = get_object_or_404(plan.proposals.select_related("outcome", "theme"), pk=pk)
+    else:
+        proposal = source.proposals().select_related("outcome", "theme").filter(proposal_id=pk).first()
+        if proposal is None:
+            raise Http404(f"This proposal was not in the plan when {source.snapshot.name} was taken.")
+        proposal.plan = plan
     years = list(plan.years.all())
     lines = list(
-        ImpactLine.objects.filter(proposal=proposal)
+        LINE_MODEL[type(proposal)].objects.filter(proposal=proposal)
         .select_related("service_budget")
         .prefetch_related("variations")
         .annotate(total=Sum("variations__amount_k"))
@@ -310,7 +357,7 @@ def proposal_detail(request, council_slug, plan_slug, pk):
         in_year = Q(lines__variations__year=year.pk)
         sums[f"c{year.pk}"] = Sum("lines__variations__amount_k", filter=in_year)
         sums[f"i{year.pk}"] = Sum("lines__variations__increment_k", filter=in_year)
-    net = Proposal.objects.filter(pk=proposal.pk).aggregate(**sums)
+    net = type(proposal).objects.filter(pk=proposal.pk).aggregate(**sums)
 
     line_rows = []
     for line in lines:
@@ -323,7 +370,8 @@ def proposal_detail(request, council_slug, plan_slug, pk):
         "net_row": [_book_figure(net[f"c{y.pk}"], plan.unit) for y in years],
         "increment_row": [_book_figure(net[f"i{y.pk}"], plan.unit) for y in years],
         "cash_over_period": _book_figure(proposal.net_k if lines else None, plan.unit),
-        "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]),
+        "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]) + _as_at_query(source),
+        "source": source, "as_at_query": _as_at_query(source),
     }
     return render(request, "reports/proposal_detail.html", context)
 
@@ -375,9 +423,13 @@ def outcome_detail(request, council_slug, plan_slug, code):
     subtotals per year (cumulative, the statuses every report counts by default)."""
     plan = get_plan_or_404(request.user, council_slug, plan_slug)
     outcome = get_object_or_404(Outcome.objects.filter(council=plan.council), code=code)
+    source, errors = report_source(request, plan)
+    if errors:
+        return render(request, "reports/outcome_detail.html",
+                      {"plan": plan, "council": plan.council, "outcome": outcome, "errors": errors}, status=400)
     measures = list(outcome.measures.all())
     years = list(plan.years.all())
-    counted = Proposal.objects.for_plan(plan).counted().filter(outcome=outcome)
+    counted = source.proposals().counted().filter(outcome=outcome)
     proposals = with_year_figures(
         counted.select_related("theme").in_budget_book_order(), years
     )
@@ -391,7 +443,8 @@ def outcome_detail(request, council_slug, plan_slug, code):
         figures = [getattr(proposal, year_key(y)) for y in years] + [proposal.net]
         group["proposals"].append({
             "proposal": proposal,
-            "url": reverse("reports:proposal_detail", args=[plan.council.slug, plan.slug, proposal.pk]),
+            "url": reverse("reports:proposal_detail", args=[plan.council.slug, plan.slug, proposal.proposal_pk])
+            + _as_at_query(source),
             "figures": [money_html(f, plan.unit) for f in figures],
         })
         # Subtotals over the grouped rows (the rows' figures are the database's sums).
@@ -406,9 +459,10 @@ def outcome_detail(request, council_slug, plan_slug, code):
         "groups": groups,
         "totals": [money_html(totals[year_key(y)], plan.unit) for y in years] + [money_html(totals["net"], plan.unit)],
         "statuses_text": counted_statuses_text(COUNTED_STATUSES),
-        "list_url": f"{list_url}?{urlencode({'outcome': outcome.pk})}",
+        "list_url": f"{list_url}?{urlencode({'outcome': outcome.pk, **_as_at_param(source)})}",
         "rollup_url": reverse("reports:rollup", args=[plan.council.slug, plan.slug]) + "?"
-        + urlencode({"outcome": outcome.pk, "by": "theme"}),
+        + urlencode({"outcome": outcome.pk, "by": "theme", **_as_at_param(source)}),
+        "source": source,
     }
     return render(request, "reports/outcome_detail.html", context)
 

@@ -62,6 +62,10 @@ RULES = {
     "reports:outcome_detail": READ_PAGE,
     "reports:reconciliation": READ_PAGE,
     "reports:gap": READ_PAGE,
+    # Snapshots: everyone who reads the plan sees them; approvers (and administrators) take
+    # one, and an empty POST is a form with errors.
+    "reports:snapshots": (READERS, {"approver": 400, "admin": 400, "officer": 403, "commissioner": 403,
+                                    "officer_cwac": 404, "outsider": 404}),
     # The gap's lines: officers and council administrators; an empty POST saves nothing and goes back.
     "reports:gap_edit": (EDITORS, {**EDITORS, "officer": 302, "admin": 302}),
     "proposals:history": READ_PAGE,

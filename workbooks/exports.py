@@ -16,9 +16,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from proposals import years as fy
-from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status, Variation
+from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status
 from proposals.money import format_m
-from proposals.snapshots import Source
+from proposals.snapshots import Source, figure_model
 from reports.gap import gap_table
 from reports.spreadsheet_text import formula_safe
 
@@ -34,8 +34,9 @@ STATUS_LABELS = dict(Status.choices)
 @dataclass
 class Export:
     plan: object
-    proposals: object  # a queryset, already filtered and scoped to the plan
+    proposals: object  # a queryset, already filtered and scoped to the plan (or to a snapshot of it)
     included: str  # the filter in words, for the title block
+    source: object = None  # proposals.snapshots.Source: now (None) or as at a snapshot
 
 
 def _ids(proposals):
@@ -54,9 +55,12 @@ def _budget_book_rows(proposals, fields, *, scope, lead=()):
     every figure in the database to export one plan's (README, Performance). ``lead``:
     orderings before the budget-book order (council and plan, for exports that span
     plans)."""
-    rows = Proposal.objects.filter(scope)
+    model = Proposal if proposals is None else proposals.model
+    rows = model.objects.filter(scope)
     if proposals is not None:
         rows = rows.filter(pk__in=_ids(proposals))
+    if model is not Proposal:  # a snapshot's copies are named by the live proposals' ids, as imports match them
+        fields = ["proposal_id" if name == "pk" else name for name in fields]
     return (
         rows.order_by(*lead, *BUDGET_BOOK_ORDER, "lines__position", "lines__pk")
         .values_list(*fields)
@@ -110,7 +114,8 @@ def summary_figures(proposals, years):
         sums[f"{view}_up"] = Sum(column, filter=Q(**{f"{column}__gt": 0}), default=0)
         sums[f"{view}_down"] = Sum(column, filter=Q(**{f"{column}__lt": 0}), default=0)
     grouped = (
-        Variation.objects.filter(line__proposal__in=_ids(proposals), year__in=[year.pk for year in years])
+        figure_model(proposals.model).objects.filter(line__proposal__in=_ids(proposals),
+                                                     year__in=[year.pk for year in years])
         .values("line__proposal__outcome_id", "year_id")
         .order_by()
         .annotate(**sums)
@@ -137,11 +142,16 @@ def write_workbook(*, export, out, years=None, now=None):
     plan = export.plan
     years = list(plan.years.all()) if years is None else list(years)
     summary = summary_figures(export.proposals, years)
+    source = export.source or Source(plan)
+    stamp = as_at(now)
+    if source.snapshot is not None:
+        day = source.snapshot.taken_on
+        stamp = f"{source.snapshot.name} ({day.day} {day:%B %Y}), a snapshot; written {stamp}"
     title = xlsx.TitleBlock(
         council=plan.council.name, plan=plan.name, base_year=plan.base_year_label,
-        included=export.included, as_at=as_at(now),
+        included=export.included, as_at=stamp,
     )
-    gap = gap_table(Source(plan), "cumulative", years=years)
+    gap = gap_table(source, "cumulative", years=years)
     xlsx.write_cabinet_workbook(
         out=out, title=title, years=[year.label for year in years],
         proposals=proposal_records(export.proposals, years, plan), summary=summary,

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from councils.access import councils_for
 from proposals import years as fy
-from proposals.models import Kind, Proposal
+from proposals.models import Kind
 from proposals.permissions import can_import, can_manage_structure, get_plan_or_404
 from reports.filters import ReportChoices, ReportFilter
+from reports.views import report_source
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
 from .forms import ImportForm, MappingForm, used_width, word_field_name
@@ -47,8 +48,10 @@ def _filtered(request, council_slug, plan_slug):
     reports read them, with the plan and its filter choices in one query.
     Returns (plan, choices, filters, errors)."""
     plan, choices = ReportChoices.load(request.user, council_slug, plan_slug)
-    filters = ReportFilter(request.GET, queryset=Proposal.objects.for_plan(plan), plan=plan, choices=choices)
-    return plan, choices, filters, filters.error_list()
+    source, errors = report_source(request, plan, choices)
+    filters = ReportFilter(request.GET, queryset=source.proposals(), plan=plan, choices=choices)
+    filters.source = source
+    return plan, choices, filters, errors + filters.error_list()
 
 
 def _included(filters):
@@ -78,9 +81,12 @@ def export(request, council_slug, plan_slug):
         return _bad_download(errors)
     # Spooled: small workbooks stay in memory, large ones go to a temporary file.
     out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
-    write_workbook(export=Export(plan=plan, proposals=filters.qs, included=_included(filters)), out=out,
-                   years=choices.years)
-    return _file_response(out, f"{plan.council.slug}-{plan.slug}-cabinet-workbook.xlsx", XLSX)
+    write_workbook(export=Export(plan=plan, proposals=filters.qs, included=_included(filters), source=filters.source),
+                   out=out, years=choices.years)
+    name = f"{plan.council.slug}-{plan.slug}-cabinet-workbook"
+    if filters.source.snapshot is not None:
+        name += f"-as-at-{filters.source.snapshot.slug}"
+    return _file_response(out, f"{name}.xlsx", XLSX)
 
 
 @require_GET
