@@ -17,7 +17,7 @@ class Outcome(CouncilFixedOnceUsed, models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = OutcomeQuerySet.as_manager()
-    council_used_by = [("proposals", "plan"), ("published_totals", "plan")]
+    council_used_by = [("proposals", "plan"), ("published_totals", "plan"), ("snapshot_copies", "plan")]
 
     class Meta:
         ordering = ["council", "position", "code"]

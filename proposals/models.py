@@ -143,7 +143,7 @@ class Theme(CouncilFixedOnceUsed, models.Model):
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
-    council_used_by = [("proposals", "plan"), ("published_totals", "plan")]
+    council_used_by = [("proposals", "plan"), ("published_totals", "plan"), ("snapshot_copies", "plan")]
 
     class Meta:
         ordering = ["council", "position", "name"]
@@ -164,7 +164,8 @@ class ServiceBudget(CouncilFixedOnceUsed, models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SERVICE)
 
-    council_used_by = [("lines", "proposal__plan"), ("published_totals", "plan")]
+    council_used_by = [("lines", "proposal__plan"), ("published_totals", "plan"),
+                       ("snapshot_lines", "proposal__plan")]
 
     class Meta:
         ordering = ["council", "name"]
@@ -692,8 +693,8 @@ class SnapshotProposal(Immutable):
         Proposal, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
     )
     plan = models.ForeignKey(BudgetPlan, on_delete=models.PROTECT, related_name="+")
-    outcome = models.ForeignKey("outcomes.Outcome", on_delete=models.PROTECT, related_name="+")
-    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    outcome = models.ForeignKey("outcomes.Outcome", on_delete=models.PROTECT, related_name="snapshot_copies")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="snapshot_copies", null=True, blank=True)
     reference = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 - as Proposal.reference
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -707,6 +708,8 @@ class SnapshotProposal(Immutable):
 
     class Meta:
         ordering = ["snapshot", "position", "id"]
+        verbose_name = "proposal in a snapshot"
+        verbose_name_plural = "proposals in snapshots"
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "proposal"], name="snapshot_proposal_once"),
         ]
@@ -730,11 +733,13 @@ class SnapshotProposal(Immutable):
 
 class SnapshotLine(Immutable):
     proposal = models.ForeignKey(SnapshotProposal, on_delete=models.PROTECT, related_name="lines")
-    service_budget = models.ForeignKey(ServiceBudget, on_delete=models.PROTECT, related_name="+")
+    service_budget = models.ForeignKey(ServiceBudget, on_delete=models.PROTECT, related_name="snapshot_lines")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["proposal", "position", "id"]
+        verbose_name = "impact line in a snapshot"
+        verbose_name_plural = "impact lines in snapshots"
 
     def __str__(self):
         return f"Impact on {self.service_budget.name}"

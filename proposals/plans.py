@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 
 from . import history
 from . import years as fy
-from .models import BudgetPlan, ChangeSet, PlanYear, Proposal, PublishedFigure, Variation
+from .models import BudgetPlan, ChangeSet, GapFigure, PlanYear, Proposal, PublishedFigure, SnapshotFigure, Variation
 from .money import UNITS
 from .permissions import can_change_plan, can_manage_plans, recorded_user
 
@@ -134,6 +134,7 @@ def _years_with_figures(plan, kept):
         "(see the plan\u2019s Published totals page)."
         for year_id in sorted(_years_in_published_totals(going), key=lambda pk: going[pk].start_year)
     ]
+    messages += _years_in_gap_or_snapshots(going)
     if not by_year:
         return messages
     named = {
@@ -151,6 +152,27 @@ def _years_with_figures(plan, kept):
             f"{len(names)} proposal{'s' if len(names) != 1 else ''} ({shown}). Remove those figures first, "
             "or keep the year."
         )
+    return messages
+
+
+def _years_in_gap_or_snapshots(going):
+    """Messages for the years among ``going`` that the gap before proposals, or a snapshot
+    (which is kept as it was taken), has figures in. Two queries."""
+    in_gap = set(GapFigure.objects.filter(year__in=list(going)).values_list("year_id", flat=True).distinct())
+    snapshots = {}
+    for year_id, name in (SnapshotFigure.objects.filter(year__in=list(going)).order_by()
+                          .values_list("year_id", "line__proposal__snapshot__name").distinct()):
+        snapshots.setdefault(year_id, set()).add(name)
+    messages = []
+    for year_id in sorted(in_gap | set(snapshots), key=lambda pk: going[pk].start_year):
+        if year_id in in_gap:
+            messages.append(f"{going[year_id].label} cannot be removed: the gap before proposals has figures in "
+                            "it (see the plan\u2019s Budget gap page).")
+        if year_id in snapshots:
+            found = sorted(snapshots[year_id])
+            names = ", ".join(f"\u201c{name}\u201d" for name in found)
+            which = f"the snapshots {names} keep" if len(found) > 1 else f"the snapshot {names} keeps"
+            messages.append(f"{going[year_id].label} cannot be removed: {which} its figures as they were taken.")
     return messages
 
 
