@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import gap_views, snapshot_views, views
+from . import compare_views, gap_views, snapshot_views, views
 
 app_name = "reports"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path(plan + "gap/", gap_views.gap_page, name="gap"),
     path(plan + "gap/edit/", gap_views.gap_edit, name="gap_edit"),
     path(plan + "snapshots/", snapshot_views.snapshots, name="snapshots"),
+    path(plan + "changes/", compare_views.changes, name="compare"),
 ]

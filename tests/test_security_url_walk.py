@@ -62,6 +62,7 @@ RULES = {
     "reports:outcome_detail": READ_PAGE,
     "reports:reconciliation": READ_PAGE,
     "reports:gap": READ_PAGE,
+    "reports:compare": READ_PAGE,
     # Snapshots: everyone who reads the plan sees them; approvers (and administrators) take
     # one, and an empty POST is a form with errors.
     "reports:snapshots": (READERS, {"approver": 400, "admin": 400, "officer": 403, "commissioner": 403,

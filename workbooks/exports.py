@@ -19,10 +19,13 @@ from proposals import years as fy
 from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status
 from proposals.money import format_m
 from proposals.snapshots import Source, figure_model
+from reports.compare import compare
 from reports.gap import gap_table
 from reports.spreadsheet_text import formula_safe
 
 from . import xlsx
+from .changes_sheet import sheet_name as changes_sheet_name
+from .changes_sheet import write_changes_sheet
 from .gap_sheet import write_gap_sheet
 
 FLAT_LEADING = ["Council", "Plan", "Reference", "Title", "Outcome", "Theme", "Kind", "Status", "Service budget"]
@@ -37,6 +40,7 @@ class Export:
     proposals: object  # a queryset, already filtered and scoped to the plan (or to a snapshot of it)
     included: str  # the filter in words, for the title block
     source: object = None  # proposals.snapshots.Source: now (None) or as at a snapshot
+    since: object = None  # a Snapshot: a "Changes since" sheet from it to ``source``
 
 
 def _ids(proposals):
@@ -152,11 +156,16 @@ def write_workbook(*, export, out, years=None, now=None):
         included=export.included, as_at=stamp,
     )
     gap = gap_table(source, "cumulative", years=years)
+    extra = [("Gap", lambda ws, title, arrays: write_gap_sheet(ws, title, gap, arrays))]
+    if export.since is not None:
+        changes = compare(Source(plan, export.since), source)
+        extra.append((changes_sheet_name(export.since),
+                      lambda ws, title, arrays: write_changes_sheet(ws, title, changes, arrays)))
     xlsx.write_cabinet_workbook(
         out=out, title=title, years=[year.label for year in years],
         proposals=proposal_records(export.proposals, years, plan), summary=summary,
         kinds=[label for _value, label in Kind.choices],
-        extra_sheets=[("Gap", lambda ws, title, arrays: write_gap_sheet(ws, title, gap, arrays))],
+        extra_sheets=extra,
     )
 
 

@@ -54,6 +54,24 @@ def _filtered(request, council_slug, plan_slug):
     return plan, choices, filters, errors + filters.error_list()
 
 
+def _since(request, choices, source):
+    """The snapshot the workbook's "Changes since" sheet starts from: ``?since=`` (a
+    snapshot's slug, or "none" for no sheet), by default the latest snapshot taken before
+    the one the workbook is as at (or any, for now). (snapshot or None, errors)."""
+    wanted = request.GET.get("since", "")
+    earlier = [s for s in choices.snapshots
+               if source.snapshot is None or (s.taken_on, s.pk) < (source.snapshot.taken_on, source.snapshot.pk)]
+    if wanted == "none":
+        return None, []
+    if not wanted:
+        return (earlier[0] if earlier else None), []
+    found = next((s for s in earlier if s.slug == wanted), None)
+    if found is None:
+        return None, [("id_since", f"“{wanted[:80]}” is not a snapshot of {source.plan.name} "
+                                   "taken before the figures shown.")]
+    return found, []
+
+
 def _included(filters):
     words = [f"statuses {filters.statuses_text}"]
     words += [f"{label.lower()} {value}" for label, value in filters.active()]
@@ -81,7 +99,11 @@ def export(request, council_slug, plan_slug):
         return _bad_download(errors)
     # Spooled: small workbooks stay in memory, large ones go to a temporary file.
     out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
-    write_workbook(export=Export(plan=plan, proposals=filters.qs, included=_included(filters), source=filters.source),
+    since, since_errors = _since(request, choices, filters.source)
+    if since_errors:
+        return _bad_download(since_errors)
+    write_workbook(export=Export(plan=plan, proposals=filters.qs, included=_included(filters), source=filters.source,
+                                 since=since),
                    out=out, years=choices.years)
     name = f"{plan.council.slug}-{plan.slug}-cabinet-workbook"
     if filters.source.snapshot is not None:
