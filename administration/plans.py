@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from proposals import years as fy
 from proposals.forms import error_summary
-from proposals.models import BudgetPlan, PlanYear, Proposal
-from proposals.permissions import WorkflowError, can_change_plan, can_manage_plans
+from proposals.models import BudgetPlan, PlanYear, Proposal, Status
+from proposals.permissions import WorkflowError, can_change_plan, can_manage_plans, can_roll_forward
 from proposals.plans import MAX_TEXT, MAX_YEARS, PlanInvalid, close_plan, create_plan, reopen_plan, update_plan
+from proposals.roll_forward import DEFAULT_STATUSES, RollForwardInvalid, preview_roll_forward, roll_forward
 
 from .access import managed_council
 
@@ -225,10 +226,47 @@ def plan_reopen(request, council_slug, plan_slug):
     return _set_closed(request, council_slug, plan_slug, reopen_plan, "is open again: its proposals can change.")
 
 
+@require_http_methods(["GET", "POST"])
+def plan_roll_forward(request, council_slug, plan_slug):
+    """The next round from this plan: a form (new name and address, statuses to carry), a
+    preview of what would be carried, and, on "Roll forward", the new plan."""
+    council = _council(request, council_slug)
+    plan = _plan(council, plan_slug)
+    can_roll_forward(request.user, plan).require()
+    data = request.POST if request.method == "POST" else request.GET
+    statuses = data.getlist("status") if "status" in data or data.get("previewed") else list(DEFAULT_STATUSES)
+    next_base = fy.label(plan.base_year + 1)
+    typed = {"name": data.get("name", "")[:300], "slug": data.get("slug", "")[:100], "statuses": statuses}
+    errors, preview = [], None
+    try:
+        preview = preview_roll_forward(plan, statuses)
+    except RollForwardInvalid as invalid:
+        errors = [(f"id_{field}", message) for field, message in invalid.errors.items()]
+    if request.method == "POST" and "preview" not in request.POST and not errors:
+        try:
+            new_plan, result = roll_forward(plan=plan, user=request.user, slug=typed["slug"].strip(),
+                                            name=typed["name"], statuses=statuses)
+        except RollForwardInvalid as invalid:
+            errors = [("id_statuses_0" if field == "statuses" else f"id_{field}", message)
+                      for field, message in invalid.errors.items()]
+        else:
+            messages.success(request, (
+                f"{new_plan.name} is created from {plan.name}: {len(result.carried)} proposals carried as drafts, "
+                f"re-based to the approved {next_base} budget. {fy.label(result.new_year)} is not profiled yet: "
+                "fill it in for each carried proposal."))
+            return redirect("reports:rollup", council.slug, new_plan.slug)
+    return render(request, "administration/plans/roll_forward.html", {
+        "council": council, "plan": plan, "preview": preview, "errors": errors, "typed": typed,
+        "statuses": Status.choices, "next_base": next_base,
+        "new_year": fy.label(preview.new_year) if preview else "",
+    }, status=400 if errors and request.method == "POST" else 200)
+
+
 urlpatterns = [
     path("", plan_list, name="plans"),
     path("new/", plan_new, name="plan_new"),
     path("<slug:plan_slug>/", plan_edit, name="plan_edit"),
     path("<slug:plan_slug>/close/", plan_close, name="plan_close"),
     path("<slug:plan_slug>/reopen/", plan_reopen, name="plan_reopen"),
+    path("<slug:plan_slug>/roll-forward/", plan_roll_forward, name="plan_roll_forward"),
 ]

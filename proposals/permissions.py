@@ -133,6 +133,8 @@ CLOSED = "{plan} is closed, so its proposals cannot change. A council administra
 CLOSED_PLAN_FIXED = "{plan} is closed, so it cannot be changed. Reopen it first."
 READ_ONLY = "This proposal is approved, so it cannot be changed. An approver can return it to draft first."
 NEW_IS_DRAFT = "A new proposal starts as a draft; it moves on through the approval workflow."
+ROLL_FORWARD_PEOPLE = ("Rolling a plan forward creates a plan and its proposals: only a council administrator "
+                       "who is also one of its finance officers can do it.")
 SNAPSHOT_TAKERS_ONLY = "Only the council's approvers and administrators can take a snapshot of a plan."
 GAP_EDITORS_ONLY = "Only the council's finance officers and administrators can change the gap before proposals."
 SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
@@ -264,9 +266,16 @@ def can_edit_gap(user, plan):
 
 
 def can_roll_forward(user, plan):
-    """A council administrator starts the next round from ``plan`` (it creates a plan,
-    so it is theirs, as creating one is); ``plan`` itself may be open or closed."""
-    return can_manage_plans(user, plan.council)
+    """Starting the next round from ``plan`` creates a plan (a council administrator's
+    to do) and its proposals (a finance officer's): a person who holds both roles in the
+    council (site administrators do). Never the system: the carried proposals are a
+    person's work. ``plan`` itself may be open or closed."""
+    if user is SYSTEM:
+        return _no_role(ROLL_FORWARD_PEOPLE)
+    decision = can_manage_plans(user, plan.council)
+    if decision and Role.OFFICER not in roles_in(user, plan.council_id):
+        return _no_role(ROLL_FORWARD_PEOPLE)
+    return decision
 
 
 def role_for_move(from_status, to_status):

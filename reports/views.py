@@ -372,8 +372,23 @@ def proposal_detail(request, council_slug, plan_slug, pk):
         "cash_over_period": _book_figure(proposal.net_k if lines else None, plan.unit),
         "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]) + _as_at_query(source),
         "source": source, "as_at_query": _as_at_query(source),
+        "carried_from": _carried_from(proposal),
+        "last_year_unfilled": bool(lines) and years and all(
+            not any(v.year_id == years[-1].pk for v in line.variations.all()) for line in lines),
     }
     return render(request, "reports/proposal_detail.html", context)
+
+
+def _carried_from(proposal):
+    """(its text, its link) for a proposal rolled forward from an earlier round, or None."""
+    old_id = getattr(proposal, "carried_from_id", None)
+    if old_id is None:
+        return None
+    old = Proposal.objects.select_related("plan__council").filter(pk=old_id).first()
+    if old is None:
+        return None
+    url = reverse("reports:proposal_detail", args=[old.plan.council.slug, old.plan.slug, old.pk])
+    return f"Carried from {old.plan.slug} {old.display_reference}", url
 
 
 def _book_figure(amount_k, unit):

@@ -63,6 +63,9 @@ RULES = {
     "reports:reconciliation": READ_PAGE,
     "reports:gap": READ_PAGE,
     "reports:compare": READ_PAGE,
+    # Rolling a plan forward: a council administrator who is also an officer (here, the site
+    # administrator); an empty POST is a form with errors.
+    "administration:plan_roll_forward": (MANAGERS, {**MANAGERS, "admin": 400}),
     # Snapshots: everyone who reads the plan sees them; approvers (and administrators) take
     # one, and an empty POST is a form with errors.
     "reports:snapshots": (READERS, {"approver": 400, "admin": 400, "officer": 403, "commissioner": 403,
