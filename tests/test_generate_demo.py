@@ -205,3 +205,34 @@ def test_on_postgresql_it_leaves_the_tables_vacuumed_as_a_settled_database_would
         tables = cursor.fetchall()
     assert len(tables) == 3
     assert all(pages > 0 and visible == pages for _name, pages, visible in tables), tables
+
+
+@pytest.mark.django_db
+def test_every_generated_plan_has_a_gap_and_two_snapshots_the_later_one_as_it_stands():
+    from proposals.models import Snapshot, SnapshotFigure, SnapshotProposal
+    from proposals.snapshots import Source
+    from reports.compare import compare
+    from reports.gap import gap_table
+
+    generate(years=5)
+    plans = list(BudgetPlan.objects.filter(council__in=generated_councils()))
+    assert len(plans) == SMALL["councils"]
+    for plan in plans:
+        table = gap_table(Source(plan))
+        assert all(row.gap_before is not None for row in table.years)
+        assert [line.name for line in table.lines] == ["Net budget requirement", "Council tax",
+                                                       "Business rates and grants"]
+        draft, final = Snapshot.objects.filter(plan=plan).order_by("taken_on")
+        assert compare(Source(plan, final), Source(plan)).changes == []  # the final budget is the plan now
+        changed = compare(Source(plan, draft), Source(plan, final)).changes
+        assert changed and {c.what for c in changed} <= {"added", "status", "figures"}
+        # A snapshot's stored increments and nets agree with its figures, as the live ones do.
+        by_line = {}
+        for line_id, start, amount, step in SnapshotFigure.objects.filter(line__proposal__snapshot=draft) \
+                .values_list("line", "year__start_year", "amount_k", "increment_k"):
+            by_line.setdefault(line_id, {})[start] = (amount, step)
+        for figures in by_line.values():
+            assert {y: s for y, (_, s) in figures.items()} == increments({y: a for y, (a, _) in figures.items()})
+        summed = SnapshotProposal.objects.filter(snapshot=draft).annotate(
+            summed=Sum("lines__variations__amount_k")).values_list("net_k", "summed")
+        assert all(net == (total or 0) for net, total in summed)
