@@ -73,7 +73,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from councils.models import Council, Membership, Role  # noqa: E402
-from proposals.models import (  # noqa: E402
+from proposals.models import (  # noqa: E402 - Snapshot: the as-at rows
     BudgetPlan,
     ImpactLine,
     Kind,
@@ -550,6 +550,86 @@ def bench_snapshot(cast, size, rounds):
                     note=f"take_snapshot vs bulk_create of the same {len(proposals) + len(lines) + len(figures)} rows")]
 
 
+GAP_SQL = """
+SELECT p.status, v.year_id, COALESCE(SUM(v.amount_k), 0)
+FROM proposals_variation v
+JOIN proposals_impactline l ON l.id = v.line_id
+JOIN proposals_proposal p ON p.id = l.proposal_id
+WHERE p.plan_id = %s AND p.status NOT IN ('rejected', 'withdrawn')
+GROUP BY p.status, v.year_id
+"""
+GAP_LINES_SQL = """
+SELECT g.id, g.name, g.sign, g.source, f.year_id, f.amount_k
+FROM proposals_gapline g LEFT JOIN proposals_gapfigure f ON f.line_id = g.id
+WHERE g.plan_id = %s ORDER BY g.position, g.id
+"""
+SNAPSHOT_ROLLUP_SQL = """
+SELECT p.outcome_id, v.year_id,
+       COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k > 0), 0),
+       COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k < 0), 0)
+FROM proposals_snapshotfigure v
+JOIN proposals_snapshotline l ON l.id = v.line_id
+JOIN proposals_snapshotproposal p ON p.id = l.proposal_id
+WHERE p.snapshot_id = %s AND p.status NOT IN ('rejected', 'withdrawn')
+GROUP BY p.outcome_id, v.year_id
+"""
+SNAPSHOT_GAP_SQL = [
+    """SELECT p.status, v.year_id, COALESCE(SUM(v.amount_k), 0) FROM proposals_snapshotfigure v
+       JOIN proposals_snapshotline l ON l.id = v.line_id JOIN proposals_snapshotproposal p ON p.id = l.proposal_id
+       WHERE p.snapshot_id = %s AND p.status NOT IN ('rejected', 'withdrawn') GROUP BY p.status, v.year_id""",
+    """SELECT g.id, g.name, g.sign, g.source, f.year_id, f.amount_k FROM proposals_snapshotgapline g
+       LEFT JOIN proposals_snapshotgapfigure f ON f.line_id = g.id WHERE g.snapshot_id = %s""",
+]
+COMPARE_SQL = [
+    """SELECT p.proposal_id, p.reference, p.title, p.kind, p.status, p.outcome_id, o.code, t.name, p.description
+       FROM proposals_snapshotproposal p JOIN outcomes_outcome o ON o.id = p.outcome_id
+       LEFT JOIN proposals_theme t ON t.id = p.theme_id WHERE p.snapshot_id = %s""",
+    """SELECT p.proposal_id, l.service_budget_id, v.year_id, v.amount_k FROM proposals_snapshotfigure v
+       JOIN proposals_snapshotline l ON l.id = v.line_id JOIN proposals_snapshotproposal p ON p.id = l.proposal_id
+       WHERE p.snapshot_id = %s""",
+]
+
+
+def raw(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def bench_rounds_state(cast, size, rounds):
+    """The gap table, the roll-up page as at a snapshot and the comparison of the plan's
+    two snapshots (generate_demo gives every plan a gap and two), each against raw SQL of
+    the same rows."""
+    from proposals.snapshots import Source
+    from reports.compare import compare as compare_sources
+    from reports.gap import gap_table
+
+    plan = cast.plan
+    years = list(plan.years.all())
+    draft, final = Snapshot.objects.filter(plan=plan, slug__startswith="cabinet-").order_by("taken_on")[:2]
+    rows = [compare(
+        f"{size}: gap table, one council (gap_table())",
+        lambda: gap_table(Source(plan), years=years),
+        lambda: (raw(GAP_SQL, [plan.pk]), raw(GAP_LINES_SQL, [plan.pk])), target=1.5, rounds=rounds,
+        note="reports.gap.gap_table vs raw SQL of the same sums by status and year, and the gap's figures",
+    )]
+    url = reverse("reports:rollup", args=[cast.council.slug, plan.slug]) + f"?as_at={final.slug}"
+    row = compare(f"{size}: roll-up page as at a snapshot", lambda: fetch(cast.reader_client, url),
+                  lambda: raw(SNAPSHOT_ROLLUP_SQL, [final.pk]), target=1.5, rounds=rounds,
+                  note="view through the test Client vs raw SQL GROUP BY of the snapshot's figures")
+    row["queries"] = page_queries(cast.reader_client, url)
+    rows.append(row)
+    budget_names = dict(plan.council.service_budgets.values_list("pk", "name"))
+    rows.append(compare(
+        f"{size}: what changed between the plan's two snapshots (compare())",
+        lambda: compare_sources(Source(plan, draft), Source(plan, final), budget_names=budget_names),
+        lambda: [raw(sql, [snap.pk]) for snap in (draft, final) for sql in COMPARE_SQL + SNAPSHOT_GAP_SQL],
+        target=1.5, rounds=rounds,
+        note="reports.compare.compare vs raw SQL reading the same headers and figures of both snapshots",
+    ))
+    return rows
+
+
 def council_workbook(budgets, themes, start_years):
     """A council-shaped .xlsx of IMPORT_PROPOSALS proposals: title rows naming £000, a
     header Ref | Service | Description | three years, a section heading (a theme of the
@@ -829,7 +909,7 @@ def run_size(size):
     log(f"  dataset: {counts}")
     rounds = int(os.environ.get("BENCH_ROUNDS", DEFAULT_ROUNDS[size]))
     results = []
-    for step in (bench_rollup, bench_list, bench_workbooks, bench_save, bench_snapshot):
+    for step in (bench_rollup, bench_list, bench_workbooks, bench_save, bench_rounds_state, bench_snapshot):
         results += step(cast, size, rounds)
     results += bench_throughput(cast, size)
     if size == "small":

@@ -361,7 +361,7 @@ def test_period_parsing():
             fy.parse_period(bad)
 
 
-def test_a_plan_without_totals_takes_no_span_query(db):
+def test_a_plan_without_totals_takes_no_span_query(seed):  # seed: loaded again after a flush
     plan = BudgetPlan.objects.get(council__slug="cheshire-east")
     with CaptureQueriesContext(connection) as queries:
         reconcile(plan)
