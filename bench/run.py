@@ -26,10 +26,13 @@ must contain "bench": it is dropped), generates the data with ``generate_demo``,
    refused and the largest files within the import limits accepted, each in a fresh
    process, the slowest against the 2 s every upload must be decided in, with the
    largest peak memory growth against 200 MB;
-7. taking a snapshot of a plan (one council's 400 proposals with their lines and
+7. the gap table, the roll-up page as at a snapshot and what changed between the
+   plan's two snapshots (generate_demo gives every plan a gap and two), each against
+   raw SQL reading the same rows;
+8. taking a snapshot of a plan (one council's 400 proposals with their lines and
    figures) through ``proposals.snapshots.take_snapshot``, against ``bulk_create`` of the
    same rows into the same tables (each round adds a snapshot: they are immutable);
-8. importing a council's own workbook of 1,000 proposals (preview and confirm, through
+9. importing a council's own workbook of 1,000 proposals (preview and confirm, through
    the functions the import pages call) into a new plan each round, against openpyxl
    read-only reading the same cells and ``bulk_create`` of the same rows: run last, as it
    adds plans to the bench council.
