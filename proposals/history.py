@@ -109,6 +109,42 @@ def append(*, council_id, user, action, changes, note="", proposal=None, subject
     return changeset
 
 
+def append_many(*, council_id, user, action, entries):
+    """Write a change set for each of ``entries`` ([(proposal, changes, note)], proposals
+    at their current version) at the head of the council's chain, in order, exactly as
+    ``append`` called once for each would: the chain locked once, its head read once, each
+    change set's hash chained onto the one before it here, then every change set and every
+    change written in one bulk insert each. Runs inside the caller's transaction."""
+    if not entries:
+        return []
+    lock_chain(council_id)
+    previous = head_hash(council_id)
+    now = timezone.now()
+    changesets = []
+    for proposal, changes, note in entries:
+        changeset = ChangeSet(
+            council_id=council_id, proposal=proposal, version=proposal.version, user=user, at=now, action=action,
+            note=note, previous_hash=previous,
+        )
+        changeset.hash = digest(
+            previous_hash=previous, council_id=council_id, proposal_id=proposal.pk, subject_type=None,
+            subject_id=None, subject_label="", user_id=changeset.user_id, at=now, action=action,
+            version=proposal.version, note=note,
+            changes=[tuple(getattr(change, name) for name in CHANGE_COLUMNS) for change in changes],
+        )
+        previous = changeset.hash
+        changeset.recorded_changes = changes
+        changesets.append(changeset)
+    ChangeSet.objects.bulk_create(changesets)  # ids in this order: the chain's order
+    rows = []
+    for changeset in changesets:
+        for change in changeset.recorded_changes:
+            change.changeset = changeset
+            rows.append(change)
+    Change.objects.bulk_create(rows, batch_size=2000)
+    return changesets
+
+
 # Structural records: plans, outcomes, themes, service budgets, councils, memberships.
 
 def council_of(record):

@@ -159,7 +159,7 @@ def _years_in_gap_or_snapshots(going):
     """Messages for the years among ``going`` that the gap before proposals, or a snapshot
     (which is kept as it was taken), has figures in. Two queries."""
     in_gap = set(GapFigure.objects.filter(year__in=list(going)).values_list("year_id", flat=True).distinct())
-    snapshots = {}
+    snapshots: dict[int, set[str]] = {}
     for year_id, name in (SnapshotFigure.objects.filter(year__in=list(going)).order_by()
                           .values_list("year_id", "line__proposal__snapshot__name").distinct()):
         snapshots.setdefault(year_id, set()).add(name)

@@ -164,29 +164,91 @@ def create_proposal(*, plan, user, fields, lines, status=Status.DRAFT, action=Ch
     the published document. Raises ReferenceInUse if the reference was taken meanwhile.
     Without a ``position`` in ``fields`` it goes after the plan's others (``next_position``).
     ``plan_years``: the plan's years if the caller has already read them (saves a query)."""
+    [proposal] = create_proposals(plan=plan, user=user, items=[(fields, lines)], status=status, action=action,
+                                  note=note, plan_years=plan_years)
+    return proposal
+
+
+def create_proposals(*, plan, user, items, status=Status.DRAFT, action=ChangeSet.Action.CREATE, note="",
+                     plan_years=None):
+    """Create many proposals of ``plan`` (``items``: [(fields, lines)], as create_proposal
+    takes them), each recorded as its own save exactly as create_proposal records one, in
+    a fixed number of queries whatever their number: one bulk insert each for the
+    proposals, their lines, their figures, the change sets and their changes. Each net is
+    added up here from the figures it stores (no UPDATE after). Those without a
+    ``position`` follow the plan's others in order. Returns the proposals, in order."""
     can_create(user, plan, status).require()
+    if not items:
+        return []
     author = recorded_user(user)
-    if "position" not in fields:
-        fields = {**fields, "position": next_position(plan)}
+    years = _years(plan, plan_years)
+    in_plan = {year.pk for year in years}
+    position = None
+    proposals = []
+    for fields, lines in items:
+        fields = dict(fields)
+        if "position" not in fields:
+            position = next_position(plan) if position is None else position + 1
+            fields["position"] = position
+        net = sum(amount for line in lines for year, amount in line.figures.items()
+                  if amount is not None and year.pk in in_plan)
+        proposals.append(Proposal(plan=plan, status=status, version=1, created_by=author, updated_by=author,
+                                  net_k=net, **fields))
     try:
         with transaction.atomic():
-            proposal = Proposal.objects.create(
-                plan=plan, status=status, version=1, created_by=author, updated_by=author, **fields
-            )
-            changes = [
-                _field_change(proposal, name)
-                for name in HEADER_FIELDS
-                if display_field(proposal, name) not in ("", NEW)
-            ]
-            changes += _write_lines(proposal, lines, {}, {}, _years(plan, plan_years))
-            _refresh_net(proposal)
-            _record(proposal, author, action, changes, note)
+            Proposal.objects.bulk_create(proposals)
+            new_lines: list[ImpactLine] = []
+            variations: list[Variation] = []
+            entries = []
+            for proposal, (_fields, lines) in zip(proposals, items, strict=True):
+                changes = [_field_change(proposal, name) for name in HEADER_FIELDS
+                           if display_field(proposal, name) not in ("", NEW)]
+                changes += _new_line_changes(proposal, lines, years, new_lines, variations)
+                entries.append((proposal, changes, note))
+            ImpactLine.objects.bulk_create(new_lines, batch_size=2000)
+            for variation in variations:
+                variation.line_id = variation.line.pk  # the line's id, known once it is inserted
+            Variation.objects.bulk_create(variations, batch_size=5000)
+            history.append_many(council_id=plan.council_id, user=author, action=action, entries=entries)
     except IntegrityError as error:
-        in_use = _reference_in_use(error, plan, fields.get("reference"))
-        if in_use is None:
-            raise
-        raise in_use from error
-    return proposal
+        for fields, _lines in items:
+            in_use = _reference_in_use(error, plan, fields.get("reference"))
+            if in_use is not None:
+                raise in_use from error
+        raise
+    return proposals
+
+
+def _new_line_changes(proposal, lines, plan_years, new_lines, variations):
+    """The lines and figures of a new proposal, added to ``new_lines`` and ``variations``
+    (unsaved), and their changes as a save records them: each line added (with its
+    figures as its value), then each figure from "not profiled"."""
+    changes, made = [], []
+    for position, line_input in enumerate(lines):
+        line = ImpactLine(proposal=proposal, service_budget=line_input.service_budget, position=position)
+        made.append((line, line_input))
+        new_lines.append(line)
+        changes.append(Change(
+            kind=Change.Kind.LINE, field=line_input.service_budget.name, old="", new="added",
+            service_budget_id=line_input.service_budget.pk, new_value=history.line_value({
+                year.pk: line_input.figures[year] for year in plan_years if line_input.figures.get(year) is not None
+            }),
+        ))
+    for line, line_input in made:
+        profiled = {year.start_year: line_input.figures[year] for year in plan_years
+                    if line_input.figures.get(year) is not None}
+        steps = increments(profiled)
+        for year in plan_years:
+            amount = line_input.figures.get(year)
+            if amount is None:
+                continue
+            changes.append(Change(
+                kind=Change.Kind.FIGURE, field=line.service_budget.name, year_label=year.label,
+                old=format_m(None, blank="not profiled"), new=format_m(amount, blank="not profiled"),
+                old_k=None, new_k=amount, service_budget_id=line.service_budget_id, plan_year_id=year.pk,
+            ))
+            variations.append(Variation(line=line, year=year, amount_k=amount, increment_k=steps[year.start_year]))
+    return changes
 
 
 def next_position(plan):

@@ -21,8 +21,7 @@ from proposals.services import (
     LineInput,
     ReadOnlyError,
     ReferenceInUse,
-    create_proposal,
-    next_position,
+    create_proposals,
     save_proposal,
 )
 
@@ -139,14 +138,12 @@ def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any
                 created_structure = _create_structure(plan, plan_of_changes["structure"], user)
             if plan_of_changes.get("kind_words"):
                 remember_kind_words(plan=plan, words=plan_of_changes["kind_words"], user=user)
-            created = plan_of_changes["created"]
-            start = next_position(plan) if created else 0  # asked once; they follow one another
             written: dict[str, list[Proposal]] = {"created": [], "changed": []}
-            for position, item in enumerate(created, start=start):
-                written["created"].append(create_proposal(
-                    plan=plan, user=user, fields={**fields_of(item), "position": position}, lines=lines_of(item),
-                    status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note, plan_years=plan_years,
-                ))
+            # In one batch: a fixed number of queries however many rows the sheet has.
+            written["created"] = create_proposals(
+                plan=plan, user=user, items=[(fields_of(item), lines_of(item)) for item in plan_of_changes["created"]],
+                status=Status.DRAFT, action=ChangeSet.Action.IMPORT, note=note, plan_years=plan_years,
+            )
             for item in plan_of_changes["changed"]:
                 proposal = Proposal.objects.get(pk=item["id"], plan=plan)
                 save_proposal(
