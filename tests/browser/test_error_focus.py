@@ -21,7 +21,7 @@ def test_a_failed_save_puts_the_focus_on_the_error_summary(browser, live_server,
     page.get_by_label("Line 1: 2019/20, £m").fill("three and a half")
     page.get_by_role("button", name="Save changes").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    summary.wait_for()
     # Playwright reads the focus through the DevTools protocol, with the page's own script off too.
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     screenshot(page, f"error-focus-{'script' if script else 'no-script'}")

@@ -47,6 +47,7 @@ def test_the_totals_move_while_typing_and_agree_with_the_server(open_as, browser
         plain.get_by_label(label).fill(text)
     assert footer(plain) == (["+3.500", "+8.500", "+8.500"], "+20.500")  # no script: nothing moves yet
     plain.get_by_role("button", name="Check totals").click()
+    plain.get_by_text("checked just now; nothing has been saved yet").wait_for()
     assert footer(plain) == live
     assert plain.get_by_text("checked just now; nothing has been saved yet").is_visible()
     p41.refresh_from_db()

@@ -123,7 +123,7 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     at_widths(page, "onboarding-import-mapping")
     page.get_by_role("button", name="Preview the import").click()
 
-    assert page.get_by_role("heading", name="Check the import of newtown-savings.xlsx").is_visible()
+    page.get_by_role("heading", name="Check the import of newtown-savings.xlsx").wait_for()  # the next page, loaded
     summary = dict(zip(page.locator("dl.summary-list dt").all_inner_texts(),
                        page.locator("dl.summary-list dd").all_inner_texts(), strict=True))
     assert (summary["Proposals to create"], summary["Problems"]) == ("3", "0")

@@ -21,7 +21,7 @@ def test_recent_changes_filtered_to_one_proposal_show_its_word_difference(open_a
     page.get_by_label("Proposal").fill("[45]")
     page.get_by_label("Who").select_option(label="J. Smith")
     page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_text("Proposal: [45]").is_visible()
+    page.get_by_text("Proposal: [45]").wait_for()
     assert page.locator("del").first.text_content() == "[removed: Adopters]"
     assert page.locator("ins").first.is_visible()
     assert_accessible(page, "recent-changes-filtered-1280")
@@ -30,6 +30,6 @@ def test_recent_changes_filtered_to_one_proposal_show_its_word_difference(open_a
     page.get_by_label("From").fill("2019-03-01")
     page.get_by_label("To").fill("2019-02-01")
     page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_role("heading", name="There is a problem with the filters").is_visible()
+    page.get_by_role("heading", name="There is a problem with the filters").wait_for()
     assert_accessible(page, "recent-changes-bad-filter")
     assert not page.problems

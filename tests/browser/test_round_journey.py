@@ -30,11 +30,12 @@ def test_gap_snapshot_edits_what_changed_and_the_workbook(open_as, officer, appr
     page.goto(f"{plan_path}/gap/")
     assert page.get_by_text("No gap entered").first.is_visible()
     page.get_by_role("link", name="Enter the gap before proposals").click()
+    page.get_by_label("New line: name").wait_for()
     page.get_by_label("New line: name").fill("Net budget requirement")
     page.get_by_label("New line: 2019/20, £m").fill("12.500")
     page.get_by_label("New line: source note").fill("MTFS report, table 2")
     page.get_by_role("button", name="Save the gap").click()
-    assert page.get_by_text("The gap before proposals is saved.").is_visible()
+    page.get_by_text("The gap before proposals is saved.").wait_for()
     row = page.get_by_role("row", name=re.compile("^Remaining gap: if everything counted is agreed"))
     assert "+16.088" in row.inner_text()  # 12.500 + the proposals' +3.588
     assert_accessible(page, "round-1-gap-1280")
@@ -48,7 +49,7 @@ def test_gap_snapshot_edits_what_changed_and_the_workbook(open_as, officer, appr
     reviewer.get_by_label("Name").fill("Cabinet 5 February 2019")
     reviewer.get_by_label("As at").fill("2019-02-05")
     reviewer.get_by_role("button", name="Take the snapshot").click()
-    assert reviewer.get_by_text("Snapshot “Cabinet 5 February 2019” taken").is_visible()
+    reviewer.get_by_text("Snapshot “Cabinet 5 February 2019” taken").wait_for()
     assert_accessible(reviewer, "round-2-snapshots-1280")
 
     # 3. The officer edits two proposals.
@@ -56,7 +57,7 @@ def test_gap_snapshot_edits_what_changed_and_the_workbook(open_as, officer, appr
         page.goto(f"{plan_path}/proposals/{proposal(ce_plan, reference).pk}/edit/")
         page.get_by_label(label).fill(text)
         page.get_by_role("button", name="Save changes").click()
-        assert page.locator(".messages").is_visible()
+        page.locator(".messages").wait_for()
 
     # 4. What changed shows exactly those two figures, and the gap moving by 2019/20's +0.500.
     page.goto(f"{plan_path}/changes/")
