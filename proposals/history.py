@@ -83,29 +83,37 @@ def head_hash(council_id):
     return ChangeSet.objects.filter(council_id=council_id).order_by("-id").values_list("hash", flat=True).first() or ""
 
 
-def append(*, council_id, user, action, changes, note="", proposal=None, subject=None):
-    """Write a change set with ``changes`` (unsaved Change rows) at the head of the
-    council's chain, for ``proposal`` (at its current version) or ``subject``. Runs inside
-    the caller's transaction, whose end releases the chain."""
-    lock_chain(council_id)
+def _chained(*, council_id, user, action, changes, note, previous_hash, at, proposal=None, subject=None):
+    """An unsaved change set for ``proposal`` (at its version) or ``subject``, chained onto
+    ``previous_hash``: the one place a change set's hash is made."""
     subject_type = ContentType.objects.get_for_model(subject) if subject is not None else None
     changeset = ChangeSet(
         council_id=council_id, proposal=proposal, version=proposal.version if proposal is not None else None,
         subject_type=subject_type, subject_id=subject.pk if subject is not None else None,
         subject_label=str(subject)[:300] if subject is not None else "",
-        user=user, at=timezone.now(), action=action, note=note, previous_hash=head_hash(council_id),
+        user=user, at=at, action=action, note=note, previous_hash=previous_hash,
     )
     changeset.hash = digest(
-        previous_hash=changeset.previous_hash, council_id=council_id, proposal_id=changeset.proposal_id,
+        previous_hash=previous_hash, council_id=council_id, proposal_id=changeset.proposal_id,
         subject_type=_type_label(subject_type), subject_id=changeset.subject_id, subject_label=changeset.subject_label,
-        user_id=changeset.user_id, at=changeset.at, action=action, version=changeset.version, note=note,
+        user_id=changeset.user_id, at=at, action=action, version=changeset.version, note=note,
         changes=[tuple(getattr(change, name) for name in CHANGE_COLUMNS) for change in changes],
     )
+    changeset.recorded_changes = changes
+    return changeset
+
+
+def append(*, council_id, user, action, changes, note="", proposal=None, subject=None):
+    """Write a change set with ``changes`` (unsaved Change rows) at the head of the
+    council's chain, for ``proposal`` (at its current version) or ``subject``. Runs inside
+    the caller's transaction, whose end releases the chain."""
+    lock_chain(council_id)
+    changeset = _chained(council_id=council_id, user=user, action=action, changes=changes, note=note,
+                         previous_hash=head_hash(council_id), at=timezone.now(), proposal=proposal, subject=subject)
     changeset.save(force_insert=True)
     for change in changes:
         change.changeset = changeset
     Change.objects.bulk_create(changes)
-    changeset.recorded_changes = changes
     return changeset
 
 
@@ -113,7 +121,7 @@ def append_many(*, council_id, user, action, entries):
     """Write a change set for each of ``entries`` ([(proposal, changes, note)], proposals
     at their current version) at the head of the council's chain, in order, exactly as
     ``append`` called once for each would: the chain locked once, its head read once, each
-    change set's hash chained onto the one before it here, then every change set and every
+    change set chained onto the one before it here, then every change set and every
     change written in one bulk insert each. Runs inside the caller's transaction."""
     if not entries:
         return []
@@ -122,18 +130,9 @@ def append_many(*, council_id, user, action, entries):
     now = timezone.now()
     changesets = []
     for proposal, changes, note in entries:
-        changeset = ChangeSet(
-            council_id=council_id, proposal=proposal, version=proposal.version, user=user, at=now, action=action,
-            note=note, previous_hash=previous,
-        )
-        changeset.hash = digest(
-            previous_hash=previous, council_id=council_id, proposal_id=proposal.pk, subject_type=None,
-            subject_id=None, subject_label="", user_id=changeset.user_id, at=now, action=action,
-            version=proposal.version, note=note,
-            changes=[tuple(getattr(change, name) for name in CHANGE_COLUMNS) for change in changes],
-        )
+        changeset = _chained(council_id=council_id, user=user, action=action, changes=changes, note=note,
+                             previous_hash=previous, at=now, proposal=proposal)
         previous = changeset.hash
-        changeset.recorded_changes = changes
         changesets.append(changeset)
     ChangeSet.objects.bulk_create(changesets)  # ids in this order: the chain's order
     rows = []

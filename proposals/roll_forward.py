@@ -69,6 +69,11 @@ class RollForward:
         ]
 
 
+def _invalid(plan_errors):
+    """A plan's {field: [messages]} (proposals.plans) as this module's {field: message}."""
+    return RollForwardInvalid({field: " ".join(messages) for field, messages in plan_errors.items()})
+
+
 def check_statuses(statuses):
     statuses = list(statuses or ())
     unknown = [s for s in statuses if s not in Status.values]
@@ -114,8 +119,7 @@ def roll_forward(*, plan, user, slug, name, statuses=DEFAULT_STATUSES):
     errors = check_plan(council=plan.council, name=name, slug=slug, base_year=result.base_year, years=result.years,
                         unit=plan.unit)
     if errors:
-        raise RollForwardInvalid({key: " ".join(messages) if isinstance(messages, list) else messages
-                                  for key, messages in errors.items()})
+        raise _invalid(errors)
     if not result.carried:
         raise RollForwardInvalid({"statuses": (
             f"Nothing to carry: no {' or '.join(Status(s).label.lower() for s in statuses)} proposal of {plan.name} "
@@ -126,9 +130,8 @@ def roll_forward(*, plan, user, slug, name, statuses=DEFAULT_STATUSES):
             new_plan = create_plan(council=plan.council, user=user, name=name, slug=slug,
                                    base_year=result.base_year, years=result.years, unit=plan.unit,
                                    source=f"Rolled forward from {plan.name} ({plan.slug}).")
-        except PlanInvalid as error:
-            raise RollForwardInvalid({k: " ".join(v) if isinstance(v, list) else v
-                                      for k, v in error.errors.items()}) from None
+        except PlanInvalid as error:  # the plan's checks, made again under the transaction
+            raise _invalid(error.errors) from None
         years = {year.start_year: year for year in new_plan.years.all()}
         plan_years = list(years.values())
         for item in result.carried:

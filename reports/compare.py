@@ -55,10 +55,6 @@ class Side:
     def label(self):
         return f"{display_reference(self.reference)} {self.title}"
 
-    @property
-    def counted(self):
-        return self.status not in NOT_COUNTED
-
     def shown(self, name):
         if name == "reference":
             return display_reference(self.reference)
@@ -90,9 +86,7 @@ class Comparison:
     to_source: object
     years: list
     changes: list
-    net_before: dict  # PlanYear pk -> £k, the counted proposals' net on the earlier side
-    net_after: dict
-    gap_before: object  # reports.gap.GapTable of each side
+    gap_before: object  # reports.gap.GapTable of each side: the counted net and remaining gap by year
     gap_after: object
 
     def of(self, what):
@@ -103,7 +97,7 @@ class Comparison:
         the remaining gap "if everything counted is agreed" (None where no gap is entered)."""
         out = []
         for year, before, after in zip(self.years, self.gap_before.years, self.gap_after.years, strict=True):
-            net_a, net_b = self.net_before.get(year.pk, 0), self.net_after.get(year.pk, 0)
+            net_a, net_b = before.net, after.net
             rem_a, rem_b = before.remaining_all, after.remaining_all
             out.append((year, net_a, net_b, net_b - net_a, rem_a, rem_b,
                         None if rem_a is None or rem_b is None else rem_b - rem_a))
@@ -159,7 +153,6 @@ def compare(from_source, to_source, *, budget_names=None):
         changes += _figure_changes(pk, new, old.figures, new.figures, years, budget_names)
     return Comparison(
         from_source=from_source, to_source=to_source, years=years, changes=changes,
-        net_before=_net(before), net_after=_net(after),
         gap_before=gap_table(from_source, years=years), gap_after=gap_table(to_source, years=years),
     )
 
@@ -177,13 +170,3 @@ def _figure_changes(pk, side, old, new, years, budget_names):
                year=by_pk.get(year), old=old.get((budget, year)), new=new.get((budget, year)))
         for budget, year in keys if old.get((budget, year)) != new.get((budget, year))
     ]
-
-
-def _net(sides):
-    """{PlanYear pk: the counted proposals' net, £k}."""
-    out = {}
-    for side in sides.values():
-        if side.counted:
-            for (_budget, year_id), amount in side.figures.items():
-                out[year_id] = out.get(year_id, 0) + amount
-    return out
