@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "councils",
     "outcomes",
     "proposals",
+    "delivery",
     "reports",
     "workbooks",
     "administration",

@@ -137,6 +137,9 @@ ROLL_FORWARD_PEOPLE = ("Rolling a plan forward creates a plan and its proposals:
                        "who is also one of its finance officers can do it.")
 SNAPSHOT_TAKERS_ONLY = "Only the council's approvers and administrators can take a snapshot of a plan."
 GAP_EDITORS_ONLY = "Only the council's finance officers and administrators can change the gap before proposals."
+MONITORING_ADMINS_ONLY = "Only the council's administrators can open, close and change monitoring periods."
+RETURN_MAKERS_ONLY = "Only the council's finance officers and administrators can make delivery returns."
+PERIOD_CLOSED = "{period} is closed for returns. A council administrator can reopen it."
 SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
 OWN_WORK = (
     "You cannot approve this proposal because you created it or changed it since it was last approved; "
@@ -276,6 +279,26 @@ def can_roll_forward(user, plan):
     if decision and Role.OFFICER not in roles_in(user, plan.council_id):
         return _no_role(ROLL_FORWARD_PEOPLE)
     return decision
+
+
+def can_manage_monitoring(user, plan):
+    """A council administrator sets up a plan's monitoring periods and opens and closes
+    them for returns, closed plan or not: monitoring follows a budget once it is set."""
+    decision = _council_admin(user, plan.council)
+    return decision if decision else _no_role(MONITORING_ADMINS_ONLY) if user is not None else decision
+
+
+def can_make_returns(user, period):
+    """A finance officer or council administrator makes a period's delivery returns (the
+    system too, for generated demo data) while the period is open. The plan may be closed:
+    its approved proposals are monitored after the budget is set."""
+    if user is None:
+        return _no_role(NOBODY)
+    if not (user is SYSTEM or roles_in(user, period.plan.council_id) & {Role.OFFICER, Role.COUNCIL_ADMIN}):
+        return _no_role(RETURN_MAKERS_ONLY)
+    if not period.is_open:
+        return _not_now(PERIOD_CLOSED.format(period=period.label))
+    return ALLOWED
 
 
 def role_for_move(from_status, to_status):
