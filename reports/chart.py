@@ -42,6 +42,7 @@ class Chart:
     year_labels: list = field(default_factory=list)  # (x, label)
     group_labels: list = field(default_factory=list)  # (x, label)
     separators: list = field(default_factory=list)  # x
+    value_labels: list = field(default_factory=list)  # (x, y, label)
     empty: bool = True
     too_many: bool = False
 
@@ -178,4 +179,43 @@ def build_bridge(steps, unit=MILLIONS):
         chart.bars.append(Bar(x, y_of(high), bar_width, height, css, words))
         short = step.label if len(step.label) <= 22 else step.label[:21] + "…"
         chart.group_labels.append((round(LEFT + (index + 0.5) * slot, 1), short))
+    return chart
+
+
+TREND_HEIGHT = 240
+
+
+def build_percent_bars(points):
+    """Geometry of a bar chart of percentages, one bar per ``points`` item (label, Decimal
+    percentage or None: no bar), on a 0–100% scale (more if a bar exceeds it), each bar
+    labelled with its value in words so no reader needs its height. Delivery's trend."""
+    chart = Chart(height=TREND_HEIGHT)
+    values = [value for _label, value in points if value is not None]
+    if not values:
+        return chart
+    chart.empty = False
+    top = max(Decimal(100), -(-max(values) // 25) * 25)
+    bottom = min(Decimal(0), (min(values) // 25) * 25)
+    plot = Decimal(TREND_HEIGHT - TOP - 40)
+
+    def y_of(value):
+        return int((TOP + (top - value) * plot / (top - bottom)).to_integral_value())
+
+    chart.zero_y = y_of(0)
+    tick = bottom
+    while tick <= top:
+        chart.ticks.append((y_of(tick), f"{tick}%"))
+        tick += 25
+    slot = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
+    bar_width = min(slot * 0.6, 80)
+    for index, (label, value) in enumerate(points):
+        centre = round(LEFT + (index + 0.5) * slot, 1)
+        chart.group_labels.append((centre, label))
+        if value is None:
+            chart.value_labels.append((centre, chart.zero_y - 6, "no returns"))
+            continue
+        low, high = sorted((Decimal(0), value))
+        chart.bars.append(Bar(centre - bar_width / 2, y_of(high), bar_width, max(y_of(low) - y_of(high), 1),
+                              "bar-total", f"{label}: {value}% of the target forecast"))
+        chart.value_labels.append((centre, y_of(high) - 6, f"{value}%"))
     return chart

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compare_views, gap_views, snapshot_views, views
+from . import compare_views, delivery_views, gap_views, snapshot_views, views
 
 app_name = "reports"
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path(plan + "gap/edit/", gap_views.gap_edit, name="gap_edit"),
     path(plan + "snapshots/", snapshot_views.snapshots, name="snapshots"),
     path(plan + "changes/", compare_views.changes, name="compare"),
+    path(plan + "delivery/", delivery_views.delivery_home, name="delivery"),
+    path(plan + "delivery/<slug:period>/", delivery_views.delivery_period, name="delivery_period"),
+    path(plan + "delivery/<slug:period>/returns/", delivery_views.delivery_returns, name="delivery_returns"),
+    path(plan + "delivery/<slug:period>/settings/", delivery_views.delivery_period_settings,
+         name="delivery_period_settings"),
 ]
