@@ -53,6 +53,18 @@ class Totals:
         return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+FIGURES = ("returns", "target", "slippage_in", "forecast", "shortfall", "delivered")
+FIGURE_HEADINGS = ("Returns", "Target", "Slipped in", "Forecast", "Shortfall", "Delivered")
+
+
+def figures(totals, money):
+    """A Totals' figures in FIGURES order as every output shows them: ``money`` formats £k
+    (the page's unit, or signed £m for the command); the percentage as "82.0%" (None: –)."""
+    pct = totals.percentage
+    return [totals.returns, money(totals.target_k), money(totals.slippage_in_k), money(totals.forecast_k),
+            money(totals.shortfall_k), "–" if pct is None else f"{pct}%"]
+
+
 @dataclass
 class Group:
     key: str  # the drill-down's value: a rating, or a record's id

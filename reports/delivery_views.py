@@ -20,7 +20,7 @@ from delivery.services import (
     open_period,
     save_returns,
 )
-from delivery.summary import PeriodNotFound, delivery_summary, period_for, returns_in
+from delivery.summary import PeriodNotFound, delivery_summary, figures, period_for, returns_in
 from proposals.models import Proposal
 from proposals.money import MoneyError, format_in, parse_in
 from proposals.permissions import can_make_returns, can_manage_monitoring, get_plan_or_404
@@ -110,10 +110,8 @@ DRILL = ("rating", "outcome", "theme", "service")
 def summary_rows(summary, unit):
     """Each grouping as the page shows it: (parameter, heading, [(key, label, note, cells)])."""
     def cells(totals):
-        pct = totals.percentage
-        return [totals.returns, format_in(totals.target_k, unit), format_in(totals.slippage_in_k, unit),
-                format_in(totals.forecast_k, unit), format_in(totals.shortfall_k, unit),
-                "–" if pct is None else f"{pct}%"]
+        return figures(totals, lambda k: format_in(k, unit))
+
     return [(key, heading, [(g.key, g.label, g.note, cells(g.totals)) for g in groups])
             for key, heading, groups in summary.groupings], cells(summary.totals)
 
