@@ -194,3 +194,23 @@ def period_for(plan, text=None):
 
 
 __all__ = ["Rating", "delivery_summary", "returns_in", "period_for", "parse_period", "period_slug"]
+
+
+def returns_of(proposal_id):
+    """A proposal's returns over time, oldest period first (one query)."""
+    return list(DeliveryReturn.objects.filter(proposal_id=proposal_id).select_related("period__year", "replacement")
+                .order_by("period__year__start_year", "period__quarter"))
+
+
+def outcome_delivery(plan, outcome):
+    """(period, [Group by rating]) for the outcome's returns in the plan's latest period with
+    returns, or None when it has none. Two queries."""
+    period = (MonitoringPeriod.objects.filter(plan=plan, returns__proposal__outcome=outcome).select_related("year")
+              .order_by("-year__start_year", "-quarter").first())
+    if period is None:
+        return None
+    rows = {row["rating"]: Totals.of(row) for row in DeliveryReturn.objects
+            .filter(period=period, proposal__outcome=outcome).order_by().values("rating").annotate(**SUMS)}
+    groups = [Group(rating.value, rating.label, rows.get(rating, Totals()), RATING_MEANING[rating])
+              for rating in RATING_ORDER]
+    return period, groups, sum((group.totals for group in groups), Totals())

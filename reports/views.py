@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from councils.access import get_council_or_404
+from delivery.summary import figures, outcome_delivery, returns_of
 from outcomes.models import Outcome
 from proposals.models import COUNTED_STATUSES, Proposal
 from proposals.money import format_in
@@ -373,6 +374,8 @@ def proposal_detail(request, council_slug, plan_slug, pk):
         "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]) + _as_at_query(source),
         "source": source, "as_at_query": _as_at_query(source),
         "carried_from": _carried_from(proposal),
+        "delivery": [(r, [format_in(v, plan.unit) for v in (r.full_target_k, r.forecast_k, r.shortfall_k)])
+                     for r in returns_of(proposal.proposal_pk)],
         "last_year_unfilled": bool(lines) and years and all(
             not any(v.year_id == years[-1].pk for v in line.variations.all()) for line in lines),
     }
@@ -478,8 +481,20 @@ def outcome_detail(request, council_slug, plan_slug, code):
         "rollup_url": reverse("reports:rollup", args=[plan.council.slug, plan.slug]) + "?"
         + urlencode({"outcome": outcome.pk, "by": "theme", **_as_at_param(source)}),
         "source": source,
+        "delivery": _outcome_delivery(plan, outcome),
     }
     return render(request, "reports/outcome_detail.html", context)
+
+
+def _outcome_delivery(plan, outcome):
+    """The delivery ratings of the outcome's savings in the latest period with returns, as
+    the outcome page shows them beside its money."""
+    found = outcome_delivery(plan, outcome)
+    if found is None:
+        return None
+    period, groups, totals = found
+    return {"period": period, "totals": figures(totals, lambda k: format_in(k, plan.unit)),
+            "groups": [(g.key, g.note, figures(g.totals, lambda k: format_in(k, plan.unit))) for g in groups]}
 
 
 @require_safe

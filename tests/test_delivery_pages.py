@@ -146,3 +146,32 @@ def test_summary_and_grid_query_counts_are_pinned(client_for, officer, ce_plan, 
     # Session, user, plan, period, roles; due_returns' four; the replacement list.
     with django_assert_num_queries(10):
         assert client.get(url("delivery_returns", ce_plan, period.slug)).status_code == 200
+
+
+def test_the_proposal_page_shows_its_rating_and_forecast_over_time(client_for, commissioner, ce_plan, period):
+    q3 = open_period(plan=ce_plan, user=SYSTEM, year=ce_plan.years.get(start_year=2019), quarter=3,
+                     reporting_date=datetime.date(2019, 12, 31))
+    pk = proposal(ce_plan, "36").pk
+    save_returns(period=period, user=SYSTEM, rows=[ReturnInput(proposal_id=pk, forecast_k=-50, rating=Rating.GREEN,
+                                                               commentary="On course")])
+    save_returns(period=q3, user=SYSTEM, rows=[ReturnInput(proposal_id=pk, forecast_k=-35, rating=Rating.AMBER,
+                                                           mitigation="Use of agency staff cut")])
+    html = client_for(commissioner).get(reverse("reports:proposal_detail",
+                                                args=[ce_plan.council.slug, ce_plan.slug, pk])).content.decode()
+    history = html.split("Delivery returns for [36]")[1]
+    assert history.index("2019/20 Q2") < history.index("2019/20 Q3")
+    assert "On course" in history and "Use of agency staff cut" in history
+    assert "-0.035" in history and "+0.015" in history  # forecast and shortfall in Q3
+    assert "rating-amber" in history and "Amber" in history
+
+
+def test_the_outcome_page_shows_its_savings_delivery(client_for, commissioner, ce_plan, period):
+    save_returns(period=period, user=SYSTEM, rows=[
+        ReturnInput(proposal_id=proposal(ce_plan, "33").pk, forecast_k=-27, rating=Rating.GREEN),
+        ReturnInput(proposal_id=proposal(ce_plan, "36").pk, forecast_k=0, rating=Rating.RED, mitigation="m"),
+    ])
+    outcome = proposal(ce_plan, "33").outcome
+    html = client_for(commissioner).get(reverse("reports:outcome_detail", args=[
+        ce_plan.council.slug, ce_plan.slug, outcome.code])).content.decode()
+    section = html.split("Delivery of its savings, 2019/20 Q2")[1].split("Proposals by theme")[0]
+    assert "-0.077" in section and "-0.027" in section and "35.1%" in section  # 27 of 77

@@ -95,8 +95,10 @@ def pages(plan):
 # figures the totals are set against (1).
 # List: the plan and choices (1), count, page, totals (3). Downloads: the plan and
 # choices, and the figures (2). Proposal page: plan, proposal, years, lines, their
-# figures, the net per year (6), plus whatever the shared actions include asks for.
-# Outcome page: plan, outcome, measures, years, proposals with their figures, the totals (6).
+# figures, the net per year (6), its delivery returns (1), plus whatever the shared actions
+# include asks for.
+# Outcome page: plan, outcome, measures, years, proposals with their figures, the totals (6),
+# and the latest monitoring period of its savings (1; its ratings' sums, 1, once it has one).
 # Pages with the plan's tabs read the user's roles once more (1): whether to link to the import.
 PINNED = {
     "rollup": 6,
@@ -109,7 +111,7 @@ PINNED = {
     "list_csv": 4,
     "list_xlsx": 4,
     "proposal": None,  # pinned in test_the_proposal_page_query_count_does_not_grow
-    "outcome": 9,
+    "outcome": 10,
 }
 # The issue's budgets for the report's own queries (beyond session and user).
 BUDGET = {"rollup": 3, "list": 4, "download": 3}
@@ -152,15 +154,16 @@ def test_the_proposal_page_query_count_does_not_grow(client_for, commissioner, c
     small = count_queries(client, url)
     add_generated_proposals(ce_plan, 200)
     assert count_queries(client, url) == small
-    # Session, user, plan, proposal, years, lines, figures, net per year (8), and the
-    # roles the shared actions include asks for (proposals/_proposal_actions.html: 1).
-    assert small == 9
+    # Session, user, plan, proposal, years, lines, figures, net per year (8), its delivery
+    # returns (1), and the roles the shared actions include asks for
+    # (proposals/_proposal_actions.html: 1).
+    assert small == 10
 
 
 def test_an_approver_pays_one_query_more_for_the_approve_button(client_for, approver, ce_plan):
     client = client_for(approver)
     url = pages(ce_plan)["proposal"]
     client.get(url)
-    # The commissioner's 9, and whether the approver changed its content since the last
+    # The commissioner's 10, and whether the approver changed its content since the last
     # approval (proposals.permissions.can_approve), asked only of an approver.
-    assert count_queries(client, url) == 10
+    assert count_queries(client, url) == 11
