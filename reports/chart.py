@@ -43,8 +43,8 @@ class Chart:
     group_labels: list = field(default_factory=list)  # (x, label)
     separators: list = field(default_factory=list)  # x
     value_labels: list = field(default_factory=list)  # (x, y, label)
+    labels: list = field(default_factory=list)  # Label: every text of the roll-up chart
     empty: bool = True
-    too_many: bool = False
 
 
 def _nice_step(largest_k):
@@ -59,19 +59,81 @@ def _nice_step(largest_k):
     return int(10 * magnitude)  # pragma: no cover
 
 
-MAX_GROUPS = 8
+# The roll-up chart is laid out horizontally: a band per group, a row per year within it,
+# bars out from a zero line (investment right, saving left), so every group gets a row of
+# its own and no label can run into another, however many groups or however long their
+# names. Group names wrap onto up to GROUP_LINES lines in the left column.
+LABEL_WIDTH = 250  # the group names' column
+YEAR_WIDTH = 60  # the year labels' column
+PLOT_LEFT = LABEL_WIDTH + YEAR_WIDTH + 10
+PLOT_RIGHT = WIDTH - 40  # room for the last tick label, centred on its line
+ROW = 20  # one year's row
+LINE = 16  # one line of a group's name
+GROUP_GAP = 12
+AXIS = 30  # the tick labels above the plot
+GROUP_LINES = 3
+CHARS_PER_LINE = 28  # of 13px bold text in LABEL_WIDTH (up to 8.6px a character)
+CHAR_WIDTH = {12: 7.4, 13: 8.6}  # a generous width per character (bold DejaVu Sans), for the overlap check
+
+
+@dataclass
+class Label:
+    x: float
+    y: float
+    text: str
+    css: str
+    anchor: str = "start"
+    size: int = 12
+
+    @property
+    def box(self):
+        """(left, top, right, bottom) the text can occupy, generously estimated."""
+        width = len(self.text) * CHAR_WIDTH[self.size]
+        left = self.x - (width if self.anchor == "end" else width / 2 if self.anchor == "middle" else 0)
+        return (left, self.y - self.size * 0.85, left + width, self.y + self.size * 0.25)
+
+
+def wrap(text, width=CHARS_PER_LINE, lines=GROUP_LINES):
+    """``text`` in lines of at most ``width`` characters, broken at spaces (a longer word
+    is cut), at most ``lines`` of them, the last ending "…" if anything was left out."""
+    words, out, current = text.split(), [], ""
+    for word in words:
+        while len(word) > width:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(word[:width - 1] + "-")
+            word = word[width - 1:]
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width:
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = (out[-1][:width - 1] + "…") if len(out[-1]) >= width else out[-1] + "…"
+    return out or [""]
+
+
+def overlaps(labels):
+    """Pairs of ``labels`` whose boxes overlap (none, in every chart built here)."""
+    found = []
+    boxes = [(label, label.box) for label in labels]
+    for index, (first, (l1, t1, r1, b1)) in enumerate(boxes):
+        for second, (l2, t2, r2, b2) in boxes[index + 1:]:
+            if l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1:
+                found.append((first.text, second.text))
+    return found
 
 
 def build_chart(result, unit=MILLIONS):
-    """Geometry for a Rollup: every coordinate is computed here, the template only draws.
-
-    Figures are labelled in ``unit`` (the plan's). Up to MAX_GROUPS groups; beyond that
-    the bars would be too thin to read, and the chart is left out (``too_many``) in
-    favour of the table."""
+    """Geometry for a Rollup, every coordinate computed here (the template only draws):
+    a horizontal band per group, whatever the number of groups. Figures are labelled in
+    ``unit`` (the plan's); ``labels`` holds every text with its position."""
     chart = Chart()
-    if len(result.rows) > MAX_GROUPS:
-        chart.too_many = True
-        return chart
     cells = [(row, year) for row in result.rows for year in result.year_labels]
     largest_up = max([row.years[y].increase for row, y in cells] + [row.years[y].net for row, y in cells] + [0])
     largest_down = max([-row.years[y].decrease for row, y in cells] + [-row.years[y].net for row, y in cells] + [0])
@@ -79,51 +141,54 @@ def build_chart(result, unit=MILLIONS):
         return chart
     chart.empty = False
     step = _nice_step(max(largest_up, largest_down))
-    top_k = -(-largest_up // step) * step
-    bottom_k = -(-largest_down // step) * step
-    plot_height = HEIGHT - TOP - BOTTOM
-    span = top_k + bottom_k or step
-    scale = Decimal(plot_height) / span
+    right_k = -(-largest_up // step) * step
+    left_k = -(-largest_down // step) * step
+    scale = Decimal(PLOT_RIGHT - PLOT_LEFT) / (right_k + left_k or step)
 
-    def y_of(amount_k):
+    def x_of(amount_k):
         """Whole pixels from exact money: the Decimal never becomes a float."""
-        return int((TOP + (top_k - amount_k) * scale).to_integral_value())
+        return int((PLOT_LEFT + (amount_k + left_k) * scale).to_integral_value())
 
-    chart.zero_y = round(y_of(0), 1)
-    tick = -bottom_k
-    while tick <= top_k:
-        chart.ticks.append((round(y_of(tick), 1), format_in(tick, unit)))
-        tick += step
-
-    plot_width = WIDTH - LEFT - RIGHT
-    slots = len(cells) + max(len(result.rows) - 1, 0)  # a gap slot between groups
-    slot = plot_width / slots
-    bar_width = slot * 0.6
-    index = 0
+    chart.left, chart.right_x = PLOT_LEFT, PLOT_RIGHT
+    chart.zero_y = x_of(0)  # the zero line's x, in this layout
+    y = AXIS
     for group_number, row in enumerate(result.rows):
+        name = f"Outcome {row.key}" if result.by == "outcome" else row.label
+        lines = wrap(name)
+        band = max(len(result.year_labels) * ROW, len(lines) * LINE + 4)
         if group_number:
-            chart.separators.append(round(LEFT + (index + 0.5) * slot, 1))
-            index += 1
-        group_start = index
-        for year in result.year_labels:
+            chart.separators.append(y - GROUP_GAP / 2)
+        for number, text in enumerate(lines):
+            chart.labels.append(Label(0, y + 13 + number * LINE, text, "group", size=13))
+        for index, year in enumerate(result.year_labels):
             cell = row.years[year]
-            x = LEFT + index * slot + (slot - bar_width) / 2
-            centre = LEFT + (index + 0.5) * slot
-            chart.year_labels.append((round(centre, 1), year))
-            name = f"{row.key if result.by == 'outcome' else row.label}, {year}"
+            top = y + index * ROW + 4
+            chart.labels.append(Label(PLOT_LEFT - 8, top + 10, year, "year", anchor="end"))
+            words = f"{row.key if result.by == 'outcome' else row.label}, {year}"
             if cell.increase:
-                chart.bars.append(Bar(x, y_of(cell.increase), bar_width, y_of(0) - y_of(cell.increase),
-                                      "bar-increase", f"{name}: investment {format_in(cell.increase, unit)}"))
+                chart.bars.append(Bar(x_of(0), top, x_of(cell.increase) - x_of(0), 12, "bar-increase",
+                                      f"{words}: investment {format_in(cell.increase, unit)}"))
             if cell.decrease:
-                chart.bars.append(Bar(x, y_of(0), bar_width, y_of(cell.decrease) - y_of(0),
-                                      "bar-decrease", f"{name}: saving {format_in(cell.decrease, unit)}"))
+                chart.bars.append(Bar(x_of(cell.decrease), top, x_of(0) - x_of(cell.decrease), 12, "bar-decrease",
+                                      f"{words}: saving {format_in(cell.decrease, unit)}"))
             if cell.profiled:
-                chart.bars.append(Bar(x - 2, y_of(cell.net) - 1.5, bar_width + 4, 3,
-                                      "bar-net", f"{name}: net {format_in(cell.net, unit)}"))
-            index += 1
-        middle = LEFT + (group_start + (index - group_start) / 2) * slot
-        short = f"Outcome {row.key}" if result.by == "outcome" else row.label
-        chart.group_labels.append((round(middle, 1), short if len(short) <= 28 else short[:27] + "…"))
+                chart.bars.append(Bar(x_of(cell.net) - 1.5, top - 2, 3, 16, "bar-net",
+                                      f"{words}: net {format_in(cell.net, unit)}"))
+        y += band + GROUP_GAP
+    chart.height = int(y)
+    tick = -left_k
+    while tick <= right_k:
+        chart.ticks.append((x_of(tick), format_in(tick, unit)))
+        tick += step
+    # Tick labels that would crowd each other at the plot's width are left out (the grid
+    # line stays): every other one, then every fourth, until they fit.
+    every = 1
+    while every < len(chart.ticks):
+        shown = [Label(x, AXIS - 12, text, "tick", anchor="middle") for x, text in chart.ticks[::every]]
+        if not overlaps(shown):
+            break
+        every *= 2
+    chart.labels += [Label(x, AXIS - 12, text, "tick", anchor="middle") for x, text in chart.ticks[::every]]
     return chart
 
 
