@@ -166,6 +166,7 @@ USER_COLUMNS = [field.attname for field in get_user_model()._meta.concrete_field
 
 def db_snapshot():
     """Everything a bad input must leave untouched, as comparable values."""
+    from delivery.models import DeliveryReturn, MonitoringPeriod
     from outcomes.models import Outcome
     from proposals.models import (
         Change,
@@ -180,6 +181,8 @@ def db_snapshot():
     from workbooks.models import KindWord
 
     return {
+        "monitoring_periods": list(MonitoringPeriod.objects.order_by("pk").values_list()),
+        "delivery_returns": list(DeliveryReturn.objects.order_by("pk").values_list()),
         "outcomes": list(Outcome.objects.order_by("pk").values_list()),
         "themes": list(Theme.objects.order_by("pk").values_list()),
         "service_budgets": list(ServiceBudget.objects.order_by("pk").values_list()),

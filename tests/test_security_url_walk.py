@@ -8,6 +8,7 @@ users of another council, who must get a 404 that does not confirm the page exis
 Each request runs inside a transaction that is rolled back, so a POST that succeeds
 (an approval) does not change what the next request sees.
 """
+import datetime
 from contextlib import contextmanager
 
 import pytest
@@ -15,8 +16,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from delivery.services import open_period
 from outcomes.models import Outcome
-from proposals.models import ServiceBudget, Theme
+from proposals.models import Proposal, ServiceBudget, Status, Theme
 from proposals.permissions import SYSTEM
 from proposals.structure import create_theme
 
@@ -72,6 +74,14 @@ RULES = {
                                     "officer_cwac": 404, "outsider": 404}),
     # The gap's lines: officers and council administrators; an empty POST saves nothing and goes back.
     "reports:gap_edit": (EDITORS, {**EDITORS, "officer": 302, "admin": 302}),
+    # Savings delivery: everyone who reads the plan sees its periods and summaries; council
+    # administrators add periods (an empty POST is a form with errors) and open or close
+    # them (an unknown action says so and goes back); officers and administrators make
+    # returns (a POST without the grid's fields is refused, 400, saving nothing).
+    "reports:delivery": (READERS, {**MANAGERS, "admin": 400}),
+    "reports:delivery_period": READ_PAGE,
+    "reports:delivery_returns": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
+    "reports:delivery_period_settings": (signed_in(405), {**MANAGERS, "admin": 302}),
     "proposals:history": READ_PAGE,
     "proposals:recent_changes": READ_PAGE,
     "workbooks:export": READ_PAGE,
@@ -162,13 +172,17 @@ def cast(officer, officer_cwac, outsider, approver, commissioner, admin_user):
 
 @pytest.fixture
 def objects(ce_plan, officer):
-    """Real objects for every URL argument: Cheshire East's plan, proposal [41], outcome 5."""
+    """Real objects for every URL argument: Cheshire East's plan, proposal [41], outcome 5,
+    a monitoring period (2019/20 Q2, with [33] approved to monitor)."""
     growth = proposal(ce_plan, "41")
+    Proposal.objects.filter(pk=proposal(ce_plan, "33").pk).update(status=Status.APPROVED)
+    period = open_period(plan=ce_plan, user=SYSTEM, year=ce_plan.years.get(start_year=2019), quarter=2,
+                         reporting_date=datetime.date(2019, 9, 30))
     return {
         "kwargs": {
             "council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk,
             "code": Outcome.objects.get(council=ce_plan.council, proposals=growth).code, "fmt": "csv",
-            "user_id": officer.pk, **PASSWORD_LINK,
+            "user_id": officer.pk, "period": period.slug, **PASSWORD_LINK,
             **structure_pks(ce_plan.council),
         },
         "post": {"to": "approved", "version": growth.version},
