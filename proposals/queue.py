@@ -12,7 +12,7 @@ the total counted by the database. A fixed number of queries whatever the data's
 """
 from dataclasses import dataclass
 
-from django.db.models import Case, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, OuterRef, Q, Subquery, When
 
 from councils.access import council_roles
 from councils.models import Role
@@ -52,15 +52,53 @@ def _queue(queryset, order):
     return Queue(items, total)
 
 
+def _awaiting(council_ids):
+    """What waits for approval in those councils: the one rule the queue and its count share."""
+    return Q(plan__council_id__in=council_ids, plan__is_closed=False, status__in=AWAITING)
+
+
+def _drafts(user, council_ids):
+    """``user``'s drafts in those councils' open plans: the one rule the queue and its count share."""
+    return (Q(created_by=user) | Q(updated_by=user)) & Q(plan__council_id__in=council_ids, plan__is_closed=False,
+                                                         status=Status.DRAFT)
+
+
+@dataclass
+class Counts:
+    awaiting: int = 0
+    drafts: int = 0
+
+    @property
+    def total(self):
+        return self.awaiting + self.drafts
+
+
+def counts(user):
+    """How many proposals wait for ``user``'s approval and how many drafts are theirs, for
+    the navigation: one query for an approver or officer, none for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        return Counts()
+    roles = council_roles(user)
+    approving, drafting = roles.council_ids_with(Role.APPROVER), roles.council_ids_with(Role.OFFICER)
+    if not approving and not drafting:
+        return Counts()
+    wanted = {}
+    if approving:
+        wanted["awaiting"] = Count("pk", filter=_awaiting(approving))
+    if drafting:
+        wanted["drafts"] = Count("pk", filter=_drafts(user, drafting))
+    either = (_awaiting(approving) if approving else Q(pk__in=[])) | (_drafts(user, drafting) if drafting
+                                                                        else Q(pk__in=[]))
+    return Counts(**Proposal.objects.filter(either).aggregate(**wanted))
+
+
 def awaiting_approval(user):
     """The proposals waiting for ``user``'s approval: a Queue whose items carry
     ``submitted_at`` and ``approval`` (the Decision: allowed, or why not)."""
     council_ids = council_roles(user).council_ids_with(Role.APPROVER)
     if not council_ids:
         return Queue([], 0)
-    waiting = Proposal.objects.filter(
-        plan__council_id__in=council_ids, plan__is_closed=False, status__in=AWAITING,
-    ).annotate(submitted_at=_last_move("at"))
+    waiting = Proposal.objects.filter(_awaiting(council_ids)).annotate(submitted_at=_last_move("at"))
     queue = _queue(waiting, ("submitted_at", "pk"))
     decisions = approval_decisions(user, queue.items)
     for proposal in queue.items:
@@ -77,10 +115,8 @@ def my_drafts(user):
     if not council_ids or not user.is_authenticated:
         return Queue([], 0)
     returned_from = [Status(s).label for s in (Status.SUBMITTED, Status.CONSULTATION, Status.APPROVED)]
-    drafts = Proposal.objects.filter(
-        Q(created_by=user) | Q(updated_by=user),
-        plan__council_id__in=council_ids, plan__is_closed=False, status=Status.DRAFT,
-    ).annotate(left=_last_move("old"), moved_at=_last_move("at"), moved_by=_last_move("user"))
+    drafts = Proposal.objects.filter(_drafts(user, council_ids)).annotate(
+        left=_last_move("old"), moved_at=_last_move("at"), moved_by=_last_move("user"))
     returned = Q(left__in=returned_from) & ~Q(moved_by=user.pk) & Q(moved_by__isnull=False)
     queue = _queue(drafts, (Case(When(returned, then=0), default=1), "-updated_at", "pk"))
     for proposal in queue.items:
