@@ -21,7 +21,7 @@ from .permissions import (
     can_move,
     get_plan_or_404,
 )
-from .queue import awaiting_approval, my_drafts
+from .queue import Counts, awaiting_approval, my_drafts
 from .recent import RecentChangesFilter
 from .services import (
     ConflictError,
@@ -47,9 +47,12 @@ def home(request):
         council.pk for council in councils
         if any(can(request.user, council) for can in (can_manage_people, can_manage_plans, can_manage_structure))
     }
+    awaiting, drafts = awaiting_approval(request.user), my_drafts(request.user)
     return render(request, "proposals/home.html", {
         "councils": councils, "editable_council_ids": editable, "settings_council_ids": administered,
-        "awaiting": awaiting_approval(request.user), "drafts": my_drafts(request.user),
+        "awaiting": awaiting, "drafts": drafts,
+        # The navigation's counts are these queues' totals: no second count on this page.
+        "waiting": Counts(awaiting=awaiting.total, drafts=drafts.total),
     })
 
 

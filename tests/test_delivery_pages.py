@@ -140,11 +140,12 @@ def test_summary_and_grid_query_counts_are_pinned(client_for, officer, ce_plan, 
     save_returns(period=period, user=SYSTEM, rows=rows)
     client = client_for(officer)
     client.get(url("delivery_period", ce_plan, period.slug))  # sessions, roles: warmed
-    # Session, user, plan, period, roles; the summary's six; the returns shown.
-    with django_assert_num_queries(12):
+    # Session, user, plan, period, roles; the summary's six; the returns shown; the
+    # navigation's count of what waits for the officer.
+    with django_assert_num_queries(13):
         assert client.get(url("delivery_period", ce_plan, period.slug)).status_code == 200
-    # Session, user, plan, period, roles; due_returns' four; the replacement list.
-    with django_assert_num_queries(10):
+    # Session, user, plan, period, roles; due_returns' four; the replacement list; the count.
+    with django_assert_num_queries(11):
         assert client.get(url("delivery_returns", ce_plan, period.slug)).status_code == 200
 
 

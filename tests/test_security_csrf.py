@@ -4,14 +4,15 @@ import pytest
 from django.test import Client
 
 from .conftest import PASSWORD, db_snapshot, proposal
-from .test_security_url_walk import PASSWORD_LINK, app_urls, url_for
+from .test_security_url_walk import PASSWORD_LINK, app_urls, monitoring_period, url_for
 
 
 @pytest.fixture
 def kwargs(ce_plan, council_admin):
     growth = proposal(ce_plan, "41")
     return {"council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk, "code": "5",
-            "fmt": "csv", "version": growth.version, "user_id": council_admin.pk, **PASSWORD_LINK}
+            "fmt": "csv", "version": growth.version, "user_id": council_admin.pk,
+            "period": monitoring_period(ce_plan).slug, **PASSWORD_LINK}
 
 
 @pytest.mark.parametrize("who", ["anonymous", "admin", "officer"])

@@ -15,12 +15,15 @@ from django.test import Client
 from django.utils.html import escape
 from openpyxl import load_workbook
 
+from delivery.models import Rating
+from delivery.services import ReturnInput, save_returns
 from outcomes.models import Outcome
-from proposals.models import ServiceBudget, Theme
+from proposals.models import Proposal, ServiceBudget, Status, Theme
+from proposals.permissions import SYSTEM
 from proposals.services import LineInput, save_proposal
 
 from .conftest import proposal
-from .test_security_url_walk import PASSWORD_LINK, RULES, app_urls, structure_pks, url_for
+from .test_security_url_walk import PASSWORD_LINK, RULES, app_urls, monitoring_period, structure_pks, url_for
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -44,7 +47,14 @@ def hostile(ce_plan, officer):
     Outcome.objects.filter(pk=growth.outcome_id).update(title=f"People {IMG}")
     Theme.objects.filter(pk=growth.theme_id).update(name=FORMULA)
     ServiceBudget.objects.filter(pk=growth.lines.first().service_budget_id).update(name=f"Care {SCRIPT}")
+    # Its delivery return: the commentary, lead officer and mitigation are typed text too.
+    Proposal.objects.filter(pk=growth.pk).update(status=Status.APPROVED)
+    period = monitoring_period(ce_plan)
+    save_returns(period=period, user=SYSTEM, rows=[ReturnInput(
+        proposal_id=growth.pk, forecast_k=4000, rating=Rating.AMBER, commentary=f"Late {SCRIPT}",
+        lead_officer=IMG, mitigation=FORMULA)])
     growth.refresh_from_db()
+    growth.period = period
     return growth
 
 
@@ -57,7 +67,8 @@ def admin_client(admin_user):
 
 def readable_urls(growth):
     kwargs = {"council_slug": growth.plan.council.slug, "plan_slug": growth.plan.slug, "pk": growth.pk,
-              "code": growth.outcome.code, "fmt": "csv", "user_id": growth.updated_by_id, **PASSWORD_LINK,
+              "code": growth.outcome.code, "fmt": "csv", "user_id": growth.updated_by_id,
+              "period": growth.period.slug, **PASSWORD_LINK,
               **structure_pks(growth.plan.council)}
     for name, pattern in app_urls():
         if RULES[name][0]["admin"] == 200 and name != "healthz":

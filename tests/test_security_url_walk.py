@@ -175,9 +175,7 @@ def objects(ce_plan, officer):
     """Real objects for every URL argument: Cheshire East's plan, proposal [41], outcome 5,
     a monitoring period (2019/20 Q2, with [33] approved to monitor)."""
     growth = proposal(ce_plan, "41")
-    Proposal.objects.filter(pk=proposal(ce_plan, "33").pk).update(status=Status.APPROVED)
-    period = open_period(plan=ce_plan, user=SYSTEM, year=ce_plan.years.get(start_year=2019), quarter=2,
-                         reporting_date=datetime.date(2019, 9, 30))
+    period = monitoring_period(ce_plan)
     return {
         "kwargs": {
             "council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk,
@@ -187,6 +185,13 @@ def objects(ce_plan, officer):
         },
         "post": {"to": "approved", "version": growth.version},
     }
+
+
+def monitoring_period(plan):
+    """2019/20 Q2 of ``plan``, open for returns, with [33] approved to monitor."""
+    Proposal.objects.filter(pk=proposal(plan, "33").pk).update(status=Status.APPROVED)
+    return open_period(plan=plan, user=SYSTEM, year=plan.years.get(start_year=2019), quarter=2,
+                       reporting_date=datetime.date(2019, 9, 30), includes_investments=True)
 
 
 def url_arguments(name):
