@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.utils import range_boundaries
 from openpyxl.utils.cell import get_column_letter
 
+NO_FIGURE = "\u2013"  # the Summary's net for a year no proposal has a figure in
 _REF = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z0-9_]+)!)?(?P<range>\$?[A-Z]+\$?\d+(?::\$?[A-Z]+\$?\d+)?)$")
 
 
@@ -60,6 +61,8 @@ def evaluate(wb, sheet, coord):
     cell = wb[sheet][coord]
     if cell.data_type == "f":
         return _eval_expr(wb, sheet, cell.value[1:])
+    if cell.data_type == "s" and cell.value == NO_FIGURE:
+        return None  # a year with no figure, which SUM passes over as it does all text
     if cell.data_type == "s":
         raise AssertionError(f"{sheet}!{coord} is text ({cell.value!r}), not a number")
     return number(cell.value)
@@ -77,6 +80,14 @@ def test_evaluator_adds_ranges_lists_nested_sums_and_other_sheets():
     assert evaluate(wb, "Outcome 01", "A4") == Decimal("0.473")
     assert evaluate(wb, "Outcome 01", "B1") == Decimal("0.946")
     assert evaluate(wb, "Summary", "A1") == Decimal("1.419")
+
+
+def test_evaluator_passes_over_the_no_figure_dash_only():
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["A3"] = "\u2013", 0.5, "=SUM(A1:A2)"
+    assert evaluate(wb, ws.title, "A1") is None
+    assert evaluate(wb, ws.title, "A3") == Decimal("0.5")
 
 
 def test_evaluator_refuses_text_where_a_number_is_summed():

@@ -5,6 +5,7 @@ from openpyxl.utils import get_column_letter
 
 from reports.compare import FIGURES, KINDS
 
+from .printing import finish_print, print_setup
 from .xlsx import BOLD, HEADER, MUTED, NET, PLAIN, RIGHT_HEADER, TITLE_FONT, Cells, Style, text_cell
 
 MUTED_STYLE = Style(font=MUTED)
@@ -21,6 +22,7 @@ def write_changes_sheet(ws, title, result, arrays):
     widths = [40, 16, 16, 16, 16, 16, 16]
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
+    print_setup(ws, title=title, sheet=sheet_name(earlier)[:80], header_row=4)
     c = Cells(ws, arrays)
     then = f"{earlier.name} ({earlier.taken_on.day} {earlier.taken_on:%B %Y})"
     now = f"{later.name} ({later.taken_on.day} {later.taken_on:%B %Y})" if later else f"now ({title.as_at})"
@@ -60,4 +62,5 @@ def write_changes_sheet(ws, title, result, arrays):
         ])
     if not result.changes:
         ws.append([text_cell(ws, "Nothing has changed.")])
+    finish_print(ws, last_row=row + 2 + max(len(result.changes), 1), last_column=len(widths))
     return rows

@@ -9,12 +9,14 @@ from openpyxl.utils import get_column_letter
 
 from reports.gap import GROUPS
 
+from .printing import finish_print, print_setup, wrapped_note
 from .xlsx import (
     ALL_NET,
     BOLD,
     HEADER,
     MUTED,
     NET,
+    NOTE,
     PLAIN,
     RIGHT_HEADER,
     TITLE_FONT,
@@ -38,6 +40,7 @@ def write_gap_sheet(ws, title, table, arrays):
     """``table``: a reports.gap.GapTable (cumulative). Returns {measure: row number}."""
     years = [row.year.label for row in table.years]
     ws.column_dimensions["A"].width = 52
+    print_setup(ws, title=title, sheet="Budget gap", header_row=6)
     for index in range(len(years)):
         ws.column_dimensions[get_column_letter(FIRST_YEAR_COL + index)].width = max(YEAR_WIDTH, 14)
     c = Cells(ws, arrays)
@@ -50,9 +53,11 @@ def write_gap_sheet(ws, title, table, arrays):
         [text_cell(ws, f"Budget gap – {title.council}: {title.plan}", font=TITLE_FONT)],
         [text_cell(ws, f"The gap by year, £m: cumulative, against the approved {title.base_year} budget", font=BOLD)],
         [text_cell(ws, as_at, font=MUTED)],
-        [text_cell(ws, GAP_NOTE, font=MUTED)],
+        [c.text(GAP_NOTE, NOTE)],
         [],
     ]
+    wrapped_note(ws, 4, GAP_NOTE, first_column=1, last_column=1 + len(years),
+                 widths=[52] + [max(YEAR_WIDTH, 14)] * len(years))
     for cells in block:
         ws.append(cells)
     ws.append([c.text("Measure", HEADER), *(c.text(label, RIGHT_HEADER) for label in years)])
@@ -87,5 +92,6 @@ def write_gap_sheet(ws, title, table, arrays):
         c.formula(f"={col}{gap_row}+{col}{net_row}", ALL_NET) if year.gap_before is not None
         else c.text(NO_GAP, MUTED_STYLE) for col, year in zip(cols, table.years, strict=True)
     ])
+    finish_print(ws, last_row=row, last_column=1 + len(years))
     return rows
 

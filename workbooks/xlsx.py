@@ -36,6 +36,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from reports.spreadsheet_text import looks_like_a_formula
 
+from .printing import finish_print, fit_row, print_setup, spacer, wrapped_note
+
 MONEY_FORMAT = "#,##0.000;-#,##0.000;0.000"
 
 LEGEND = (
@@ -69,15 +71,19 @@ REIMPORT_NOTE = (
 LEADING_COLUMNS = ["Reference", "Title", "Kind", "Outcome", "Theme", "Status", "Service budget"]
 TRAILING_COLUMNS = ["Total over the period", "Proposal id", "Version"]
 WIDTHS = {
-    "Reference": 11, "Title": 52, "Kind": 22, "Outcome": 9, "Theme": 28, "Status": 20,
-    "Service budget": 42, "Total over the period": 14, "Proposal id": 11, "Version": 9,
+    "Reference": 10, "Title": 38, "Kind": 17, "Outcome": 9, "Theme": 17, "Status": 13,
+    "Service budget": 28, "Total over the period": 12, "Proposal id": 11, "Version": 9,
 }
-YEAR_WIDTH = 11
+YEAR_WIDTH = 10
 OUTCOME_HEADER_ROW = 7
 
-TITLE_FONT = Font(bold=True, size=14)
-BOLD = Font(bold=True)
-MUTED = Font(italic=True, color="FF505050")
+# One font family everywhere, named on every font (a font without a name prints in the
+# spreadsheet program's own default, which may be a serif): the workbook default's.
+FONT = "Calibri"
+TITLE_FONT = Font(name=FONT, bold=True, size=14)
+BODY = Font(name=FONT, size=10)
+BOLD = Font(name=FONT, bold=True, size=10)
+MUTED = Font(name=FONT, italic=True, color="FF505050", size=10)
 HEADER_FILL = PatternFill("solid", fgColor="FFDDE3EA")
 TOTAL_FILL = PatternFill("solid", fgColor="FFF2F2F2")
 THIN = Side(style="thin", color="FF000000")
@@ -392,8 +398,11 @@ def write_cabinet_workbook(*, out, title, years, proposals, summary, kinds=(), e
 
 
 # The outcome sheets' row styles, resolved once per sheet by Cells.
-LINE_TOP = Style(alignment=TOP)
-LINE_WRAP = Style(alignment=WRAP)
+LINE_TOP = Style(font=BODY, alignment=TOP)
+NOTE = Style(font=MUTED, alignment=WRAP)
+FACT = Style(font=BODY, alignment=WRAP)
+NO_FIGURE = Style(font=BOLD, alignment=Alignment(horizontal="right"))
+LINE_WRAP = Style(font=BODY, alignment=WRAP)
 LINE_ID = Style(font=MUTED, alignment=TOP)
 SUBTOTAL = Style(font=BOLD, border=SUBTOTAL_BORDER)
 TOTAL = Style(font=BOLD, border=TOTAL_BORDER, fill=TOTAL_FILL)
@@ -420,18 +429,20 @@ class _OutcomeSheet:
         self._row_total_parts = (
             f"=SUM({get_column_letter(self.first_year_col)}", f":{get_column_letter(self.last_year_col)}", ")"
         )
-        for index, name in enumerate(self.columns, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, YEAR_WIDTH)
+        widths = [WIDTHS.get(name, YEAR_WIDTH) for name in self.columns]
+        for index, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
         header_row = OUTCOME_HEADER_ROW
         ws.freeze_panes = f"A{header_row + 1}"
+        print_setup(ws, title=title, sheet=self.label, header_row=header_row,
+                    hidden_columns=(self.total_col + 1, self.total_col + 2))
         self.row = 0
         self._append([text_cell(ws, self.label, font=TITLE_FONT)])
-        self._append([text_cell(
-            ws, f"{title.council}: {title.plan}. Proposals included: {title.included}. As at {title.as_at}."
-        )])
-        self._append([text_cell(ws, CUMULATIVE_NOTE.format(base=title.base_year), font=MUTED)])
-        self._append([text_cell(ws, LEGEND, font=MUTED)])
-        self._append([text_cell(ws, REIMPORT_NOTE, font=MUTED)])
+        for text in (f"{title.council}: {title.plan}. Proposals included: {title.included}. As at {title.as_at}.",
+                     CUMULATIVE_NOTE.format(base=title.base_year), LEGEND, REIMPORT_NOTE):
+            wrapped_note(ws, self.row + 1, text, first_column=1, last_column=self.total_col, widths=widths)
+            self._append([self.cells.text(text, NOTE)])
+        spacer(ws, self.row + 1)
         self._append([])
         self._append([
             self.cells.text(name, RIGHT_HEADER if self._is_number_column(index) else HEADER)
@@ -460,12 +471,15 @@ class _OutcomeSheet:
         c = self.cells
         lines = record.lines or [Line(service_budget="", figures={})]
         leading = [
-            c.text(record.reference, LINE_TOP), c.text(record.title, LINE_WRAP), c.text(record.kind, LINE_TOP),
-            c.text(record.outcome_code, LINE_TOP), c.text(record.theme, LINE_TOP), c.text(record.status, LINE_TOP),
+            c.text(record.reference, LINE_TOP), c.text(record.title, LINE_WRAP), c.text(record.kind, LINE_WRAP),
+            c.text(record.outcome_code, LINE_TOP), c.text(record.theme, LINE_WRAP), c.text(record.status, LINE_WRAP),
         ]
         trailing = [c.plain(record.id, LINE_ID), c.plain(record.version, LINE_ID)]
+        wrapped = [(record.title, WIDTHS["Title"]), (record.kind, WIDTHS["Kind"]), (record.theme, WIDTHS["Theme"]),
+                   (record.status, WIDTHS["Status"])]
         for line in lines:
             row = self.row + 1
+            fit_row(self.ws, row, [*wrapped, (line.service_budget, WIDTHS["Service budget"])])
             cells = [*leading, c.text(line.service_budget, LINE_WRAP)]
             figures = line.figures
             cells += [c.number(figures.get(year), LINE_TOP) for year in self.years]
@@ -491,6 +505,7 @@ class _OutcomeSheet:
         cells.append(self.cells.formula(self._row_total(row), SUBTOTAL))
         self._append(cells)
         self.subtotal_rows.append(row)
+        spacer(self.ws, self.row + 1)
         self._append([])
 
     def finish(self):
@@ -507,6 +522,7 @@ class _OutcomeSheet:
             totals[year] = f"{quote_sheetname(self.ws.title)}!{col}{row}"
         cells.append(self.cells.formula(self._row_total(row), TOTAL))
         self._append(cells)
+        finish_print(self.ws, last_row=self.row, last_column=self.total_col)
         return self.outcome_key, self.label, totals
 
 
@@ -517,6 +533,8 @@ def _write_fill_sheet(ws, title, years, kinds, arrays):
     for index, name in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, YEAR_WIDTH)
     ws.freeze_panes = f"A{OUTCOME_HEADER_ROW + 1}"
+    print_setup(ws, title=title, sheet=FILL_SHEET, header_row=OUTCOME_HEADER_ROW)
+    finish_print(ws, last_row=OUTCOME_HEADER_ROW, last_column=len(columns))
     c = Cells(ws, arrays)
     first_year_col = len(LEADING_COLUMNS) + 1
     ws.append([text_cell(ws, f"New proposals – {title.council}: {title.plan}", font=TITLE_FONT)])
@@ -533,26 +551,28 @@ def _write_fill_sheet(ws, title, years, kinds, arrays):
 def _write_summary(ws, title, years, outcomes, figures, arrays, *, cumulative):
     view = "Cumulative variation to the approved budget" if cumulative else "Incremental change from the year before"
     columns = ["Outcome", "Measure", *years, "Total over the period" if cumulative else "Total (full-year effect)"]
-    widths = [60, 14] + [YEAR_WIDTH] * len(years) + [16]
+    widths = [46, 12] + [YEAR_WIDTH] * len(years) + [14]
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     first_year_col, last_year_col = 3, 2 + len(years)
+    last_col = last_year_col + 1
     header_row = 11
     ws.freeze_panes = f"A{header_row + 1}"
+    print_setup(ws, title=title, sheet=f"{'Summary' if cumulative else 'Incremental'}: {view.lower()}",
+                header_row=header_row)
     note = (CUMULATIVE_NOTE if cumulative else INCREMENTAL_NOTE).format(base=title.base_year)
+    c = Cells(ws, arrays)
+    facts = [("Council", title.council), ("Plan", title.plan), ("Base year", f"Approved {title.base_year} budget"),
+             ("Proposals included", title.included), ("As at", title.as_at), ("Sign convention", LEGEND),
+             ("Figures", note)]
     block = [
         [text_cell(ws, f"{title.council}: {title.plan}", font=TITLE_FONT)],
         [text_cell(ws, f"{view} by outcome and year, £m", font=BOLD)],
-        [text_cell(ws, "Council", font=BOLD), text_cell(ws, title.council)],
-        [text_cell(ws, "Plan", font=BOLD), text_cell(ws, title.plan)],
-        [text_cell(ws, "Base year", font=BOLD), text_cell(ws, f"Approved {title.base_year} budget")],
-        [text_cell(ws, "Proposals included", font=BOLD), text_cell(ws, title.included)],
-        [text_cell(ws, "As at", font=BOLD), text_cell(ws, title.as_at)],
-        [text_cell(ws, "Sign convention", font=BOLD), text_cell(ws, LEGEND)],
-        [text_cell(ws, "Figures", font=BOLD), text_cell(ws, note)],
-        [],
     ]
-    c = Cells(ws, arrays)
+    for number, (label, value) in enumerate(facts, start=len(block) + 1):
+        wrapped_note(ws, number, value, first_column=2, last_column=last_col, widths=widths)
+        block.append([text_cell(ws, label, font=BOLD, alignment=TOP), c.text(value, FACT)])
+    block.append([])
     block.append([c.text(name, RIGHT_HEADER if index >= first_year_col else HEADER)
                   for index, name in enumerate(columns, start=1)])
     for cells in block:
@@ -573,14 +593,16 @@ def _write_summary(ws, title, years, outcomes, figures, arrays, *, cumulative):
     rows = {"Investment": [], "Saving": [], "Net": []}
     for key, label, _totals in outcomes:
         cells = figures.get(key, Figures()).years
-        increase = [cells[year][0] if year in cells else 0 for year in years]
-        decrease = [cells[year][1] if year in cells else 0 for year in years]
+        # A year with no figure is blank (and its net "–"), as on the page; "No change" is 0.000.
+        increase = [cells[year][0] if year in cells else None for year in years]
+        decrease = [cells[year][1] if year in cells else None for year in years]
         inv = write(label, "Investment", increase)
         sav = write(label, "Saving", decrease)
         rows["Investment"].append(inv)
         rows["Saving"].append(sav)
         rows["Net"].append(write(label, "Net", [
-            c.formula(f"=SUM({col}{inv}:{col}{sav})", NET) for col in year_cols
+            c.formula(f"=SUM({col}{inv}:{col}{sav})", NET) if year in cells else c.text("\u2013", NO_FIGURE)
+            for col, year in zip(year_cols, years, strict=True)
         ], NET))
     if not outcomes:
         row += 1
@@ -596,3 +618,4 @@ def _write_summary(ws, title, years, outcomes, figures, arrays, *, cumulative):
         write("Check: the net totals of the outcome sheets", "Net", [
             c.formula(sum_formula(totals[year] for _key, _label, totals in outcomes), CHECK) for year in years
         ], CHECK)
+    finish_print(ws, last_row=row, last_column=last_col)
