@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compare_views, delivery_views, gap_views, snapshot_views, views
+from . import book_views, compare_views, delivery_views, gap_views, snapshot_views, views
 
 app_name = "reports"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path(plan + "proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path(plan + "outcomes/<str:code>/", views.outcome_detail, name="outcome_detail"),
     path(plan + "reconciliation/", views.reconciliation, name="reconciliation"),
+    path(plan + "book/", book_views.book_page, name="book"),
     path(plan + "gap/", gap_views.gap_page, name="gap"),
     path(plan + "gap/edit/", gap_views.gap_edit, name="gap_edit"),
     path(plan + "snapshots/", snapshot_views.snapshots, name="snapshots"),

@@ -64,6 +64,8 @@ RULES = {
     "reports:outcome_detail": READ_PAGE,
     "reports:reconciliation": READ_PAGE,
     "reports:gap": READ_PAGE,
+    "reports:book": READ_PAGE,
+    "workbooks:book_docx": READ_PAGE,
     "reports:compare": READ_PAGE,
     # Rolling a plan forward: a council administrator who is also an officer (here, the site
     # administrator); an empty POST is a form with errors.

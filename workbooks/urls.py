@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import book_views, views
 
 app_name = "workbooks"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("export/proposals.xlsx", views.export_all, {"fmt": "xlsx"}, name="export_all"),
     path("export/proposals.csv", views.export_all, {"fmt": "csv"}, name="export_all_csv"),
     path(plan + "workbook.xlsx", views.export, name="export"),
+    path(plan + "budget-book.docx", book_views.book_docx, name="book_docx"),
     path(plan + "proposals-flat.<str:fmt>", views.export_flat, name="export_flat"),
     path(plan + "import/", views.import_upload, name="import"),
     path(plan + "import/map/", views.import_map, name="import_map"),

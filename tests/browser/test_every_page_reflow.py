@@ -20,7 +20,7 @@ COUNCIL = ["changes/", "settings/", "settings/people/", "settings/people/add/", 
            "settings/outcomes/", "settings/outcomes/add/", "settings/outcomes/paste/", "settings/themes/",
            "settings/themes/add/", "settings/service-budgets/", "settings/service-budgets/add/"]
 PLAN = ["rollup/", "rollup/?by=theme", "rollup/?by=service", "proposals/", "proposals/new/",
-        "proposals/{pk}/", "proposals/{pk}/edit/", "proposals/{pk}/history/", "outcomes/5/", "reconciliation/",
+        "proposals/{pk}/", "proposals/{pk}/edit/", "proposals/{pk}/history/", "outcomes/5/", "reconciliation/", "book/",
         "gap/", "gap/edit/", "snapshots/", "changes/", "delivery/", "delivery/2019-20-q2/",
         "delivery/2019-20-q2/returns/", "import/"]
 
