@@ -25,4 +25,6 @@ def test_a_failed_save_puts_the_focus_on_the_error_summary(browser, live_server,
     # Playwright reads the focus through the DevTools protocol, with the page's own script off too.
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     screenshot(page, f"error-focus-{'script' if script else 'no-script'}")
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, f"error-focus-{'script' if script else 'no-script'}-375")
     context.close()

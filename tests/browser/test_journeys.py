@@ -145,6 +145,9 @@ def test_two_officers_edit_at_once_and_the_second_keeps_what_they_typed(open_as,
     assert second.get_by_label("Title").input_value() == "Growth in Demand for Adult Social Care (revised)"
     assert second.get_by_label("Line 1: 2020/21, £m").input_value() == "+9.125"
     assert_accessible(second, "journey-3-second-conflict")
+    second.set_viewport_size({"width": 375, "height": 800})
+    screenshot(second, "journey-3-second-conflict-375")  # the notes stack with their lines
+    second.set_viewport_size({"width": 1280, "height": 900})
 
     growth.refresh_from_db()
     assert growth.title == "Growth in Demand for Adult Social Care"
