@@ -82,6 +82,8 @@ RULES = {
     "reports:delivery_period": READ_PAGE,
     "reports:delivery_returns": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
     "reports:delivery_period_settings": (signed_in(405), {**MANAGERS, "admin": 302}),
+    # A period's monitoring workbook: everyone who reads the plan downloads it.
+    "workbooks:monitoring_export": READ_PAGE,
     "proposals:history": READ_PAGE,
     "proposals:recent_changes": READ_PAGE,
     "workbooks:export": READ_PAGE,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import monitoring_views, views
 
 app_name = "workbooks"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path(plan + "import/", views.import_upload, name="import"),
     path(plan + "import/map/", views.import_map, name="import_map"),
     path(plan + "import/confirm/", views.import_confirm, name="import_confirm"),
+    # A monitoring period's workbook ("2019-20-q2").
+    path(plan + "delivery/<slug:period>/download.xlsx", monitoring_views.monitoring_export, name="monitoring_export"),
 ]
