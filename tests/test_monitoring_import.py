@@ -334,3 +334,19 @@ def test_a_closed_period_takes_no_import(q2, officer, council_admin, client_for)
     assert "2019/20 Q2 is closed for returns" in client.get(response["Location"]).content.decode()
     assert db_snapshot() == before
     download(client, q2)  # still downloadable, to read
+
+
+def test_the_period_page_links_to_the_workbook_and_to_its_import_for_those_who_make_returns(q2, officer,
+                                                                                           commissioner, client_for):
+    plan = q2.plan
+    args = [plan.council.slug, plan.slug, q2.slug]
+    page_url = reverse("reports:delivery_period", args=args)
+    export, import_ = reverse("workbooks:monitoring_export", args=args), reverse("workbooks:monitoring_import",
+                                                                                 args=args)
+    page = client_for(officer).get(page_url).content.decode()
+    assert export in page and import_ in page
+    page = client_for(commissioner).get(page_url).content.decode()
+    assert export in page and import_ not in page
+    upload_page = client_for(officer).get(import_).content.decode()
+    assert export in upload_page and 'enctype="multipart/form-data"' in upload_page and "csrfmiddlewaretoken" in \
+        upload_page
