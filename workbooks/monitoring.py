@@ -81,6 +81,7 @@ SMALL_BOLD = Font(size=10, bold=True)
 TOP = Alignment(vertical="top")
 WRAP = Alignment(wrap_text=True, vertical="top")
 RIGHT = Alignment(horizontal="right", vertical="top")
+INDENTED = Alignment(vertical="top", indent=1)  # the rating, clear of the shortfall beside it
 HEADER_STYLE = {"font": SMALL_BOLD, "fill": xlsx.HEADER_FILL, "alignment": xlsx.HEADER_ALIGN}
 RIGHT_HEADER_STYLE = {**HEADER_STYLE, "alignment": xlsx.RIGHT_HEADER_ALIGN}
 LINE_POINTS = 13  # the height of a line of 10-point text
@@ -273,7 +274,7 @@ def _write_returns(sheet, period, rows, budgets, stamp):
 
 def _lines(text, width):
     """About how many lines ``text`` wraps to in a column ``width`` characters wide (10-point text)."""
-    per_line = max(1, int(width * 1.25) - 1)
+    per_line = max(1, width - 1)  # wrapping at words leaves part of each line empty
     return sum(max(1, -(-len(paragraph) // per_line)) for paragraph in str(text).split("\n"))
 
 
@@ -303,7 +304,7 @@ def _returns_row(sheet, row, budgets):
         sheet.money(forecast, **figure),
         sheet.money_formula(COL["shortfall"], f'=IF({c["forecast"]}="","",{c["forecast"]}-{c["full_target"]})',
                             None if forecast is None else forecast - row.full_target_k, **figure),
-        sheet.text(Rating(current.rating).label if current else "", **figure),
+        sheet.text(Rating(current.rating).label if current else "", font=SMALL, alignment=INDENTED),
         sheet.text(words["commentary"], **text),
         sheet.text(words["lead_officer"], **text),
         sheet.text(words["mitigation"], **text),
