@@ -84,6 +84,12 @@ RULES = {
     "reports:delivery_period": READ_PAGE,
     "reports:delivery_returns": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
     "reports:delivery_period_settings": (signed_in(405), {**MANAGERS, "admin": 302}),
+    # A period's monitoring workbook: everyone who reads the plan downloads it; officers and
+    # administrators import it (an empty POST is a form with errors; confirming without a
+    # preview in the session goes back to the upload page).
+    "workbooks:monitoring_export": READ_PAGE,
+    "workbooks:monitoring_import": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
+    "workbooks:monitoring_import_confirm": (signed_in(405), {**EDITORS, "officer": 302, "admin": 302}),
     "proposals:history": READ_PAGE,
     "proposals:recent_changes": READ_PAGE,
     "workbooks:export": READ_PAGE,

@@ -149,3 +149,15 @@ class MappingForm(forms.Form):
     def kind_words_chosen(self):
         return {self.fields[name].word: self.cleaned_data[name] for name in self.word_fields
                 if self.cleaned_data.get(name)}
+
+
+class MonitoringImportForm(forms.Form):
+    file = forms.FileField(
+        label="Monitoring workbook (.xlsx)",
+        help_text=(
+            "The period's monitoring workbook with your returns filled in on its Returns sheet, "
+            f"at most {settings.UPLOAD_MAX_BYTES // MB} MB."
+        ),
+        error_messages={"required": "Choose the monitoring workbook (.xlsx) to upload.",
+                        "empty": "The file you chose is empty."},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import book_views, views
+from . import book_views, monitoring_views, views
 
 app_name = "workbooks"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path(plan + "import/", views.import_upload, name="import"),
     path(plan + "import/map/", views.import_map, name="import_map"),
     path(plan + "import/confirm/", views.import_confirm, name="import_confirm"),
+    # A monitoring period's workbook ("2019-20-q2"), and its import back.
+    path(plan + "delivery/<slug:period>/download.xlsx", monitoring_views.monitoring_export, name="monitoring_export"),
+    path(plan + "delivery/<slug:period>/import/", monitoring_views.monitoring_import, name="monitoring_import"),
+    path(plan + "delivery/<slug:period>/import/confirm/", monitoring_views.monitoring_import_confirm,
+         name="monitoring_import_confirm"),
 ]
