@@ -74,11 +74,12 @@ WRAPPED_COLUMNS = ("title", "service_budget", "commentary", "lead_officer", "mit
 READ = ("reference", "forecast", "rating", "commentary", "lead_officer", "mitigation", "replacement",
         "delivered_next_year", "id", "version")
 
-TITLE = Font(bold=True, size=14)
-BOLD = Font(bold=True)
-MUTED = Font(italic=True, color="FF505050")
-SMALL = Font(size=10)
-SMALL_BOLD = Font(size=10, bold=True)
+# The portal's fonts (one family, named on every font: workbooks.xlsx).
+TITLE = xlsx.TITLE_FONT
+BOLD = xlsx.BOLD
+MUTED = xlsx.MUTED
+SMALL = xlsx.BODY
+SMALL_BOLD = Font(name=xlsx.FONT, size=10, bold=True)
 TOP = Alignment(vertical="top")
 WRAP = Alignment(wrap_text=True, vertical="top")
 RIGHT = Alignment(horizontal="right", vertical="top")
