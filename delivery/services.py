@@ -133,17 +133,6 @@ def change_period(*, period, user, reporting_date=None, is_open=None, includes_i
     return period
 
 
-def open_year_quarters(*, plan, user, reporting_dates, includes_investments=False):
-    """Add the four quarters of a plan year at once: ``reporting_dates`` {PlanYear: [4 dates]}."""
-    periods = []
-    with transaction.atomic():
-        for year, dates in reporting_dates.items():
-            for quarter, date in zip(QUARTERS, dates, strict=True):
-                periods.append(open_period(plan=plan, user=user, year=year, quarter=quarter, reporting_date=date,
-                                           includes_investments=includes_investments))
-    return periods
-
-
 # What is due.
 
 @dataclass

@@ -14,7 +14,7 @@ from django.db.models import Count, Sum
 
 from proposals import years as fy
 
-from .models import RATING_MEANING, RATING_ORDER, DeliveryReturn, MonitoringPeriod, Rating, period_slug
+from .models import RATING_MEANING, RATING_ORDER, DeliveryReturn, MonitoringPeriod
 
 SUMS = {"returns": Count("id"), "target": Sum("target_k"), "slippage": Sum("slippage_in_k"),
         "forecast": Sum("forecast_k")}
@@ -192,8 +192,6 @@ def period_for(plan, text=None):
                              f"(its periods: {known}).")
     return period
 
-
-__all__ = ["Rating", "delivery_summary", "returns_in", "period_for", "parse_period", "period_slug"]
 
 
 def returns_of(proposal_id):

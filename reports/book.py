@@ -11,9 +11,17 @@ with their budgets, the figures), all in whole £k; the HTML page and the .docx 
 from dataclasses import dataclass, field
 
 from proposals.models import Kind
+from proposals.money import format_in
 from proposals.snapshots import LINE_MODEL
 
 KIND_LABELS = dict(Kind.choices)
+
+
+def book_figure(amount_k, unit):
+    """A figure as the book prints it: "No change" for 0, "–" for a year not profiled."""
+    if amount_k is None:
+        return "\u2013"
+    return "No change" if amount_k == 0 else format_in(amount_k, unit)
 
 
 @dataclass

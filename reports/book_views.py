@@ -4,18 +4,10 @@ so the browser's own print makes the appendix; the .docx is workbooks.book_views
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from proposals.money import format_in
 from proposals.permissions import get_plan_or_404
 
-from .book import budget_book
+from .book import book_figure, budget_book
 from .views import report_source
-
-
-def book_figure(amount_k, unit):
-    """A figure as the book prints it: "No change" for 0, "–" for a year not profiled."""
-    if amount_k is None:
-        return "–"
-    return "No change" if amount_k == 0 else format_in(amount_k, unit)
 
 
 @require_safe

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from proposals.models import Proposal, Variation
 from proposals.permissions import SYSTEM
 from proposals.snapshots import Source, take_snapshot
-from reports.book import budget_book
+from reports.book import book_figure, budget_book
 from tests.test_workbook_libreoffice import soffice  # noqa: F401 - the fixture
 
 from .conftest import proposal
@@ -107,7 +107,6 @@ def test_the_docx_reads_back_with_every_proposal_and_figure(seed, client_for, co
         lines = [line for o in book.outcomes for t in o.themes for p in t.proposals for line in p.lines]
         printed = [row[1:] for row in rows if row[0].startswith("Impact on ")]
         assert len(printed) == len(lines)
-        from reports.book_views import book_figure
         for row, line in zip(printed, lines, strict=True):
             assert row == [book_figure(v, plan.unit) for v in line.figures]
         section = document.sections[0]

@@ -12,7 +12,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from proposals.money import format_in
+from reports.book import book_figure as _figure
 
 STYLES = {
     # name: (based on, size, bold, italic)
@@ -22,14 +22,6 @@ STYLES = {
     "Budget Figure": ("Normal", 10, False, False),
     "Budget Note": ("Normal", 9, False, True),
 }
-
-
-def _figure(amount_k, unit):
-    if amount_k is None:
-        return "–"
-    if amount_k == 0:
-        return "No change"
-    return format_in(amount_k, unit)
 
 
 def _styles(document):
