@@ -4,6 +4,7 @@ each page on its own, as the accessibility statement promises."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import proposal
 from .conftest import assert_accessible, axe_violations, screenshot
@@ -19,18 +20,18 @@ def test_sign_in_page_and_its_errors_are_accessible(open_as, officer):
     page.get_by_label("Username").fill("officer")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert_accessible(page, "a11y-sign-in-error")
     page.get_by_label("Password").fill("test-password-123")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Councils and plans").is_visible()
+    expect(page.get_by_role("heading", name="Councils and plans")).to_be_visible()
     assert_accessible(page, "a11y-home")
 
 
 def test_accessibility_statement_is_public_and_accessible(open_as, seed):
     page = open_as(None)
     page.goto("/accessibility/")
-    assert page.get_by_role("heading", name="Accessibility statement for Budget Portal").is_visible()
+    expect(page.get_by_role("heading", name="Accessibility statement for Budget Portal")).to_be_visible()
     assert_accessible(page, "a11y-accessibility-statement")
 
 
@@ -83,7 +84,7 @@ def test_edit_form_with_errors_is_accessible(open_as, officer, ce_plan):
     page.get_by_label("Title").fill("")
     page.get_by_label("Line 1: 2019/20, £m").fill("lots")
     page.get_by_role("button", name="Save changes").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert_accessible(page, "a11y-edit-errors")
 
 
@@ -131,13 +132,13 @@ def test_import_upload_its_errors_and_its_preview_are_accessible(open_as, office
         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a spreadsheet"}
     )
     page.get_by_role("button", name="Upload and preview").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert_accessible(page, "a11y-import-errors")
     page.locator("input[type=file]").set_input_files(
         {"name": "proposals.csv", "mimeType": "text/csv", "buffer": changed}
     )
     page.get_by_role("button", name="Upload and preview").click()
-    assert page.get_by_text("Growth in Demand for Adult Social Care (imported)").first.is_visible()
+    expect(page.get_by_text("Growth in Demand for Adult Social Care (imported)").first).to_be_visible()
     assert_accessible(page, "a11y-import-preview")
 
 
@@ -151,7 +152,7 @@ def test_server_error_page_is_accessible(open_as, seed):
     page.route("**/boom/", lambda route: route.fulfill(status=500, body=html, content_type="text/html; charset=utf-8"))
     response = page.goto("/boom/")
     assert response.status == 500
-    assert page.get_by_role("heading", name="Sorry, there is a problem with the service").is_visible()
+    expect(page.get_by_role("heading", name="Sorry, there is a problem with the service")).to_be_visible()
     assert_accessible(page, "a11y-500")
 
 
@@ -162,7 +163,7 @@ def test_expired_form_page_is_accessible(open_as, officer):
     page.get_by_label("Username").fill("officer")
     page.get_by_label("Password").fill("test-password-123")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="This form has expired").is_visible()
+    expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
     assert_accessible(page, "a11y-403-csrf")
 
 

@@ -1,6 +1,7 @@
 """The roll-up chart as the browser draws it: by every grouping, no two of its texts
 overlap on the rendered page (their real boxes), and at 375 px it gives way to its table."""
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import assert_accessible, screenshot
 
@@ -30,6 +31,6 @@ def test_chart_labels_never_collide_and_give_way_at_375(open_as, commissioner, c
         assert right <= svg["x"] + svg["width"] + 1
     assert_accessible(page, f"chart-{by}-1280")
     page.set_viewport_size({"width": 375, "height": 800})
-    assert not page.locator("figure.chart svg[role=img]").is_visible()
-    assert page.get_by_text("On a narrow screen the chart gives way to the table below").is_visible()
+    expect(page.locator("figure.chart svg[role=img]")).not_to_be_visible()
+    expect(page.get_by_text("On a narrow screen the chart gives way to the table below")).to_be_visible()
     screenshot(page, f"chart-{by}-375")

@@ -3,6 +3,7 @@ the page's CSP), and agree with what the server adds up on "Check totals" with s
 at 375 px the grid and its totals are on the page."""
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from ..conftest import proposal
 from .conftest import screenshot, session_cookie_for
@@ -49,7 +50,7 @@ def test_the_totals_move_while_typing_and_agree_with_the_server(open_as, browser
     plain.get_by_role("button", name="Check totals").click()
     plain.get_by_text("checked just now; nothing has been saved yet").wait_for()
     assert footer(plain) == live
-    assert plain.get_by_text("checked just now; nothing has been saved yet").is_visible()
+    expect(plain.get_by_text("checked just now; nothing has been saved yet")).to_be_visible()
     p41.refresh_from_db()
     assert p41.version == 1
     context.close()

@@ -2,6 +2,7 @@
 nothing scrolling sideways; the e-mail settings page turns the e-mails off and on. Both
 accessible (axe), screenshots kept."""
 import pytest
+from playwright.sync_api import expect
 
 from councils.models import Preferences
 from proposals.models import Proposal, Status
@@ -15,14 +16,14 @@ def test_an_approvers_home_lists_what_waits_for_them_at_both_widths(open_as, app
     waiting = Proposal.objects.filter(status__in=[Status.SUBMITTED, Status.CONSULTATION]).count()
     page = open_as(approver)
     page.goto("/")
-    assert page.get_by_role("heading", name=f"Waiting for your approval ({waiting})").is_visible()
-    assert page.get_by_role("row").nth(1).get_by_text("You may approve it").is_visible()
+    expect(page.get_by_role("heading", name=f"Waiting for your approval ({waiting})")).to_be_visible()
+    expect(page.get_by_role("row").nth(1).get_by_text("You may approve it")).to_be_visible()
     assert_accessible(page, "home-approver-1280")
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     table = page.locator("table.queue")
     assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
-    assert page.locator("table.queue td[data-label='Net']").first.is_visible()
+    expect(page.locator("table.queue td[data-label='Net']").first).to_be_visible()
     screenshot(page, "home-approver-375")
     assert not page.problems
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from councils.models import Role
 from proposals.models import Status, Variation
@@ -74,8 +75,8 @@ def test_officer_changes_a_figure_and_the_rollup_moves_by_exactly_that(open_as, 
     field.fill("+3.750")
     screenshot(page, "journey-1-edit")
     page.get_by_role("button", name="Save changes").click()
-    assert page.get_by_role("heading", name=re.compile("Growth in Demand for Adult Social Care")).is_visible()
-    assert page.locator(".messages").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Growth in Demand for Adult Social Care"))).to_be_visible()
+    expect(page.locator(".messages")).to_be_visible()
     screenshot(page, "journey-1-saved")
 
     page.get_by_role("link", name="Roll-up").click()
@@ -92,8 +93,8 @@ def test_commissioner_filters_drills_down_opens_a_proposal_and_downloads_the_wor
     page.get_by_text("Filters", exact=True).click()
     page.get_by_label("Kind").select_option(label="Revenue Savings")
     page.get_by_role("button", name="Apply filters").click()
-    assert "kind=revenue_savings" in page.url
-    assert page.locator(".report-facts").get_by_text("Revenue Savings").is_visible()
+    page.wait_for_url(re.compile("kind=revenue_savings"))
+    expect(page.locator(".report-facts").get_by_text("Revenue Savings")).to_be_visible()
     screenshot(page, "journey-2-rollup-filtered")
 
     saving = rollup_figures(page, "Outcome 5", "decrease")["2019/20"]
@@ -101,7 +102,7 @@ def test_commissioner_filters_drills_down_opens_a_proposal_and_downloads_the_wor
     page.locator("table.rollup tbody.group").filter(has_text="Outcome 5").locator(
         "tr.measure-decrease td.num a"
     ).first.click()
-    assert "/proposals/" in page.url and "kind=revenue_savings" in page.url
+    page.wait_for_url(re.compile(r"/proposals/.*kind=revenue_savings"))
     rows = page.locator("table.proposal-list tbody tr")
     assert rows.count() >= 1
     # The proposals behind the figure add up to it.
@@ -111,7 +112,7 @@ def test_commissioner_filters_drills_down_opens_a_proposal_and_downloads_the_wor
     first = rows.first.locator("a").first
     title = first.inner_text().strip()
     first.click()
-    assert page.get_by_role("heading", level=1).filter(has_text=title.split("]")[-1].strip()).is_visible()
+    expect(page.get_by_role("heading", level=1).filter(has_text=title.split("]")[-1].strip())).to_be_visible()
     screenshot(page, "journey-2-proposal")
 
     page.go_back()
@@ -133,14 +134,14 @@ def test_two_officers_edit_at_once_and_the_second_keeps_what_they_typed(open_as,
 
     first.get_by_label("Line 1: 2019/20, £m").fill("+3.600")
     first.get_by_role("button", name="Save changes").click()
-    assert first.locator(".messages").is_visible()
+    expect(first.locator(".messages")).to_be_visible()
     screenshot(first, "journey-3-first-saved")
 
     second.get_by_label("Title").fill("Growth in Demand for Adult Social Care (revised)")
     second.get_by_label("Line 1: 2020/21, £m").fill("+9.125")
     second.get_by_role("button", name="Save changes").click()
     conflict = second.get_by_role("alert").filter(has_text="J. Smith saved this proposal at")
-    assert conflict.is_visible()
+    expect(conflict).to_be_visible()
     assert "3.600" in conflict.inner_text()  # what the first officer changed is shown
     assert second.get_by_label("Title").input_value() == "Growth in Demand for Adult Social Care (revised)"
     assert second.get_by_label("Line 1: 2020/21, £m").input_value() == "+9.125"
@@ -156,7 +157,7 @@ def test_two_officers_edit_at_once_and_the_second_keeps_what_they_typed(open_as,
     # The form now takes in the first officer's figure, so saving it keeps both edits.
     assert second.get_by_label("Line 1: 2019/20, £m").input_value() == "+3.600"
     second.get_by_role("button", name="Save changes").click()
-    assert second.locator(".messages").is_visible()
+    expect(second.locator(".messages")).to_be_visible()
     screenshot(second, "journey-3-second-saved-both")
     growth.refresh_from_db()
     assert growth.title == "Growth in Demand for Adult Social Care (revised)"
@@ -172,9 +173,9 @@ def test_approver_approves_a_submitted_proposal_and_its_author_cannot(open_as, a
     page.get_by_role("button", name="Save changes").click()
     page.get_by_role("button", name="Return to draft").click()
     page.get_by_role("button", name="Submit for approval").click()
-    assert page.locator(".messages").filter(has_text="submitted").is_visible()
+    expect(page.locator(".messages").filter(has_text="submitted")).to_be_visible()
     assert page.get_by_role("button", name="Approve").count() == 0
-    assert page.get_by_text("You cannot approve this proposal because you created it or changed it").is_visible()
+    expect(page.get_by_text("You cannot approve this proposal because you created it or changed it")).to_be_visible()
     screenshot(page, "journey-4-author-cannot-approve")
 
     # Nor by sending the form the button would have sent.
@@ -193,7 +194,7 @@ def test_approver_approves_a_submitted_proposal_and_its_author_cannot(open_as, a
     page.goto(proposal_url(growth))
     screenshot(page, "journey-4-approver-sees-approve")
     page.get_by_role("button", name="Approve").click()
-    assert page.locator(".messages").filter(has_text="approved").is_visible()
+    expect(page.locator(".messages").filter(has_text="approved")).to_be_visible()
     screenshot(page, "journey-4-approved")
     growth.refresh_from_db()
     assert growth.status == Status.APPROVED and growth.approved_by == approver

@@ -5,6 +5,7 @@ its total checked on the plan's pages and in the database. The mapping and previ
 are checked with axe (WCAG 2.2 AA); the mapping page, the preview and the plan list are
 screenshotted at 1280 and 375 pixels wide."""
 import pytest
+from playwright.sync_api import expect
 
 from councils.models import Council, Membership, Role
 from outcomes.models import Outcome
@@ -54,7 +55,7 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     page.goto("/")
     page.get_by_role("link", name="Council settings of Newtown District Council").click()
     page.get_by_role("link", name="Budget plans", exact=True).click()
-    assert page.get_by_text("Newtown District Council has no budget plans yet.").is_visible()
+    expect(page.get_by_text("Newtown District Council has no budget plans yet.")).to_be_visible()
     page.get_by_role("link", name="Create a budget plan").click()
     page.get_by_label("Name", exact=True).fill("Budget 2025/26")
     page.get_by_label("Address name").fill("budget-2025-26")
@@ -64,6 +65,7 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     page.get_by_label("\u00a3000 (whole thousands)").check()
     page.get_by_role("button", name="Create the plan").click()
     row = page.get_by_role("row", name="Budget 2025/26")
+    row.wait_for()  # the plan list, loaded
     assert row.get_by_role("cell").all_inner_texts()[:5] == [
         "budget-2025-26", "2024/25", "2025/26 to 2027/28 (3 years)", "\u00a3000", "0"]
     plan = BudgetPlan.objects.get(council=council, slug="budget-2025-26")
@@ -78,17 +80,18 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     page.get_by_label("Code").fill("1")
     page.get_by_label("Title").fill("A healthy, clean town")
     page.get_by_role("button", name="Add outcome").click()
-    assert page.get_by_text("Outcome 1 \u2013 A healthy, clean town has been added.").is_visible()
-
+    expect(page.get_by_text("Outcome 1 \u2013 A healthy, clean town has been added.")).to_be_visible()
     page.get_by_role("link", name="Council settings").first.click()
     page.get_by_role("link", name="Service budgets", exact=True).click()
     page.get_by_role("link", name="Add several from a list").click()
     page.get_by_label("Paste the list").fill("Name\nLeisure\nWaste\n")
     page.get_by_role("button", name="Preview").click()
-    to_add = page.get_by_role("table", name="Service budgets to add").locator("tbody tr").all_inner_texts()
+    preview = page.get_by_role("table", name="Service budgets to add")
+    preview.wait_for()  # the preview, loaded
+    to_add = preview.locator("tbody tr").all_inner_texts()
     assert [cells.split("\t")[:2] for cells in to_add] == [["2", "Leisure"], ["3", "Waste"]]
     page.get_by_role("button", name="Add 2 service budgets").click()
-    assert page.get_by_text("2 service budgets have been added.").is_visible()
+    expect(page.get_by_text("2 service budgets have been added.")).to_be_visible()
     assert set(ServiceBudget.objects.filter(council=council).values_list("name", flat=True)) == {"Leisure", "Waste"}
 
     # 3. The council's own spreadsheet, from the plan's roll-up. Importing proposals is a
@@ -100,7 +103,7 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     page.get_by_label("Finance officer").check()
     page.get_by_role("button", name="Save roles").click()
     changed = "Newtown-Admin Tester\u2019s roles in Newtown District Council have been changed"
-    assert page.get_by_text(changed).is_visible()
+    expect(page.get_by_text(changed)).to_be_visible()
     assert set(admin.memberships.values_list("role", flat=True)) == {Role.COUNCIL_ADMIN, Role.OFFICER}
     sheet = newtown_sheet()
     workbook = tmp_path / "newtown-savings.xlsx"
@@ -110,14 +113,14 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     page.get_by_label("Workbook (.xlsx) or CSV file").set_input_files(workbook)
     page.get_by_role("button", name="Upload and preview").click()
 
-    assert page.get_by_role("heading", name="How to read newtown-savings.xlsx").is_visible()
+    expect(page.get_by_role("heading", name="How to read newtown-savings.xlsx")).to_be_visible()
     found = dict(zip(page.locator("dl.summary-list dt").all_inner_texts(),
                      page.locator("dl.summary-list dd").all_inner_texts(), strict=True))
     assert found["Sheet"] == "Appendix B"
     assert found["Header row"].startswith("Row 4 (below the title \u201cNewtown District Council\u201d")
     assert found["Unit"].startswith("\u00a3000")
     assert (found["Proposal rows"], found["Sections"], found["Total rows"]) == ("3", "Savings", "1")
-    assert page.get_by_role("cell", name="Close the town pool on Mondays").is_visible()
+    expect(page.get_by_role("cell", name="Close the town pool on Mondays")).to_be_visible()
     page.get_by_label("One outcome for the whole sheet").fill("1")
     assert_accessible(page, "onboarding-import-mapping")
     at_widths(page, "onboarding-import-mapping")
@@ -130,14 +133,13 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
     assert summary["Totals in the sheet"] == "1, 0 not adding up"
     # The preview shows figures in £m, whatever the plan's unit.
     read_as = "Read as \u00a3000: (120) \u2192 -120 \u00a3000 (the heading \u201c2025/26 \u00a3000\u201d)"
-    assert page.get_by_text(read_as, exact=True).is_visible()
-    assert page.get_by_role("heading", name="Row 9: Total savings \u2013 adds up").is_visible()
-    assert page.get_by_text("2027/28: (415) adds up").is_visible()
+    expect(page.get_by_text(read_as, exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Row 9: Total savings \u2013 adds up")).to_be_visible()
+    expect(page.get_by_text("2027/28: (415) adds up")).to_be_visible()
     assert_accessible(page, "onboarding-import-preview")
     at_widths(page, "onboarding-import-preview")
     page.get_by_role("button", name="Import these changes").click()
-    assert page.get_by_text("Imported newtown-savings.xlsx").first.is_visible()
-
+    expect(page.get_by_text("Imported newtown-savings.xlsx").first).to_be_visible()
     # 4. The proposals on the plan's pages, in £000 as the plan is kept, and the sheet's total.
     page.goto(f"/c/{council.slug}/{plan.slug}/proposals/")
     rows = {}
@@ -149,9 +151,9 @@ def test_a_new_councils_administrator_sets_up_a_plan_and_imports_the_councils_sp
         "NT1": ["-120", "-240", "-240", "-600"], "NT2": ["-85", "-170", "-175", "-430"],
         "NT3": ["-15", "-30", "\u2013 not profiled", "-45"]}
     page.get_by_role("link", name="Published totals").click()
-    assert page.get_by_role("heading", name="Total savings").is_visible()
+    expect(page.get_by_role("heading", name="Total savings")).to_be_visible()
     assert page.locator("#headline").inner_text().strip() == "1 of 1 published totals agree with the lines."
-    assert page.get_by_text("Imported from newtown-savings.xlsx, sheet \u2018Appendix B\u2019, row 9").is_visible()
+    expect(page.get_by_text("Imported from newtown-savings.xlsx, sheet \u2018Appendix B\u2019, row 9")).to_be_visible()
     # This page is in £m whatever the plan's unit.
     printed = page.get_by_role("table", name="Total savings: as printed and as the lines add up, \u00a3m")
     assert [" ".join(r.split()) for r in printed.locator("tbody tr").all_inner_texts()] == [

@@ -1,6 +1,7 @@
 """Recent changes filtered in the browser: by proposal, with a changed description shown
 as a word difference; accessible (axe), at 1280 and 375 px."""
 import pytest
+from playwright.sync_api import expect
 
 from proposals.services import save_proposal
 from tests.test_recent_changes_filters import lines_of
@@ -23,7 +24,7 @@ def test_recent_changes_filtered_to_one_proposal_show_its_word_difference(open_a
     page.get_by_role("button", name="Apply filters").click()
     page.get_by_text("Proposal: [45]").wait_for()
     assert page.locator("del").first.text_content() == "[removed: Adopters]"
-    assert page.locator("ins").first.is_visible()
+    expect(page.locator("ins").first).to_be_visible()
     assert_accessible(page, "recent-changes-filtered-1280")
     page.set_viewport_size({"width": 375, "height": 800})
     screenshot(page, "recent-changes-filtered-375")

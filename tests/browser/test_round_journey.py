@@ -8,6 +8,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from proposals.money import to_decimal_m
 from proposals.snapshots import Source
@@ -28,7 +29,7 @@ def test_gap_snapshot_edits_what_changed_and_the_workbook(open_as, officer, appr
 
     # 1. The officer enters the gap before proposals for 2019/20.
     page.goto(f"{plan_path}/gap/")
-    assert page.get_by_text("No gap entered").first.is_visible()
+    expect(page.get_by_text("No gap entered").first).to_be_visible()
     page.get_by_role("link", name="Enter the gap before proposals").click()
     page.get_by_label("New line: name").wait_for()
     page.get_by_label("New line: name").fill("Net budget requirement")

@@ -3,6 +3,7 @@ page to the settings, an outcome moved and added (through its error), themes pas
 from a spreadsheet and previewed, and a service budget in use refused deletion. Each
 page is checked with axe (WCAG 2.2 AA) and screenshotted."""
 import pytest
+from playwright.sync_api import expect
 
 from outcomes.models import Outcome
 from proposals import structure
@@ -17,7 +18,7 @@ def test_an_administrator_sets_up_the_councils_structure(open_as, council_admin,
     page = open_as(council_admin)
     page.goto("/")
     page.get_by_role("link", name="Council settings of Cheshire East Council").click()
-    assert page.get_by_role("heading", name="Council settings").is_visible()
+    expect(page.get_by_role("heading", name="Council settings")).to_be_visible()
     assert_accessible(page, "structure-index")
 
     page.get_by_role("link", name="Outcomes", exact=True).click()
@@ -25,16 +26,16 @@ def test_an_administrator_sets_up_the_councils_structure(open_as, council_admin,
     page.get_by_role("link", name="Add outcome").click()
     page.get_by_label("Title").fill("A greener borough")
     page.get_by_role("button", name="Add outcome").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert_accessible(page, "structure-outcome-error")
     page.get_by_role("link", name="Enter the outcome\u2019s code.").click()
     page.get_by_label("Code").fill("9")
     page.get_by_role("button", name="Add outcome").click()
-    assert page.get_by_text("Outcome 9 \u2013 A greener borough has been added.").is_visible()
+    expect(page.get_by_text("Outcome 9 \u2013 A greener borough has been added.")).to_be_visible()
     added = Outcome.objects.get(council=ce, code="9")
     assert structure.council_records(Outcome, ce).last() == added
     page.get_by_role("button", name=f"Move up {added}").click()
-    assert page.get_by_text(f"{added} has been moved up.").is_visible()
+    expect(page.get_by_text(f"{added} has been moved up.")).to_be_visible()
     assert structure.council_records(Outcome, ce).first() == added
     assert_accessible(page, "structure-outcomes-moved")
 
@@ -44,14 +45,14 @@ def test_an_administrator_sets_up_the_councils_structure(open_as, council_admin,
     page.get_by_label("Paste the list").fill(f"Name\tDescription\n{existing.name}\nGrowing the place\tJobs.\n"
                                              "Growing the place\n")
     page.get_by_role("button", name="Preview").click()
-    assert page.get_by_role("heading", name="There is a problem in the pasted list").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem in the pasted list")).to_be_visible()
     assert_accessible(page, "structure-themes-preview-problem")
     page.get_by_role("link", name="Paste or upload a corrected list").click()
     page.get_by_label("Paste the list").fill(f"{existing.name}\nGrowing the place\tJobs.\n")
     page.get_by_role("button", name="Preview").click()
     assert_accessible(page, "structure-themes-preview")
     page.get_by_role("button", name="Add 1 theme").click()
-    assert page.get_by_text("1 theme has been added.").is_visible()
+    expect(page.get_by_text("1 theme has been added.")).to_be_visible()
     assert Theme.objects.get(council=ce, name="Growing the place").description == "Jobs."
     assert_accessible(page, "structure-themes")
 
@@ -59,5 +60,6 @@ def test_an_administrator_sets_up_the_councils_structure(open_as, council_admin,
     page.goto(f"/c/{ce.slug}/settings/service-budgets/")
     assert_accessible(page, "structure-service-budgets")
     page.get_by_role("link", name=f"Delete Service budget \u201c{used.name}\u201d").click()
-    assert page.get_by_role("heading", name=f"Service budget \u201c{used.name}\u201d cannot be deleted").is_visible()
+    in_use = page.get_by_role("heading", name=f"Service budget \u201c{used.name}\u201d cannot be deleted")
+    expect(in_use).to_be_visible()
     assert_accessible(page, "structure-service-budget-in-use")
