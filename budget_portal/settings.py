@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "reports",
     "workbooks",
     "administration",
+    "publishing",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("councils.urls")),
+    path("public/", include("publishing.urls")),
     # Before the plan pages: /c/<council>/settings/… would otherwise read as a plan "settings".
     path("", include("administration.urls")),
     path("", include("proposals.urls")),

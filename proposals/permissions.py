@@ -139,6 +139,7 @@ SNAPSHOT_TAKERS_ONLY = "Only the council's approvers and administrators can take
 GAP_EDITORS_ONLY = "Only the council's finance officers and administrators can change the gap before proposals."
 MONITORING_ADMINS_ONLY = "Only the council's administrators can open, close and change monitoring periods."
 RETURN_MAKERS_ONLY = "Only the council's finance officers and administrators can make delivery returns."
+PUBLISHERS_ONLY = "Only the council's administrators can publish a plan or withdraw its publication."
 PERIOD_CLOSED = "{period} is closed for returns. A council administrator can reopen it."
 SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
 OWN_WORK = (
@@ -299,6 +300,14 @@ def can_make_returns(user, period):
     if not period.is_open:
         return _not_now(PERIOD_CLOSED.format(period=period.label))
     return ALLOWED
+
+
+def can_publish(user, plan):
+    """A council administrator publishes a plan (as at a snapshot, or its approved
+    proposals) for anyone to read, and withdraws it; the system too, for an operator's
+    command. Open or closed plan: publishing changes nothing in it."""
+    decision = _council_admin(user, plan.council)
+    return decision if decision else _no_role(PUBLISHERS_ONLY) if user is not None else decision
 
 
 def role_for_move(from_status, to_status):

@@ -71,6 +71,8 @@ class Source:
 
     plan: BudgetPlan
     snapshot: Snapshot | None = None
+    # Only proposals of these statuses (a publication's: never drafts); None for every one.
+    statuses: tuple[str, ...] | None = None
 
     @property
     def is_now(self):
@@ -91,14 +93,18 @@ class Source:
     def proposals(self):
         """The plan's proposals (or their copies in the snapshot), unfiltered, unordered."""
         if self.snapshot is None:
-            return Proposal.objects.for_plan(self.plan)
-        return SnapshotProposal.objects.filter(snapshot=self.snapshot)
+            found = Proposal.objects.for_plan(self.plan)
+        else:
+            found = SnapshotProposal.objects.filter(snapshot=self.snapshot)
+        return found if self.statuses is None else found.filter(status__in=self.statuses)
 
     def figures(self):
         """Every figure of the plan's proposals (Variation or SnapshotFigure)."""
         if self.snapshot is None:
-            return Variation.objects.filter(line__proposal__plan=self.plan)
-        return SnapshotFigure.objects.filter(line__proposal__snapshot=self.snapshot)
+            found = Variation.objects.filter(line__proposal__plan=self.plan)
+        else:
+            found = SnapshotFigure.objects.filter(line__proposal__snapshot=self.snapshot)
+        return found if self.statuses is None else found.filter(line__proposal__status__in=self.statuses)
 
     def gap_lines(self):
         """The gap lines (GapLine or SnapshotGapLine), in order; each has ``figures``."""

@@ -89,6 +89,20 @@ class Book:
         return sum(len(theme.proposals) for outcome in self.outcomes for theme in outcome.themes)
 
 
+def shown(book):
+    """``book`` with each total and figure as the page prints it (``shown_totals``,
+    ``line.shown``: book_figure in the plan's unit). Returns the book."""
+    unit = book.plan.unit
+    for outcome in book.outcomes:
+        outcome.shown_totals = [book_figure(v, unit) for v in outcome.totals]
+        for theme in outcome.themes:
+            theme.shown_totals = [book_figure(v, unit) for v in theme.totals]
+            for proposal in theme.proposals:
+                for line in proposal.lines:
+                    line.shown = [book_figure(v, unit) for v in line.figures]
+    return book
+
+
 def budget_book(source, years=None):
     """The Book of ``source`` (a proposals.snapshots.Source)."""
     plan = source.plan

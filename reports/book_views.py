@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from proposals.permissions import get_plan_or_404
 
-from .book import book_figure, budget_book
+from .book import budget_book, shown
 from .views import report_source
 
 
@@ -18,14 +18,6 @@ def book_page(request, council_slug, plan_slug):
                "snapshots": list(plan.snapshots.all())}
     if errors:
         return render(request, "reports/book.html", context, status=400)
-    book = budget_book(source)
-    unit = plan.unit
-    for outcome in book.outcomes:
-        outcome.shown_totals = [book_figure(v, unit) for v in outcome.totals]
-        for theme in outcome.themes:
-            theme.shown_totals = [book_figure(v, unit) for v in theme.totals]
-            for proposal in theme.proposals:
-                for line in proposal.lines:
-                    line.shown = [book_figure(v, unit) for v in line.figures]
+    book = shown(budget_book(source))
     context.update(book=book, years=book.years)
     return render(request, "reports/book.html", context)

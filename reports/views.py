@@ -338,14 +338,38 @@ def proposal_detail(request, council_slug, plan_slug, pk):
     if errors:
         return render(request, "reports/proposal_detail.html",
                       {"plan": plan, "council": plan.council, "errors": errors}, status=400)
+    proposal = proposal_of(source, pk)
+    context = proposal_figures(source, proposal)
+    context.update({
+        "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]) + _as_at_query(source),
+        "as_at_query": _as_at_query(source),
+        "carried_from": _carried_from(proposal),
+        "delivery": [(r, [format_in(v, plan.unit) for v in (r.full_target_k, r.forecast_k, r.shortfall_k)])
+                     for r in returns_of(proposal.proposal_pk)],
+    })
+    return render(request, "reports/proposal_detail.html", context)
+
+
+def proposal_of(source, pk):
+    """The proposal ``pk`` of ``source`` (now, or its copy as at the snapshot; only of
+    the source's statuses), or Http404. Its plan is the source's plan object."""
+    plan = source.plan
     if source.snapshot is None:
-        # Through the plan, so the proposal keeps the plan (and its council) it was fetched with.
-        proposal = get_object_or_404(plan.proposals.select_related("outcome", "theme"), pk=pk)
+        # Through the source, so the proposal keeps the plan (and its council) it was fetched with.
+        proposal = get_object_or_404(source.proposals().select_related("outcome", "theme"), pk=pk)
     else:
         proposal = source.proposals().select_related("outcome", "theme").filter(proposal_id=pk).first()
         if proposal is None:
             raise Http404(f"This proposal was not in the plan when {source.snapshot.name} was taken.")
-        proposal.plan = plan
+    proposal.plan = plan
+    return proposal
+
+
+def proposal_figures(source, proposal):
+    """What a proposal's page shows of its figures, as the budget book prints them: a row
+    per impact line, its net and its change from the year before per year, and its cash
+    over the period. Three queries."""
+    plan = source.plan
     years = list(plan.years.all())
     lines = list(
         LINE_MODEL[type(proposal)].objects.filter(proposal=proposal)
@@ -366,20 +390,15 @@ def proposal_detail(request, council_slug, plan_slug, pk):
         line_rows.append({"name": line.service_budget.name, "kind": line.service_budget.get_kind_display(),
                           "figures": [_book_figure(by_year.get(y.pk), plan.unit) for y in years],
                           "total": _book_figure(line.total, plan.unit)})
-    context = {
+    return {
         "plan": plan, "council": plan.council, "proposal": proposal, "years": years, "line_rows": line_rows,
         "net_row": [_book_figure(net[f"c{y.pk}"], plan.unit) for y in years],
         "increment_row": [_book_figure(net[f"i{y.pk}"], plan.unit) for y in years],
         "cash_over_period": _book_figure(proposal.net_k if lines else None, plan.unit),
-        "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]) + _as_at_query(source),
-        "source": source, "as_at_query": _as_at_query(source),
-        "carried_from": _carried_from(proposal),
-        "delivery": [(r, [format_in(v, plan.unit) for v in (r.full_target_k, r.forecast_k, r.shortfall_k)])
-                     for r in returns_of(proposal.proposal_pk)],
+        "source": source,
         "last_year_unfilled": bool(lines) and years and all(
             not any(v.year_id == years[-1].pk for v in line.variations.all()) for line in lines),
     }
-    return render(request, "reports/proposal_detail.html", context)
 
 
 def _carried_from(proposal):

@@ -178,10 +178,12 @@ def db_snapshot():
         Theme,
         Variation,
     )
+    from publishing.models import Publication
     from workbooks.models import KindWord
 
     return {
         "monitoring_periods": list(MonitoringPeriod.objects.order_by("pk").values_list()),
+        "publications": list(Publication.objects.order_by("pk").values_list()),
         "delivery_returns": list(DeliveryReturn.objects.order_by("pk").values_list()),
         "outcomes": list(Outcome.objects.order_by("pk").values_list()),
         "themes": list(Theme.objects.order_by("pk").values_list()),

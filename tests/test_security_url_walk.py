@@ -41,6 +41,11 @@ def signed_in(status):
 # A read-only page refuses a POST (405) and the POST changes nothing in the database.
 READ_ONLY = "405, changing nothing"
 
+# The pages of a published plan (publishing/urls.py).
+PUBLIC_PLAN_PAGES = ("rollup", "rollup_csv", "rollup_xlsx", "proposal_list", "proposal_list_csv",
+                     "proposal_list_xlsx", "proposal_detail", "book", "datapackage", "datapackage_csv")
+NOT_PUBLISHED = {**signed_in(404), ANON: 404}
+
 # name: (GET {role: status}, POST {role: status}); anonymous gets LOGIN unless the page is public.
 READ_PAGE = (READERS, signed_in(READ_ONLY))
 RULES = {
@@ -149,8 +154,14 @@ RULES = {
     # Without a direction: a bad request. Service budgets have no order.
     "administration:outcome_move": (signed_in(405), {**MANAGERS, "admin": 400}),
     "administration:theme_move": (signed_in(405), {**MANAGERS, "admin": 400}),
+    # What a council publishes, readable by anyone signed in or not: the walk's plan is not
+    # published, so every page of it is a 404 for everyone (tests/test_publishing.py walks
+    # them published); the list of published plans is for all.
+    "public:index": ({**EVERYONE, ANON: 200}, {**signed_in(405), ANON: 405}),
+    **{f"public:{name}": (NOT_PUBLISHED, {**signed_in(405), ANON: 405}) for name in PUBLIC_PLAN_PAGES},
 }
-PUBLIC = {"login", "accessibility", "healthz", "password_reset_confirm", "password_reset_complete"}
+PUBLIC = {"login", "accessibility", "healthz", "password_reset_confirm", "password_reset_complete",
+          "public:index", *(f"public:{name}" for name in PUBLIC_PLAN_PAGES)}
 # A set-password link's arguments: a user id (1, encoded) and a token that is not one.
 PASSWORD_LINK = {"uidb64": "MQ", "token": "not-a-token"}
 
