@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("councils.urls")),
     path("public/", include("publishing.urls")),
+    path("api/v1/", include("publishing.api_urls")),
     # Before the plan pages: /c/<council>/settings/… would otherwise read as a plan "settings".
     path("", include("administration.urls")),
     path("", include("proposals.urls")),

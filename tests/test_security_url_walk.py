@@ -159,9 +159,17 @@ RULES = {
     # them published); the list of published plans is for all.
     "public:index": ({**EVERYONE, ANON: 200}, {**signed_in(405), ANON: 405}),
     **{f"public:{name}": (NOT_PUBLISHED, {**signed_in(405), ANON: 405}) for name in PUBLIC_PLAN_PAGES},
+    # The read-only API: the plan's readers (everyone else, signed in or not, a 404: the
+    # walk's plan is not published; tests/test_api.py reads it published); every write a 405.
+    "api:schema": ({**EVERYONE, ANON: 200}, {**signed_in(READ_ONLY), ANON: READ_ONLY}),
+    "api:councils": ({**EVERYONE, ANON: 200}, {**signed_in(READ_ONLY), ANON: READ_ONLY}),
+    **{f"api:{name}": ({**READERS, ANON: 404}, {**signed_in(READ_ONLY), ANON: READ_ONLY})
+       for name in ("plans", "outcomes", "proposals", "rollup", "gap", "delivery")},
 }
 PUBLIC = {"login", "accessibility", "healthz", "password_reset_confirm", "password_reset_complete",
-          "public:index", *(f"public:{name}" for name in PUBLIC_PLAN_PAGES)}
+          "public:index", *(f"public:{name}" for name in PUBLIC_PLAN_PAGES),
+          *(f"api:{name}" for name in ("schema", "councils", "plans", "outcomes", "proposals", "rollup", "gap",
+                                       "delivery"))}
 # A set-password link's arguments: a user id (1, encoded) and a token that is not one.
 PASSWORD_LINK = {"uidb64": "MQ", "token": "not-a-token"}
 
