@@ -16,6 +16,7 @@ urlpatterns = [
     # Before the plan pages: /c/<council>/settings/… would otherwise read as a plan "settings".
     path("", include("administration.urls")),
     path("", include("proposals.urls")),
+    path("", include("publishing.manage_urls")),
     path("", include("reports.urls")),
     path("", include("workbooks.urls")),
 ]

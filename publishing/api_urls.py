@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import api
 
@@ -8,7 +8,7 @@ app_name = "api"
 plan = "councils/<slug:council_slug>/plans/<slug:plan_slug>/"
 
 urlpatterns = [
-    path("schema/", api.public_read_only(SpectacularAPIView.as_view()), name="schema"),
+    path("schema/", api.public_read_only(SpectacularJSONAPIView.as_view()), name="schema"),
     path("councils/", api.CouncilList.as_view(), name="councils"),
     path("councils/<slug:council_slug>/plans/", api.PlanList.as_view(), name="plans"),
     path(plan + "outcomes/", api.OutcomeList.as_view(), name="outcomes"),

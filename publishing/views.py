@@ -44,6 +44,13 @@ def _file_name(plan, publication, what):
     return f"{name}-as-at-{publication.snapshot.slug}" if publication.snapshot else f"{name}-approved"
 
 
+def _heading(plan, publication, source, what):
+    return downloads.Heading(council=plan.council.name, plan=plan.name, as_at=downloads.as_at_text(source), lines=[
+        f"{what}, {plan.unit_label}; minus is a saving. Figures vary the approved {plan.base_year_label} budget.",
+        f"Published by {plan.council.name} {publication.what}: no draft is included.",
+    ])
+
+
 @login_not_required
 @require_safe
 def index(request):
@@ -79,7 +86,9 @@ def rollup_page(request, council_slug, plan_slug, fmt=None):
     if fmt:
         headers, rows = downloads.rollup_table(result)
         return downloads.response(fmt, _file_name(plan, publication, f"rollup-by-{by}-{view}"), "Roll-up",
-                                  headers, rows)
+                                  headers, rows, _heading(plan, publication, source,
+                                                          f"Roll-up by {GROUPING_LABELS[by].lower()}, "
+                                                          f"{VIEW_LABELS[view].lower()}"))
     unit = plan.unit
     context.update(
         result=result,
@@ -111,7 +120,9 @@ def proposal_list(request, council_slug, plan_slug, fmt=None):
     proposals = list(with_year_figures(queryset, years))
     if fmt:
         headers, rows = downloads.proposal_table(proposals, years, "cumulative")
-        return downloads.response(fmt, _file_name(plan, publication, "proposals"), "Proposals", headers, rows)
+        return downloads.response(fmt, _file_name(plan, publication, "proposals"), "Proposals", headers, rows,
+                                  _heading(plan, publication, source, "Proposals, cumulative: variation to the "
+                                                                      "base-year budget"))
     totals = year_totals(source.proposals(), years)
     rows = [{"proposal": p, "figures": [money_html(getattr(p, year_key(y)), plan.unit) for y in years]
              + [money_html(p.net, plan.unit)]} for p in proposals]

@@ -9,15 +9,19 @@ queryset, the Rollup), so the page and its download cannot disagree.
 """
 import csv
 import io
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.http import HttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from proposals.money import format_m, to_decimal_m
 
 from .figures import year_key
+from .printing import finish_print, print_setup, spacer, wrapped_note
 from .spreadsheet_text import formula_safe, looks_like_a_formula
 
 MONEY_FORMAT = "0.000"
@@ -34,14 +38,61 @@ def to_csv(headers, rows):
     return out.getvalue()
 
 
-def to_xlsx(title, headers, rows):
+FONT = "Calibri"  # the portal's one font family in every workbook (workbooks.xlsx.FONT)
+MIN_WIDTH, MAX_WIDTH = 8, 60  # a column's width in characters, from its longest text
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A download's title block: what the figures are, for whom and as at when, so a
+    printed or forwarded spreadsheet says what it holds. ``lines``: what it is, its
+    filters and statuses, in words. The attributes print_setup reads for the page
+    header and footer are ``council``, ``plan`` and ``as_at``."""
+
+    council: str
+    plan: str
+    as_at: str
+    lines: list = field(default_factory=list)
+
+
+def as_at_text(source, now=None):
+    """ "as at Cabinet 5 February 2019 (5 February 2019)" for a snapshot, else the time
+    the download was made: "4 December 2026 at 09:30 (UK time)"."""
+    if source is not None and source.snapshot is not None:
+        return source.label.removeprefix("as at ")
+    local = timezone.localtime(now or timezone.now())
+    return f"{local.day} {local:%B %Y} at {local:%H:%M} (UK time)"
+
+
+def to_xlsx(title, headers, rows, heading=None):
+    """A one-sheet workbook of ``headers`` and ``rows`` (figures as numbers in £m), with
+    ``heading``'s title block above the header row when given, column widths from their
+    content, and the portal's print setup (A4 landscape, one page wide, the header row
+    on every page, council, plan, sheet and as at in the page header)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([None] * len(headers))
+    body, bold, big = Font(name=FONT, size=10), Font(name=FONT, size=10, bold=True), Font(name=FONT, size=12, bold=True)
+    widths = _widths(headers, rows)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    header_row = 1
+    if heading is not None:
+        lines = [(f"{heading.council}: {heading.plan}", big), *((line, body) for line in heading.lines),
+                 (f"As at {heading.as_at}", body)]
+        for row, (text, font) in enumerate(lines, start=1):
+            cell = _text(sheet.cell(row=row, column=1), text)
+            cell.font = font
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            wrapped_note(sheet, row, text, first_column=1, last_column=len(headers), widths=widths)
+        spacer(sheet, len(lines) + 1)
+        header_row = len(lines) + 2
+        print_setup(sheet, title=heading, sheet=title[:31], header_row=header_row)
     for column, header in enumerate(headers, start=1):
-        _text(sheet.cell(row=1, column=column), header).font = Font(bold=True)
-    for row_number, row in enumerate(rows, start=2):
+        cell = _text(sheet.cell(row=header_row, column=column), header)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    for row_number, row in enumerate(rows, start=header_row + 1):
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_number, column=column)
             if isinstance(value, Decimal):
@@ -51,10 +102,24 @@ def to_xlsx(title, headers, rows):
                 _text(cell, value)
             else:
                 cell.value = value
-    sheet.freeze_panes = "A2"
+            cell.font = body
+    sheet.freeze_panes = f"A{header_row + 1}"
+    if heading is not None:
+        finish_print(sheet, last_row=header_row + len(rows), last_column=len(headers))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _widths(headers, rows):
+    """Each column's width: its longest text (a figure's as printed), within bounds."""
+    widths = [min(max(len(str(h)) + 2, MIN_WIDTH), MAX_WIDTH) for h in headers]
+    for row in rows:
+        for column, value in enumerate(row):
+            if value is not None and column < len(widths):
+                shown = f"{value:.3f}" if isinstance(value, Decimal) else str(value)
+                widths[column] = min(max(widths[column], len(shown) + 2), MAX_WIDTH)
+    return widths
 
 
 def _text(cell, value):
@@ -66,11 +131,13 @@ def _text(cell, value):
     return cell
 
 
-def response(fmt, filename, title, headers, rows):
+def response(fmt, filename, title, headers, rows, heading=None):
+    """The download: CSV (plain, a header row then the rows, for scripts) or .xlsx (with
+    ``heading``'s title block and print setup, for people)."""
     if fmt == "csv":
         result = HttpResponse(to_csv(headers, rows), content_type=CSV_TYPE)
     else:
-        result = HttpResponse(to_xlsx(title, headers, rows), content_type=XLSX_TYPE)
+        result = HttpResponse(to_xlsx(title, headers, rows, heading), content_type=XLSX_TYPE)
     result["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return result
 

@@ -103,6 +103,18 @@ def _file_name(plan, source, what):
     return f"{name}-as-at-{source.snapshot.slug}" if source.snapshot else name
 
 
+def _heading(plan, source, filters, what):
+    """The title block of a report's .xlsx: what it is, which proposals it counts and
+    its filters, in words, and as at when."""
+    lines = [f"{what}, {plan.unit_label}; minus is a saving. Figures vary the approved {plan.base_year_label} budget.",
+             f"Counting proposals that are: {filters.statuses_text}."]
+    active = filters.active()
+    if active:
+        lines.append("Filters: " + "; ".join(f"{label}: {value}" for label, value in active) + ".")
+    return downloads.Heading(council=plan.council.name, plan=plan.name, as_at=downloads.as_at_text(source),
+                             lines=lines)
+
+
 def _bad_download(errors):
     text = "This download could not be made:\n" + "\n".join(message for _, message in errors) + "\n"
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
@@ -136,8 +148,10 @@ def rollup_page(request, council_slug, plan_slug, fmt=None):
     )
     if fmt:
         headers, rows = downloads.rollup_table(result)
+        heading = _heading(plan, source, filters, f"Roll-up by {GROUPING_LABELS[result.by].lower()}, "
+                                                 f"{VIEW_LABELS[result.view].lower()}")
         return downloads.response(fmt, _file_name(plan, source, f"rollup-by-{result.by}-{result.view}"),
-                                  _sheet_title("Roll-up", source), headers, rows)
+                                  _sheet_title("Roll-up", source), headers, rows, heading)
     context.update(
         result=result,
         table_rows=_rollup_rows(request, plan, result),
@@ -296,8 +310,9 @@ def proposal_list(request, council_slug, plan_slug, fmt=None):
     if fmt:
         RequestConfig(request, paginate=False).configure(table)
         headers, rows = downloads.proposal_table(table.data.data, choices.years, options.view)
+        heading = _heading(plan, source, filters, f"Proposals, {VIEW_LABELS[options.view].lower()}")
         return downloads.response(fmt, _file_name(plan, source, "proposals"), _sheet_title("Proposals", source),
-                                  headers, rows)
+                                  headers, rows, heading)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     totals = year_totals(filters.qs, choices.years, options)
     context.update(

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import escape
+from rest_framework.authtoken.models import Token
 
 SEARCHES = ["33", "[NEW]", "care", "\u00e9t\u00e9 \u201cquoted\u201d", "%_'\""]
 
@@ -22,6 +23,7 @@ def admin_client_for_walk(client_for, admin_user, officer):
     AccessAttempt.objects.create(username="someone", ip_address="192.0.2.1", user_agent="test", failures_since_start=1)
     AccessLog.objects.create(username="admin", ip_address="192.0.2.1", user_agent="test")
     AccessFailureLog.objects.create(username="someone", ip_address="192.0.2.1", user_agent="test")
+    Token.objects.create(user=officer)  # an API token (publishing/api.py)
     return client_for(admin_user)
 
 

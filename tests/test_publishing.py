@@ -255,3 +255,55 @@ def test_every_public_page_published_answers_everyone_and_refuses_a_post(ce_plan
         if client.get(swapped).status_code != 404:
             wrong.append(f"{who}: {swapped} is not a 404")
     assert not wrong, "\n".join(wrong)
+
+
+# The publishing page
+
+def test_a_council_administrator_publishes_and_withdraws_from_the_page(ce_plan, cabinet, council_admin, client):
+    client.force_login(council_admin)
+    page = f"/c/{ce_plan.council.slug}/{ce_plan.slug}/publishing/"
+    assert "This plan is not published" in client.get(page).content.decode()
+    response = client.post(page, {"action": "publish", "as_at": cabinet.slug}, follow=True)
+    text = response.content.decode()
+    assert "Published as at Cabinet 5 February 2019" in text and "anyone can now read" in text
+    assert Publication.objects.current().get().snapshot == cabinet
+    assert Client().get(f"{base(ce_plan)}rollup/").status_code == 200
+    response = client.post(page, {"action": "withdraw"}, follow=True)
+    assert "is withdrawn" in response.content.decode()
+    assert not Publication.objects.current().exists()
+    assert Client().get(f"{base(ce_plan)}rollup/").status_code == 404
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"action": "publish"}, "Choose what to publish: the approved proposals or a snapshot."),
+    ({"action": "publish", "as_at": "no-such-snapshot"}, "Choose what to publish"),
+    ({"action": "explode"}, "Choose Publish or Withdraw."),
+    ({"action": "withdraw"}, "is not published, so there is nothing to withdraw."),
+])
+def test_the_page_refuses_bad_input_with_a_message(ce_plan, council_admin, client, data, message):
+    client.force_login(council_admin)
+    before = db_snapshot()
+    response = client.post(f"/c/{ce_plan.council.slug}/{ce_plan.slug}/publishing/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert db_snapshot() == before
+
+
+def test_only_administrators_see_the_publishing_tab(ce_plan, council_admin, officer, client):
+    rollup_page = f"/c/{ce_plan.council.slug}/{ce_plan.slug}/rollup/"
+    client.force_login(officer)
+    assert ">Publishing</a>" not in client.get(rollup_page).content.decode()
+    client.force_login(council_admin)
+    assert ">Publishing</a>" in client.get(rollup_page).content.decode()
+
+
+def test_the_recent_changes_page_shows_a_publication_and_its_withdrawal(ce_plan, cabinet, council_admin, officer,
+                                                                        client):
+    publish(plan=ce_plan, user=council_admin, snapshot=cabinet)
+    withdraw(plan=ce_plan, user=council_admin)
+    client.force_login(officer)
+    page = client.get(f"/c/{ce_plan.council.slug}/changes/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Published as at Cabinet 5 February 2019" in text
+    assert "Withdrew the publication as at Cabinet 5 February 2019" in text

@@ -38,7 +38,7 @@ def test_everything_agrees_on_every_outcome_and_year(client_for, commissioner, s
             client.get(reverse("reports:rollup_xlsx", args=args) + f"?view={view}").content)).active
         from_xlsx = {
             (r[0], y): Decimal(str(r[3 + i] or 0)).quantize(Decimal("0.001"))
-            for r in book.iter_rows(min_row=2, values_only=True) if r[2] == "Net" and r[0]
+            for r in book.iter_rows(values_only=True) if r[2] == "Net" and r[0]
             for i, y in enumerate(years)
         }
 

@@ -23,9 +23,16 @@ def read_csv(response):
 
 
 def read_xlsx(response):
+    """(sheet, rows from the header row on): the title block above it is read by title_block."""
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.content)).active
-    return sheet, [[cell.value for cell in row] for row in sheet.iter_rows()]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    return sheet, rows[header_row(rows) - 1:]
+
+
+def header_row(rows):
+    """The 1-based row of a download's header (below its title block)."""
+    return next(number for number, row in enumerate(rows, start=1) if row and row[0] in ("Key", "Ref"))
 
 
 def url(name, the_plan, query=""):
@@ -47,9 +54,10 @@ def test_rollup_xlsx_has_numbers_in_a_three_decimal_format(client_for, commissio
     net_01 = next(row for row in rows if row[0] == "01" and row[2] == "Net")
     assert Decimal(str(net_01[6])).quantize(Decimal("0.001")) == Decimal("3.211")
     assert net_01[3] is None
-    cell = next(c for c in sheet["G"] if c.row > 1 and c.value is not None)
+    cell = next(c for c in sheet["G"] if c.row > header_row([[c.value for c in r] for r in sheet.iter_rows()])
+                and c.value is not None)
     assert cell.data_type == "n" and cell.number_format == "0.000"
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == f"A{header_row([[c.value for c in r] for r in sheet.iter_rows()]) + 1}"
 
 
 def test_list_downloads_are_every_matching_row_in_the_pages_order(client_for, commissioner, ce_plan):
@@ -86,8 +94,9 @@ def test_hostile_titles_come_back_as_text(client_for, commissioner, ce_plan, tit
     client = client_for(commissioner)
     sheet, rows = read_xlsx(client.get(url("proposal_list_xlsx", ce_plan, "q=41")))
     assert rows[1][1] == title
-    assert sheet["B2"].data_type == "s"
-    assert sheet["B2"].quotePrefix == (not title.startswith("<"))
+    first = sheet[f"B{header_row([[c.value for c in r] for r in sheet.iter_rows()]) + 1}"]
+    assert first.data_type == "s"
+    assert first.quotePrefix == (not title.startswith("<"))
     assert rows[1][6] == 3.5  # the figures stay numbers
     csv_rows = read_csv(client.get(url("proposal_list_csv", ce_plan, "q=41")))
     assert csv_rows[1][1] == formula_safe(title)
@@ -120,3 +129,49 @@ def test_download_figures_are_exact(client_for, commissioner, ce_plan):
     rows = read_csv(client_for(commissioner).get(url("proposal_list_csv", ce_plan, "per_page=100")))
     total = sum(Decimal(r[6]) for r in rows[1:])
     assert total == to_decimal_m(parse_m("3.588"))
+
+
+def test_an_xlsx_download_has_its_title_block_widths_and_print_setup(client_for, commissioner, ce_plan):
+    response = client_for(commissioner).get(url("rollup_xlsx", ce_plan, "kind=revenue_savings&view=incremental"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    top = header_row(rows)
+    block = [row[0] for row in rows[:top - 1] if row[0]]
+    assert block[0] == "Cheshire East Council: Budget proposals 2019/20 to 2021/22"
+    assert block[1].startswith("Roll-up by outcome, incremental: change from the year before, £m; minus is a saving.")
+    assert block[2] == "Counting proposals that are: Draft, Submitted, Out to consultation and Approved."
+    assert block[3] == "Filters: Kind: Revenue Savings."
+    assert block[4].startswith("As at ") and block[4].endswith("(UK time)")
+    assert sheet.print_title_rows == f"${top}:${top}"
+    assert sheet.freeze_panes == f"A{top + 1}"
+    assert (sheet.page_setup.orientation, sheet.page_setup.fitToWidth) == ("landscape", 1)
+    assert sheet.oddHeader.left.text == "Cheshire East Council" and "Page &P of &N" in sheet.oddFooter.right.text
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFG"]
+    longest_group = max(len(str(row[1])) for row in rows[top:] if row[1])
+    assert widths[1] >= min(longest_group, 60) and all(w >= 8 for w in widths)
+
+
+def test_a_download_as_at_a_snapshot_says_so(client_for, commissioner, ce_plan):
+    from proposals.permissions import SYSTEM
+    from proposals.snapshots import take_snapshot
+
+    take_snapshot(plan=ce_plan, user=SYSTEM, name="Cabinet 5 February 2019")
+    response = client_for(commissioner).get(url("proposal_list_xlsx", ce_plan, "as_at=cabinet-5-february-2019"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    texts = [row[0].value for row in sheet.iter_rows(max_row=6) if row[0].value]
+    assert any(text.startswith("As at Cabinet 5 February 2019 (") for text in texts)
+
+
+def test_the_csv_stays_plain_for_scripts(client_for, commissioner, ce_plan):
+    rows = read_csv(client_for(commissioner).get(url("rollup_csv", ce_plan)))
+    assert rows[0][:3] == ["Key", "Group", "Figure"]
+
+
+def test_a_long_page_header_is_cut_at_a_word_never_mid_word():
+    from reports.printing import HEADER_LENGTH, _header_text
+
+    text = "Cheshire West and Chester Council: Commissioning intentions 2016 to 2020 – Roll-up by service"
+    cut = _header_text(text)
+    assert len(cut) <= HEADER_LENGTH and cut.endswith("…")
+    assert text.startswith(cut[:-1]) and text[len(cut) - 1] == " "
+    assert _header_text("A & B") == "A && B"

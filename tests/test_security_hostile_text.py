@@ -7,6 +7,7 @@ as a formula Excel would run.
 """
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -27,6 +28,7 @@ from .test_security_url_walk import PASSWORD_LINK, RULES, app_urls, monitoring_p
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
+JSON = re.compile(r"application/(vnd\.oai\.openapi\+)?json")
 FORMULA = '=HYPERLINK("https://evil.example/","Open")'
 RAW_MARKUP = re.compile(r"<script>alert\(1\)|<img src=x onerror", re.IGNORECASE)
 
@@ -88,6 +90,9 @@ def test_stored_hostile_text_is_inert_on_every_page(hostile, admin_client):
             assert not RAW_MARKUP.search(body), f"{url} renders stored text as markup"
             if escape(SCRIPT) in body or escape(IMG) in body:
                 shown_escaped.add(name)
+        elif JSON.match(content_type):  # the API: stored text as JSON strings, never sniffed as markup
+            assert response["X-Content-Type-Options"] == "nosniff"
+            json.loads(response.content)
         else:
             assert response["Content-Disposition"].startswith("attachment"), f"{url} is not a download"
             assert response["X-Content-Type-Options"] == "nosniff"

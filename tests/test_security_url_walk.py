@@ -159,6 +159,8 @@ RULES = {
     # them published); the list of published plans is for all.
     "public:index": ({**EVERYONE, ANON: 200}, {**signed_in(405), ANON: 405}),
     **{f"public:{name}": (NOT_PUBLISHED, {**signed_in(405), ANON: 405}) for name in PUBLIC_PLAN_PAGES},
+    # Publishing a plan: its council administrators; a POST without an action says so (400).
+    "publishing:manage": (MANAGERS, {**MANAGERS, "admin": 400}),
     # The read-only API: the plan's readers (everyone else, signed in or not, a 404: the
     # walk's plan is not published; tests/test_api.py reads it published); every write a 405.
     "api:schema": ({**EVERYONE, ANON: 200}, {**signed_in(READ_ONLY), ANON: READ_ONLY}),

@@ -83,3 +83,22 @@ def test_the_print_setup_of_every_sheet(seed, client_for, commissioner):
     assert outcome.column_dimensions[header["Proposal id"]].hidden
     assert outcome.column_dimensions[header["Version"]].hidden
     assert header["Proposal id"] not in outcome.print_area[0]
+
+
+@pytest.mark.parametrize("name, query, most", [("rollup_xlsx", "by=service", 2), ("proposal_list_xlsx", "", 2)])
+def test_the_rollup_and_list_downloads_print_with_their_title_block(seed, client_for, commissioner, soffice,  # noqa: F811
+                                                                    tmp_path, name, query, most):
+    plan = seed["cwac"]
+    response = client_for(commissioner).get(reverse(f"reports:{name}", args=[plan.council.slug, plan.slug])
+                                            + (f"?{query}" if query else ""))
+    pdf = to_pdf(soffice, tmp_path, name, response.content)
+    pages = [page.extract_text() or "" for page in PdfReader(pdf).pages]
+    assert len(pages) <= most, f"{len(pages)} pages"
+    assert "Counting proposals that are:" in pages[0]
+    for number, text in enumerate(pages, start=1):
+        assert plan.council.name in text and f"Page {number} of {len(pages)}" in text, f"page {number}"
+        assert FIGURE.search(text), f"page {number} has labels without their figures"
+    if shutil.which("pdftoppm"):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / f"download-{name}")],
+                       check=True, timeout=120)

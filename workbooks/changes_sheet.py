@@ -4,8 +4,8 @@ then every change, figures as numbers in £m."""
 from openpyxl.utils import get_column_letter
 
 from reports.compare import FIGURES, KINDS
+from reports.printing import finish_print, print_setup
 
-from .printing import finish_print, print_setup
 from .xlsx import BOLD, HEADER, MUTED, NET, PLAIN, RIGHT_HEADER, TITLE_FONT, Cells, Style, text_cell
 
 MUTED_STYLE = Style(font=MUTED)

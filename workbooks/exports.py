@@ -11,7 +11,6 @@ import csv
 from dataclasses import dataclass
 
 from django.db.models import Q, Sum
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -19,6 +18,7 @@ from proposals import years as fy
 from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status
 from proposals.money import format_m
 from proposals.snapshots import Source, figure_model
+from reports import downloads
 from reports.compare import compare
 from reports.gap import gap_table
 from reports.spreadsheet_text import formula_safe
@@ -135,8 +135,8 @@ def summary_figures(proposals, years):
 
 
 def as_at(now=None):
-    local = timezone.localtime(now or timezone.now())
-    return f"{local.day} {local:%B %Y} at {local:%H:%M} (UK time)"
+    """ "4 December 2026 at 09:30 (UK time)": when the workbook was made."""
+    return downloads.as_at_text(None, now)
 
 
 def write_workbook(*, export, out, years=None, now=None):

@@ -8,8 +8,8 @@ is none), the proposals' net by status group (the database's sums), their net
 from openpyxl.utils import get_column_letter
 
 from reports.gap import GROUPS
+from reports.printing import finish_print, print_setup, wrapped_note
 
-from .printing import finish_print, print_setup, wrapped_note
 from .xlsx import (
     ALL_NET,
     BOLD,

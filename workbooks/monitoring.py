@@ -42,10 +42,10 @@ from delivery.summary import FIGURE_HEADINGS, Totals, delivery_summary
 from proposals.models import ServiceBudget
 from proposals.money import MILLIONS, unit_label
 from proposals.permissions import can_view
+from reports.printing import finish_print, print_setup
 
 from . import xlsx
 from .exports import as_at
-from .printing import finish_print, print_setup
 
 SUMMARY_SHEET, RETURNS_SHEET = "Summary", "Returns"
 PERIOD_ID = "Period id"  # the label of the hidden cell naming the period, in the Returns sheet's first row
@@ -174,7 +174,7 @@ class _Sheet:
 
 
 def _print_setup(ws, period, stamp, sheet, *, header_row=None, last_row=None, last_column=None):
-    """The portal's print setup (workbooks.printing, one place for every workbook), with
+    """The portal's print setup (reports.printing, one place for every workbook), with
     gridlines: a form to fill in. Set before the first row."""
     title = xlsx.TitleBlock(council=period.plan.council.name, plan=period.plan.name, base_year="", included="",
                             as_at=stamp)

@@ -34,9 +34,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from reports.printing import finish_print, fit_row, print_setup, spacer, wrapped_note
 from reports.spreadsheet_text import looks_like_a_formula
-
-from .printing import finish_print, fit_row, print_setup, spacer, wrapped_note
 
 MONEY_FORMAT = "#,##0.000;-#,##0.000;0.000"
 

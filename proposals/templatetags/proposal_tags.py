@@ -10,7 +10,15 @@ from proposals import textdiff
 from proposals.forms import error_summary as form_error_summary
 from proposals.models import Change, Status
 from proposals.money import format_in
-from proposals.permissions import awaits_approval, can_create, can_edit, can_import, move_label, moves_for
+from proposals.permissions import (
+    awaits_approval,
+    can_create,
+    can_edit,
+    can_import,
+    can_publish,
+    move_label,
+    moves_for,
+)
 
 register = template.Library()
 
@@ -57,6 +65,12 @@ def may_create(user, plan):
 def may_import(user, plan):
     """Whether ``user`` may import spreadsheets into ``plan`` (the plan's pages link to the import)."""
     return bool(can_import(user, plan))
+
+
+@register.filter
+def may_publish(user, plan):
+    """Whether ``user`` may publish ``plan`` (its pages link to the publishing page)."""
+    return bool(can_publish(user, plan))
 
 
 @register.simple_tag(takes_context=True)

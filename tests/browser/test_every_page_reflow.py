@@ -22,7 +22,7 @@ COUNCIL = ["changes/", "settings/", "settings/people/", "settings/people/add/", 
 PLAN = ["rollup/", "rollup/?by=theme", "rollup/?by=service", "proposals/", "proposals/new/",
         "proposals/{pk}/", "proposals/{pk}/edit/", "proposals/{pk}/history/", "outcomes/5/", "reconciliation/", "book/",
         "gap/", "gap/edit/", "snapshots/", "changes/", "delivery/", "delivery/2019-20-q2/",
-        "delivery/2019-20-q2/returns/", "import/"]
+        "delivery/2019-20-q2/returns/", "import/", "publishing/"]
 
 
 def pages(plan, pk):

@@ -1,5 +1,5 @@
-"""How every sheet of the portal's workbooks prints, set in one place: A4 landscape, one
-page wide, the header row repeated on every page, a header and footer naming the
+"""How every sheet of the portal's workbooks and report downloads prints, set in one
+place: A4 landscape, one page wide, the header row repeated on every page, a header and footer naming the
 council, plan, sheet, "as at" and "Page x of y", margins for a cabinet paper, and a print
 area that leaves out the columns only an import needs (which are hidden as well).
 
@@ -14,12 +14,17 @@ MARGINS = PageMargins(left=0.5, right=0.5, top=0.8, bottom=0.7, header=0.3, foot
 LINE_HEIGHT = 13.5  # points, one line of the 10pt text the sheets' rows are in
 CHARACTER_WIDTH = 1.05  # characters of 10pt text a column-width unit holds, in the widest common font
 NOTE_CHARACTER_WIDTH = 1.25  # the same for a note's italic text across many columns (fewer spaces lost to wrapping)
+HEADER_LENGTH = 80  # characters of a page header's or footer's part
 SPACER_HEIGHT = 7  # points: a blank row between blocks
 
 
 def _header_text(text):
-    """Text for a header or footer: "&" starts a code there, so it is doubled."""
-    return str(text).replace("&", "&&")[:80]
+    """Text for a header or footer, at most 80 characters, cut at a word with "…" (never
+    mid-word); "&" starts a code there, so it is doubled."""
+    text = str(text)
+    if len(text) > HEADER_LENGTH:
+        text = text[:HEADER_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" –-:,") + "…"
+    return text.replace("&", "&&")
 
 
 def print_setup(ws, *, title, sheet, header_row, hidden_columns=()):
