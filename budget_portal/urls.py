@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("proposals.urls")),
     path("", include("reports.urls")),
     path("", include("workbooks.urls")),
+    path("", include("jobs.urls")),
 ]
 
 handler403 = "budget_portal.views.permission_denied"
