@@ -17,4 +17,4 @@ WHITENOISE_AUTOREFRESH = True
 
 # Jobs run inside the request that starts them; the worker tests (tests/test_jobs_worker.py)
 # start real `db_worker` processes with the database backend instead.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+TASKS["default"]["BACKEND"] = os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")  # noqa: F405
