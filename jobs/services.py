@@ -33,11 +33,12 @@ def start_job(*, user, kind: Kind, posted: dict) -> Job:
     raises Refused, with a message, before anything is created)."""
     council, parameters = kind.prepare(user, posted)
     job = Job.objects.create(user=user, council=council, kind=kind.name, parameters=parameters)
-    _enqueue(job)
+    enqueue(job)
     return job
 
 
-def _enqueue(job):
+def enqueue(job):
+    """Queue a run of ``job`` with the tasks backend (a worker picks it up)."""
     result = run.enqueue(job.pk)
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
@@ -51,7 +52,7 @@ def recover(job):
         if still_stale.update(status=JobStatus.QUEUED, heartbeat_at=None):
             logger.warning("Job %s (%s) lost its worker; queued again", job.pk, job.kind)
             _abandon_task(job.task_id)
-            _enqueue(job)
+            enqueue(job)
         return
     kind = KINDS.get(job.kind)
     message = WORKER_LOST.format(attempts=job.attempts, s="" if job.attempts == 1 else "s")

@@ -21,7 +21,7 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from jobs.models import Job, JobStatus
-from jobs.services import _enqueue
+from jobs.services import enqueue
 
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 WAIT_SECONDS = 60
@@ -100,7 +100,7 @@ def test_a_job_whose_worker_is_killed_mid_job_is_retried_or_failed(shared, tmp_p
     user = django_user_model.objects.create_user(username="starter", password="x")
     job = Job.objects.create(user=user, kind="test_slow")
     with override_settings(TASKS={"default": {"BACKEND": DATABASE_BACKEND, "QUEUES": ["default"]}}):
-        _enqueue(job)
+        enqueue(job)
     shared.share()
     log_path = tmp_path / "worker.log"
     with open(log_path, "w") as log:
