@@ -79,6 +79,11 @@ class Job(models.Model):
         kind = KINDS.get(self.kind)
         return kind.label if kind else self.kind
 
+    def failure(self, reason):
+        """The message a failed job shows: its kind's words, then ``reason``."""
+        kind = KINDS.get(self.kind)
+        return f"{kind.failure if kind else 'The job failed'}: {reason}."
+
     @property
     def finished(self):
         return self.status not in UNFINISHED

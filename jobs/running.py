@@ -67,7 +67,7 @@ def run_job(job_id):
     except Exception as exc:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         reason = str(exc) if isinstance(exc, JobFailed) else UNEXPECTED
-        _finish(job, status=JobStatus.FAILED, message=f"{kind.failure if kind else 'The job failed'}: {reason}.")
+        _finish(job, status=JobStatus.FAILED, message=job.failure(reason))
         return JobStatus.FAILED
     # Written whatever the status now: a run that outlived its heartbeat still has the right file.
     _finish(job, status=JobStatus.DONE, result=file.data, result_name=file.name, result_type=file.content_type,

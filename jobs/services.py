@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from .kinds import KINDS, Kind
+from .kinds import Kind
 from .models import Job, JobStatus
 from .tasks import run
 
@@ -26,6 +26,10 @@ logger = logging.getLogger("jobs")
 
 WORKER_LOST = ("the worker running it stopped {attempts} time{s}. Please start it again; if it fails "
                "again, tell the portal's administrators")
+
+
+NEVER_STARTED = ("the worker that took it stopped before it began. Please start it again; if it fails again, "
+                 "tell the portal's administrators")
 
 
 def start_job(*, user, kind: Kind, posted: dict) -> Job:
@@ -54,31 +58,58 @@ def recover(job):
             _abandon_task(job.task_id)
             enqueue(job)
         return
-    kind = KINDS.get(job.kind)
     message = WORKER_LOST.format(attempts=job.attempts, s="" if job.attempts == 1 else "s")
-    if still_stale.update(status=JobStatus.FAILED, **Job.finished_now(),
-                          message=f"{kind.failure if kind else 'The job failed'}: {message}."):
+    if still_stale.update(status=JobStatus.FAILED, **Job.finished_now(), message=job.failure(message)):
         logger.error("Job %s (%s) lost its worker %s times; marked failed", job.pk, job.kind, job.attempts)
         _abandon_task(job.task_id)
+
+
+def _is_database_task(task_id):
+    """The database backend's task ids are UUIDs (the immediate backend's are not)."""
+    try:
+        uuid.UUID(task_id)
+    except ValueError:
+        return False
+    return True
 
 
 def _abandon_task(task_id):
     """The database backend's record of a run whose worker died says "running" for ever:
     mark it failed, so the tasks table agrees with the job."""
-    try:
-        uuid.UUID(task_id)
-    except ValueError:
-        return  # not a database backend's task (the immediate backend's ids are not UUIDs)
+    if not _is_database_task(task_id):
+        return
     DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
         status=TaskResultStatus.FAILED, finished_at=timezone.now())
 
 
+def lost_before_starting(now=None):
+    """Queued jobs whose task a worker took (``JOB_STALE_SECONDS`` ago or more) or
+    finished without the job ever starting: the worker died between claiming the task
+    and the job, or the task could not run it. Nothing would ever run them."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    queued = {job.task_id: job for job in Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff)
+              .without_result() if _is_database_task(job.task_id)}
+    if not queued:
+        return []
+    taken = (DBTaskResult.objects.filter(pk__in=list(queued)).exclude(status=TaskResultStatus.READY)
+             .exclude(status=TaskResultStatus.RUNNING, started_at__gte=cutoff))
+    return [queued[str(pk)] for pk in taken.values_list("pk", flat=True)]
+
+
 def recover_stale_jobs():
-    """Recover every job whose worker has died. Returns how many were found."""
+    """Recover every job whose worker has died (running, or queued but taken and never
+    started: failed with a message, as its task may be what fails). Returns how many."""
     stale = list(Job.objects.stale().without_result())
     for job in stale:
         recover(job)
-    return len(stale)
+    lost = lost_before_starting()
+    for job in lost:
+        if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, task_id=job.task_id).update(
+                status=JobStatus.FAILED, **Job.finished_now(), message=job.failure(NEVER_STARTED)):
+            logger.error("Job %s (%s): its task %s was taken but the job never started", job.pk, job.kind,
+                         job.task_id)
+            _abandon_task(job.task_id)
+    return len(stale) + len(lost)
 
 
 def clear_expired_jobs(now=None):

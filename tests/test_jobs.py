@@ -9,13 +9,15 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from councils.access import councils_for
 from jobs import kinds
 from jobs.models import Job, JobStatus
 from jobs.running import Progress, run_job
-from jobs.services import clear_expired_jobs
+from jobs.services import clear_expired_jobs, enqueue, recover_stale_jobs
 from proposals.models import Proposal
 from proposals.permissions import can_see_job
 from workbooks.exports import FlatScope, write_flat_export
@@ -314,3 +316,58 @@ def test_the_status_json_costs_a_fixed_number_of_queries(request, ce_job, client
     client = client_for(request.getfixturevalue(who))
     with django_assert_num_queries(queries):
         assert client.get(reverse("jobs:status_json", args=[ce_job.pk])).status_code == 200
+
+
+# A worker that died (the real kill is tests/test_jobs_worker.py's)
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def abandoned(user, *, attempts=1, silent_for=timedelta(minutes=10)):
+    """A job left "running" by a worker that died ``silent_for`` ago."""
+    then = timezone.now() - silent_for
+    return Job.objects.create(user=user, kind="national_export", status=JobStatus.RUNNING, attempts=attempts,
+                              progress_done=2, progress_total=9, started_at=then, heartbeat_at=then)
+
+
+def test_reading_the_status_of_a_job_whose_worker_died_runs_it_again(officer, client_for):
+    job = abandoned(officer)
+    data = client_for(officer).get(reverse("jobs:status_json", args=[job.pk])).json()
+    assert data["status"] == "done" and data["download_url"]  # queued again; the immediate backend ran it
+    job.refresh_from_db()
+    assert job.attempts == 2 and job.result_size > 0
+
+
+def test_after_its_last_attempt_a_job_whose_worker_died_fails_with_a_message(officer, client_for, settings):
+    settings.JOB_MAX_ATTEMPTS = 2
+    job = abandoned(officer, attempts=2)
+    page = client_for(officer).get(reverse("jobs:status", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
+    assert job.message == ("The export could not be finished: the worker running it stopped 2 times. Please start "
+                           "it again; if it fails again, tell the portal's administrators.")
+    assert escape(job.message) in page
+
+
+def test_a_running_job_that_reports_progress_is_left_alone(officer):
+    job = abandoned(officer, silent_for=timedelta(seconds=5))
+    assert recover_stale_jobs() == 0
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and job.attempts == 1
+
+
+def test_a_queued_job_whose_task_was_taken_but_never_started_fails_with_a_message(officer, settings):
+    settings.TASKS = DATABASE_TASKS
+    long_ago = timezone.now() - timedelta(minutes=10)
+    job = Job.objects.create(user=officer, kind="national_export", created_at=long_ago)
+    waiting = Job.objects.create(user=officer, kind="national_export", created_at=long_ago)
+    enqueue(job)
+    enqueue(waiting)
+    job.refresh_from_db()
+    DBTaskResult.objects.filter(pk=job.task_id).update(status="RUNNING", started_at=long_ago)
+    assert recover_stale_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.message.startswith(
+        "The export could not be finished: the worker that took it stopped before it began.")
+    assert DBTaskResult.objects.get(pk=job.task_id).status == "FAILED"
+    assert Job.objects.get(pk=waiting.pk).status == JobStatus.QUEUED  # its task is still waiting for a worker
