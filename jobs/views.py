@@ -24,12 +24,12 @@ LISTED = 50
 def get_job_or_404(user, pk):
     """The job ``pk`` (without its file) if ``user`` may see it; a job whose worker died is
     recovered first, so a status read never shows "running" for ever."""
-    job = Job.objects.without_result().filter(pk=pk).first()
+    job = Job.objects.without_result().select_related("user").filter(pk=pk).first()
     if job is None or not can_see_job(user, job):
         raise Http404("No such job.")
     if job.is_stale():
         recover(job)
-        job = Job.objects.without_result().get(pk=pk)
+        job = Job.objects.without_result().select_related("user").get(pk=pk)
     return job
 
 

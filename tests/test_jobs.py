@@ -307,15 +307,18 @@ def test_results_are_kept_for_job_result_days(officer, settings):
 # Queries
 
 
-@pytest.mark.parametrize("who, queries", [
-    ("officer", 3),  # session, user, the job
-    ("council_admin", 4),  # … and the administrator's roles
+@pytest.mark.parametrize("page, who, queries", [
+    ("jobs:status_json", "officer", 3),  # session, user, the job (with its starter)
+    ("jobs:status_json", "council_admin", 4),  # … and the administrator's roles
+    # The page: as the JSON, and the roles and the "Waiting for you" count every page shows.
+    ("jobs:status", "officer", 5),
+    ("jobs:status", "council_admin", 4),  # roles read once (for the job and the page); nothing waits for them
 ])
-def test_the_status_json_costs_a_fixed_number_of_queries(request, ce_job, client_for, django_assert_num_queries,
-                                                         who, queries):
+def test_the_status_costs_a_fixed_number_of_queries(request, ce_job, client_for, django_assert_num_queries, page,
+                                                    who, queries):
     client = client_for(request.getfixturevalue(who))
     with django_assert_num_queries(queries):
-        assert client.get(reverse("jobs:status_json", args=[ce_job.pk])).status_code == 200
+        assert client.get(reverse(page, args=[ce_job.pk])).status_code == 200
 
 
 # A worker that died (the real kill is tests/test_jobs_worker.py's)
