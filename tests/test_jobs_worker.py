@@ -12,12 +12,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from jobs.models import Job, JobStatus
@@ -129,3 +131,23 @@ def test_a_job_whose_worker_is_killed_mid_job_is_retried_or_failed(shared, tmp_p
         assert final["message"] == ("The slow job could not be finished: the worker running it stopped 1 time. "
                                     "Please start it again; if it fails again, tell the portal's administrators.")
         assert shared.task_statuses() == ["FAILED"]
+
+
+def test_a_running_worker_recovers_a_job_another_machines_worker_left(shared, tmp_path, django_user_model):
+    """The job's worker (elsewhere) went silent after this worker started: its periodic
+    sweep, not its start, finds the job, and (its last attempt spent) fails it."""
+    user = django_user_model.objects.create_user(username="starter", password="x")
+    soon = timezone.now() + timedelta(seconds=4)  # silent JOB_STALE_SECONDS after this: well after the start
+    job = Job.objects.create(user=user, kind="test_slow", status=JobStatus.RUNNING, attempts=1, progress_total=20,
+                             progress_done=3, started_at=timezone.now(), heartbeat_at=soon)
+    shared.share()
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        worker = start_worker(shared, log, max_attempts=1)
+        try:
+            final = wait_for(shared, job.pk, lambda j: j["status"] == JobStatus.FAILED, log_path, "failed")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(10)
+    assert final["message"].startswith("The slow job could not be finished: the worker running it stopped 1 time.")
+    assert "lost its worker 1 times; marked failed" in log_path.read_text()
