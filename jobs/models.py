@@ -110,6 +110,12 @@ class Job(models.Model):
         now = timezone.now()
         return {"finished_at": now, "expires_at": now + timedelta(days=settings.JOB_RESULT_DAYS)}
 
+    @property
+    def waiting_long(self):
+        """Queued for longer than a worker takes to notice: no worker may be running."""
+        return (self.status == JobStatus.QUEUED
+                and self.created_at < timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS))
+
     def is_stale(self, now=None):
         now = now or timezone.now()
         return (self.status == JobStatus.RUNNING and self.heartbeat_at is not None

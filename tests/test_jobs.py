@@ -374,3 +374,10 @@ def test_a_queued_job_whose_task_was_taken_but_never_started_fails_with_a_messag
         "The export could not be finished: the worker that took it stopped before it began.")
     assert DBTaskResult.objects.get(pk=job.task_id).status == "FAILED"
     assert Job.objects.get(pk=waiting.pk).status == JobStatus.QUEUED  # its task is still waiting for a worker
+
+
+def test_a_job_waiting_longer_than_usual_says_the_workers_may_be_stopped(officer, client_for):
+    job = Job.objects.create(user=officer, kind="national_export", created_at=timezone.now() - timedelta(hours=1))
+    data = client_for(officer).get(reverse("jobs:status_json", args=[job.pk])).json()
+    assert data["status_text"] == ("Waiting to start: it has waited longer than usual, so the portal's workers may "
+                                   "be stopped. If it does not start soon, tell the portal's administrators.")
