@@ -1,4 +1,4 @@
-# Budget Portal. `make run` serves the app with the seed data; `make test` runs every test.
+# Budget Portal. `make run` serves the app with the seed data (and a jobs worker); `make test` runs every test.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -22,9 +22,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The background jobs' worker runs beside the server and stops with it (Ctrl-C stops both).
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo --demo-users
+	@DEBUG=1 $(PY) manage.py jobs_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.

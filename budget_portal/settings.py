@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "workbooks",
     "administration",
     "publishing",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +129,28 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+
+# Background jobs (jobs/): queued in the database (the django_tasks_db tables), run by
+# `manage.py db_worker` processes (`make run` starts one; see README, "Running in
+# production"). TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs each
+# job inside the request that starts it (the tests do).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A finished job's file (and its record) is kept this many days, then `manage.py
+# clear_expired_jobs` deletes it.
+JOB_RESULT_DAYS = int(os.environ.get("JOB_RESULT_DAYS", "7"))
+# A job's file is kept in the database (every web server and worker machine reads it),
+# so it is bounded: a larger result fails the job with a message.
+JOB_RESULT_MAX_BYTES = int(os.environ.get("JOB_RESULT_MAX_BYTES", str(200 * 1024 * 1024)))
+# A running job reports progress at least this often; one silent for longer has lost its
+# worker (killed, machine gone) and is started again, up to JOB_MAX_ATTEMPTS runs in all,
+# then marked failed with a message.
+JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "300"))
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "2"))
 
 # ASVS 6.2: at least 12 characters, not a common password, not like the user's name or
 # email; and no composition rules (6.2.5), so an all-digit password of that length is allowed.

@@ -14,3 +14,7 @@ CSRF_COOKIE_SECURE = False
 # Tests serve static files from the app folders (finders); there is no collectstatic output.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Jobs run inside the request that starts them; the worker tests (tests/test_jobs_worker.py)
+# start real `db_worker` processes with the database backend instead.
+TASKS["default"]["BACKEND"] = os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")  # noqa: F405

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("publishing.manage_urls")),
     path("", include("reports.urls")),
     path("", include("workbooks.urls")),
+    path("", include("jobs.urls")),
 ]
 
 handler403 = "budget_portal.views.permission_denied"

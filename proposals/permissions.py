@@ -140,6 +140,7 @@ GAP_EDITORS_ONLY = "Only the council's finance officers and administrators can c
 MONITORING_ADMINS_ONLY = "Only the council's administrators can open, close and change monitoring periods."
 RETURN_MAKERS_ONLY = "Only the council's finance officers and administrators can make delivery returns."
 PUBLISHERS_ONLY = "Only the council's administrators can publish a plan or withdraw its publication."
+JOB_OWNERS_ONLY = "Only the person who started a job, or an administrator of its council, can see it."
 PERIOD_CLOSED = "{period} is closed for returns. A council administrator can reopen it."
 SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
 OWN_WORK = (
@@ -217,6 +218,19 @@ def _council_admin(user, council):
     if user is SYSTEM or Role.COUNCIL_ADMIN in roles_in(user, council.pk):
         return ALLOWED
     return _no_role(COUNCIL_ADMINS_ONLY)
+
+
+def can_see_job(user, job):
+    """A background job (its page, progress and file): the person who started it, and the
+    administrators of its council (site administrators: every job, including the
+    all-councils ones, which have no council)."""
+    if user is SYSTEM or not (user.is_authenticated and user.is_active):
+        return _no_role(JOB_OWNERS_ONLY)
+    if user.pk == job.user_id or user.is_superuser:
+        return ALLOWED
+    if job.council_id is not None and Role.COUNCIL_ADMIN in roles_in(user, job.council_id):
+        return ALLOWED
+    return _no_role(JOB_OWNERS_ONLY)
 
 
 def can_manage_people(user, council):

@@ -9,9 +9,14 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.test import override_settings
 from django.urls import reverse
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
+
+from jobs.services import enqueue
+
+from .test_jobs import finished_job
 
 SEARCHES = ["33", "[NEW]", "care", "\u00e9t\u00e9 \u201cquoted\u201d", "%_'\""]
 
@@ -24,6 +29,9 @@ def admin_client_for_walk(client_for, admin_user, officer):
     AccessLog.objects.create(username="admin", ip_address="192.0.2.1", user_agent="test")
     AccessFailureLog.objects.create(username="someone", ip_address="192.0.2.1", user_agent="test")
     Token.objects.create(user=officer)  # an API token (publishing/api.py)
+    job = finished_job(officer)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}):
+        enqueue(job)  # the task queue's record (django_tasks_db's admin)
     return client_for(admin_user)
 
 

@@ -28,7 +28,7 @@ def test_every_signed_in_page_and_download_is_private_and_not_stored(cast, objec
     assert not wrong, "\n".join(wrong)
     downloads = {"reports:rollup_csv", "reports:rollup_xlsx", "reports:proposal_list_csv",
                  "reports:proposal_list_xlsx", "workbooks:export", "workbooks:export_flat",
-                 "workbooks:export_all", "workbooks:export_all_csv"}
+                 "workbooks:export_all_csv", "jobs:download"}
     pages = {"reports:rollup", "reports:proposal_list", "proposals:history"}
     assert {(name, 200) for name in downloads | pages} <= seen
 

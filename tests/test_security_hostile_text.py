@@ -24,6 +24,7 @@ from proposals.permissions import SYSTEM
 from proposals.services import LineInput, save_proposal
 
 from .conftest import proposal
+from .test_jobs import finished_job
 from .test_security_url_walk import PASSWORD_LINK, RULES, app_urls, monitoring_period, structure_pks, url_for
 
 SCRIPT = "<script>alert(1)</script>"
@@ -68,9 +69,10 @@ def admin_client(admin_user):
 
 
 def readable_urls(growth):
+    finished_job(growth.updated_by, pk=growth.pk)  # the job pages' pk, as in the URL walk
     kwargs = {"council_slug": growth.plan.council.slug, "plan_slug": growth.plan.slug, "pk": growth.pk,
               "code": growth.outcome.code, "fmt": "csv", "user_id": growth.updated_by_id,
-              "period": growth.period.slug, **PASSWORD_LINK,
+              "period": growth.period.slug, "kind": "national_export", **PASSWORD_LINK,
               **structure_pks(growth.plan.council)}
     for name, pattern in app_urls():
         if RULES[name][0]["admin"] == 200 and name != "healthz":
@@ -90,7 +92,7 @@ def test_stored_hostile_text_is_inert_on_every_page(hostile, admin_client):
             assert not RAW_MARKUP.search(body), f"{url} renders stored text as markup"
             if escape(SCRIPT) in body or escape(IMG) in body:
                 shown_escaped.add(name)
-        elif JSON.match(content_type):  # the API: stored text as JSON strings, never sniffed as markup
+        elif JSON.match(content_type):  # the API, a job's status: stored text as JSON strings, never sniffed as markup
             assert response["X-Content-Type-Options"] == "nosniff"
             json.loads(response.content)
         else:

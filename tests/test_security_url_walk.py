@@ -23,6 +23,7 @@ from proposals.permissions import SYSTEM
 from proposals.structure import create_theme
 
 from .conftest import db_snapshot, proposal
+from .test_jobs import finished_job
 
 ANON = "anonymous"
 SIGNED_IN = ("officer", "officer_cwac", "outsider", "approver", "commissioner", "admin")
@@ -31,6 +32,7 @@ EDITORS = {"officer": 200, "admin": 200, "approver": 403, "commissioner": 403, "
 # A council's people, plans and structure: its council administrators (here, the site administrator) only.
 MANAGERS = {"admin": 200, "officer": 403, "approver": 403, "commissioner": 403, "officer_cwac": 404, "outsider": 404}
 EVERYONE = dict.fromkeys(SIGNED_IN, 200)
+JOB_OWNERS = {**dict.fromkeys(SIGNED_IN, 404), "officer": 200, "admin": 200}
 LOGIN = "login"  # anonymous is sent to sign in
 
 
@@ -100,8 +102,14 @@ RULES = {
     "workbooks:export": READ_PAGE,
     "workbooks:export_flat": READ_PAGE,
     # Every council the user may see: anyone signed in (no council: the header row alone).
-    "workbooks:export_all": (EVERYONE, signed_in(READ_ONLY)),
     "workbooks:export_all_csv": (EVERYONE, signed_in(READ_ONLY)),
+    # Background jobs: anyone signed in starts one (POST only; the walk's POST sends fields
+    # the national export does not take: refused, 400) and lists their own. A job's pages
+    # are its starter's (the walk's job is the officer's national export) and the site
+    # administrator's; anyone else is told it does not exist.
+    "jobs:list": (EVERYONE, signed_in(READ_ONLY)),
+    "jobs:start": (signed_in(405), signed_in(400)),
+    **dict.fromkeys(("jobs:status", "jobs:status_json", "jobs:download"), (JOB_OWNERS, signed_in(READ_ONLY))),
     # Forms: officers (and administrators) only; an empty POST is a form with errors.
     "proposals:new": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),
     "proposals:edit": (EDITORS, {**EDITORS, "officer": 200, "admin": 200}),
@@ -205,11 +213,12 @@ def objects(ce_plan, officer):
     a monitoring period (2019/20 Q2, with [33] approved to monitor)."""
     growth = proposal(ce_plan, "41")
     period = monitoring_period(ce_plan)
+    finished_job(officer, pk=growth.pk)  # the job pages' pk is the proposal's (see url_for)
     return {
         "kwargs": {
             "council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk,
             "code": Outcome.objects.get(council=ce_plan.council, proposals=growth).code, "fmt": "csv",
-            "user_id": officer.pk, "period": period.slug, **PASSWORD_LINK,
+            "user_id": officer.pk, "period": period.slug, "kind": "national_export", **PASSWORD_LINK,
             **structure_pks(ce_plan.council),
         },
         "post": {"to": "approved", "version": growth.version},

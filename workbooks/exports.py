@@ -260,10 +260,11 @@ def _flat_scope(proposals, years, plan):
     return FlatScope.for_plan(plan.pk if plan is not None else years[0].plan_id, proposals, years)
 
 
-def write_flat_export(*, proposals=None, years=None, out, plan=None, scope=None):
+def write_flat_export(*, proposals=None, years=None, out, plan=None, scope=None, watch=None):
     """The flat proposal list as a one-sheet workbook, streamed (write-only), to ``out``:
     for a ``scope`` (FlatScope), or for the ``plan``'s ``proposals`` and its ``years``
-    (PlanYears in order). One query.
+    (PlanYears in order). One query. ``watch``, if given, wraps the rows as they are
+    written (a background job counts them for its progress bar) and yields them on.
 
     Written for speed: each distinct text or figure is made into a cell once (xlsx.Cells)
     and figures carry the only style, so the file costs little more than openpyxl
@@ -279,7 +280,8 @@ def write_flat_export(*, proposals=None, years=None, out, plan=None, scope=None)
     cells = xlsx.Cells(ws)
     ws.append([cells.text(name, FLAT_HEADER) for name in header])
     text, number, append = cells.text, cells.number, ws.append
-    for row in flat_rows(scope):
+    rows = flat_rows(scope) if watch is None else watch(flat_rows(scope))
+    for row in rows:
         # Ids and versions are plain numbers: openpyxl writes them as it would bare values.
         append([*map(text, row[:9]), *map(number, row[9]), row[10], row[11]])
     wb.save(out)

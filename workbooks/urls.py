@@ -7,9 +7,9 @@ app_name = "workbooks"
 plan = "c/<slug:council_slug>/<slug:plan_slug>/"
 
 urlpatterns = [
-    # Every council the user may see, one flat list (the import format's columns).
-    path("export/proposals.xlsx", views.export_all, {"fmt": "xlsx"}, name="export_all"),
-    path("export/proposals.csv", views.export_all, {"fmt": "csv"}, name="export_all_csv"),
+    # Every council the user may see, one flat list (the import format's columns), streamed;
+    # the .xlsx is a background job (jobs.kinds.national_export).
+    path("export/proposals.csv", views.export_all_csv, name="export_all_csv"),
     path(plan + "workbook.xlsx", views.export, name="export"),
     path(plan + "budget-book.docx", book_views.book_docx, name="book_docx"),
     path(plan + "proposals-flat.<str:fmt>", views.export_flat, name="export_flat"),

@@ -146,26 +146,20 @@ def _csv_stream(rows):
 
 
 @require_GET
-def export_all(request, fmt):
+def export_all_csv(request):
     """The flat proposal list of every council the user may see (an administrator: all of
     them), council by council and plan by plan, as the per-plan flat list with the same
     columns and a column per financial year any of the plans has. The proposals the
     reports count (all statuses but rejected and withdrawn). Streamed: rows are read
     from the database in chunks and written as they come, so memory stays flat however
     many councils there are. Two queries (the plans' years, the rows) after the session's.
+    The same list as .xlsx is made by a background job (jobs.kinds.national_export):
+    openpyxl assembles a workbook's zip only as it saves, so it cannot be streamed.
 
     A user with a role in no council gets the header row alone: the download is "what
     you may see", which is nothing, and a 404 would say no more (the address names no
     council)."""
-    if fmt not in ("csv", "xlsx"):
-        raise Http404("No such download.")
     scope = FlatScope.for_councils(councils_for(request.user))
-    if fmt == "xlsx":
-        # openpyxl assembles the zip when it saves: written to a spooled file (on disk past
-        # 4 MB), then sent in chunks.
-        out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
-        write_flat_export(scope=scope, out=out)
-        return _file_response(out, "all-councils-proposals.xlsx", XLSX)
     response = StreamingHttpResponse(_csv_stream(flat_csv_rows(scope)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="all-councils-proposals.csv"'
     return response
