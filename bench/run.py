@@ -654,6 +654,49 @@ def bench_rounds_state(cast, size, rounds):
     return rows
 
 
+DELIVERY_SQL = [
+    """SELECT r.rating, p.outcome_id, o.code, o.title, o.position, p.theme_id, t.name, t.position,
+              r.service_budget_id, b.name, COUNT(r.id), SUM(r.target_k), SUM(r.slippage_in_k), SUM(r.forecast_k)
+       FROM delivery_deliveryreturn r JOIN proposals_proposal p ON p.id = r.proposal_id
+       JOIN outcomes_outcome o ON o.id = p.outcome_id LEFT JOIN proposals_theme t ON t.id = p.theme_id
+       LEFT JOIN proposals_servicebudget b ON b.id = r.service_budget_id
+       WHERE r.period_id = %s
+       GROUP BY r.rating, p.outcome_id, o.code, o.title, o.position, p.theme_id, t.name, t.position,
+                r.service_budget_id, b.name""",
+    """SELECT m.id, m.quarter, y.start_year, COUNT(r.id), SUM(r.target_k), SUM(r.slippage_in_k), SUM(r.forecast_k)
+       FROM delivery_monitoringperiod m JOIN proposals_planyear y ON y.id = m.year_id
+       LEFT JOIN delivery_deliveryreturn r ON r.period_id = m.id
+       WHERE m.plan_id = %s GROUP BY m.id, m.quarter, y.start_year ORDER BY y.start_year, m.quarter""",
+]
+
+
+def bench_delivery(cast, size, rounds):
+    """The delivery summary of a quarter (generate_demo gives every plan four of returns)
+    against raw SQL of the same sums, and its page against the same SQL."""
+    from delivery.models import MonitoringPeriod
+    from delivery.summary import delivery_summary
+
+    period = (MonitoringPeriod.objects.filter(plan=cast.plan, returns__isnull=False).select_related("plan", "year")
+              .order_by("-quarter").first())
+    if period is None:
+        return [missing(f"{size}: delivery summary", "the bench plan has no delivery returns")]
+    rows = [compare(
+        f"{size}: delivery summary, one quarter (delivery_summary())", lambda: delivery_summary(period),
+        lambda: [raw(DELIVERY_SQL[0], [period.pk]), raw(DELIVERY_SQL[1], [period.plan_id])], target=1.5,
+        rounds=rounds, note="delivery.summary.delivery_summary vs raw SQL of the same sums by every grouping "
+                            "and the trend",
+    )]
+    url = reverse("reports:delivery_period", args=[cast.council.slug, cast.plan.slug, period.slug])
+    row = compare(f"{size}: delivery summary page", lambda: fetch(cast.reader_client, url),
+                  lambda: [raw(DELIVERY_SQL[0], [period.pk]), raw(DELIVERY_SQL[1], [period.plan_id])],
+                  target=3, rounds=rounds,
+                  note="view through the test Client vs the same raw SQL (a signed-in request's own cost "
+                       "is in the measured side: issue 16's fair floor is not built yet)")
+    row["queries"] = page_queries(cast.reader_client, url)
+    rows.append(row)
+    return rows
+
+
 def council_workbook(budgets, themes, start_years):
     """A council-shaped .xlsx of IMPORT_PROPOSALS proposals: title rows naming £000, a
     header Ref | Service | Description | three years, a section heading (a theme of the
@@ -933,7 +976,8 @@ def run_size(size):
     log(f"  dataset: {counts}")
     rounds = int(os.environ.get("BENCH_ROUNDS", DEFAULT_ROUNDS[size]))
     results = []
-    for step in (bench_rollup, bench_list, bench_workbooks, bench_save, bench_rounds_state, bench_snapshot):
+    for step in (bench_rollup, bench_list, bench_workbooks, bench_save, bench_rounds_state, bench_delivery,
+                 bench_snapshot):
         results += step(cast, size, rounds)
     results += bench_throughput(cast, size)
     if size == "small":

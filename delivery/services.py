@@ -162,13 +162,23 @@ def _targets(period, proposal_ids):
     rows = (Variation.objects.filter(year=period.year, line__proposal_id__in=proposal_ids)
             .order_by("line__proposal_id", "line__position", "line_id")
             .values_list("line__proposal_id", "line__service_budget_id", "increment_k"))
-    targets: dict[int, tuple[int, int | None, int]] = {}
+    lines: dict[int, list[tuple[int, int]]] = {}
     for proposal_id, service_budget_id, increment in rows:
-        total, principal, largest = targets.get(proposal_id, (0, None, -1))
+        lines.setdefault(proposal_id, []).append((service_budget_id, increment))
+    return {pk: target_and_principal(found) for pk, found in lines.items()}
+
+
+def target_and_principal(lines):
+    """(target £k, principal service budget id) of a proposal in a year, from its lines
+    [(service budget id, that year's increment £k)] in their order: the sum of the
+    increments, and the budget of the line with the largest change (the first on a tie).
+    The one rule, for the returns and for generated demo data."""
+    total, principal, largest = 0, None, -1
+    for service_budget_id, increment in lines:
         if abs(increment) > largest:
             principal, largest = service_budget_id, abs(increment)
-        targets[proposal_id] = (total + increment, principal, largest)
-    return {pk: (total, principal) for pk, (total, principal, _largest) in targets.items()}
+        total += increment
+    return total, principal
 
 
 def slippage_into(plan, start_year, proposal_ids=None):

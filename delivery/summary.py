@@ -2,7 +2,7 @@
 rating, outcome, theme and service budget, the delivery percentage, and the trend over
 the plan's periods. Every figure is a database sum over the period's returns, so each
 grouping adds up to the same totals (a proposal counts under its principal service
-budget, the line with the largest change in the year). Six queries, whatever the size.
+budget, the line with the largest change in the year). Two queries, whatever the size.
 
 The page, the monitoring workbook and ``manage.py delivery`` all read this.
 """
@@ -90,48 +90,63 @@ class Summary:
                 ("theme", "By theme", self.by_theme), ("service", "By service budget", self.by_service)]
 
 
-GROUPINGS = {
-    # parameter: (field grouped by, the fields that name it)
-    "outcome": ("proposal__outcome_id", ("proposal__outcome__code", "proposal__outcome__title",
-                                         "proposal__outcome__position")),
-    "theme": ("proposal__theme_id", ("proposal__theme__name", "proposal__theme__position")),
-    "service": ("service_budget_id", ("service_budget__name",)),
-}
+# The fields the one grouped query reads: what each group is keyed by and named by.
+GROUP_FIELDS = ("rating", "proposal__outcome_id", "proposal__outcome__code", "proposal__outcome__title",
+                "proposal__outcome__position", "proposal__theme_id", "proposal__theme__name",
+                "proposal__theme__position", "service_budget_id", "service_budget__name")
+# The trend's sums, annotated on each period (named apart from its "returns" relation).
+PERIOD_SUMS = {"sum_returns": Count("returns"), "sum_target": Sum("returns__target_k"),
+               "sum_slippage": Sum("returns__slippage_in_k"), "sum_forecast": Sum("returns__forecast_k")}
 
 
-def _grouped(period, key):
-    by, names = GROUPINGS[key]
-    rows = (DeliveryReturn.objects.filter(period=period).order_by().values(by, *names).annotate(**SUMS))
-    groups = []
-    for row in rows:
-        order: tuple
-        if key == "outcome":
-            label, order = f"Outcome {row[names[0]]} – {row[names[1]]}", (row[names[2]], row[names[0]])
-        elif key == "theme":
-            label = row[names[0]] or "No theme"
-            order = (row[names[1]] is None, row[names[1]] or 0, label)
-        else:
-            label = row[names[0]] or "No service budget"
-            order = (label,)
-        groups.append((order, Group(str(row[by] if row[by] is not None else "none"), label, Totals.of(row))))
-    return [group for _order, group in sorted(groups, key=lambda item: item[0])]
+def _add_to(groups, key, make, totals):
+    """Add ``totals`` to the group ``key`` of ``groups`` ({key: [order, Group]}), made by
+    ``make()`` -> (order, label) the first time."""
+    found = groups.get(key)
+    if found is None:
+        order, label = make()
+        groups[key] = [order, Group(key, label, totals)]
+    else:
+        found[1].totals = found[1].totals + totals
+
+
+def _in_order(groups):
+    return [group for _order, group in sorted(groups.values(), key=lambda item: item[0])]
 
 
 def delivery_summary(period):
-    """The Summary of ``period`` (with its plan and year loaded)."""
-    rating_rows = {row["rating"]: Totals.of(row) for row in DeliveryReturn.objects.filter(period=period)
-                   .order_by().values("rating").annotate(**SUMS)}
-    by_rating = [Group(rating.value, rating.label, rating_rows.get(rating, Totals()), RATING_MEANING[rating])
+    """The Summary of ``period`` (with its plan and year loaded). Two queries whatever the
+    size: the period's returns summed by rating, outcome, theme and service budget at once
+    (each grouping and the totals are added up from those sums, so all agree), and the
+    plan's periods with their sums for the trend."""
+    rating_totals = {rating: Totals() for rating in RATING_ORDER}
+    outcomes: dict[str, list] = {}
+    themes: dict[str, list] = {}
+    services: dict[str, list] = {}
+    rows = DeliveryReturn.objects.filter(period=period).order_by().values(*GROUP_FIELDS).annotate(**SUMS)
+    for row in rows:
+        totals = Totals.of(row)
+        rating_totals[row["rating"]] = rating_totals.get(row["rating"], Totals()) + totals
+        code, title = row["proposal__outcome__code"], row["proposal__outcome__title"]
+        _add_to(outcomes, str(row["proposal__outcome_id"]), lambda code=code, title=title, row=row: (
+            (row["proposal__outcome__position"], code), f"Outcome {code} – {title}"), totals)
+        theme_id, theme_name, theme_position = (row["proposal__theme_id"], row["proposal__theme__name"],
+                                                row["proposal__theme__position"])
+        label = theme_name or "No theme"
+        _add_to(themes, "none" if theme_id is None else str(theme_id), lambda label=label, p=theme_position: (
+            (p is None, p or 0, label), label), totals)
+        budget_id = row["service_budget_id"]
+        label = row["service_budget__name"] or "No service budget"
+        _add_to(services, "none" if budget_id is None else str(budget_id), lambda label=label: ((label,), label),
+                totals)
+    by_rating = [Group(rating.value, rating.label, rating_totals[rating], RATING_MEANING[rating])
                  for rating in RATING_ORDER]
-    totals = sum((group.totals for group in by_rating), Totals())
-    trend_rows = {row["period_id"]: Totals.of(row) for row in DeliveryReturn.objects
-                  .filter(period__plan_id=period.plan_id).order_by().values("period_id").annotate(**SUMS)}
-    periods = list(MonitoringPeriod.objects.filter(plan_id=period.plan_id).select_related("year"))
+    periods = list(MonitoringPeriod.objects.filter(plan_id=period.plan_id).select_related("year")
+                   .annotate(**PERIOD_SUMS).order_by("year__start_year", "quarter"))
     return Summary(
-        period=period, totals=totals, by_rating=by_rating,
-        by_outcome=_grouped(period, "outcome"), by_theme=_grouped(period, "theme"),
-        by_service=_grouped(period, "service"),
-        trend=[(p, trend_rows.get(p.pk, Totals())) for p in periods],
+        period=period, totals=sum((group.totals for group in by_rating), Totals()), by_rating=by_rating,
+        by_outcome=_in_order(outcomes), by_theme=_in_order(themes), by_service=_in_order(services),
+        trend=[(p, Totals(*(getattr(p, name) or 0 for name in PERIOD_SUMS))) for p in periods],
     )
 
 

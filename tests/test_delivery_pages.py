@@ -140,9 +140,9 @@ def test_summary_and_grid_query_counts_are_pinned(client_for, officer, ce_plan, 
     save_returns(period=period, user=SYSTEM, rows=rows)
     client = client_for(officer)
     client.get(url("delivery_period", ce_plan, period.slug))  # sessions, roles: warmed
-    # Session, user, plan, period, roles; the summary's six; the returns shown; the
+    # Session, user, plan, period, roles; the summary's two; the returns shown; the
     # navigation's count of what waits for the officer.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(9):
         assert client.get(url("delivery_period", ce_plan, period.slug)).status_code == 200
     # Session, user, plan, period, roles; due_returns' four; the replacement list; the count.
     with django_assert_num_queries(11):

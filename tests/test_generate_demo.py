@@ -236,3 +236,37 @@ def test_every_generated_plan_has_a_gap_and_two_snapshots_the_later_one_as_it_st
         summed = SnapshotProposal.objects.filter(snapshot=draft).annotate(
             summed=Sum("lines__variations__amount_k")).values_list("net_k", "summed")
         assert all(net == (total or 0) for net, total in summed)
+
+
+@pytest.mark.django_db
+def test_every_generated_plan_has_four_quarters_of_returns_the_write_path_would_accept():
+    """Q1 to Q3 closed and Q4 open; a return in each for every approved saving and income
+    proposal with a change in the first year, whose target and principal budget are what
+    delivery.services computes and whose rating agrees with its forecast (check_return)."""
+    from delivery.models import DeliveryReturn, MonitoringPeriod
+    from delivery.services import SAVING_KINDS, check_return, due_returns
+    from delivery.summary import delivery_summary
+
+    generate(proposals=12)
+    plans = list(BudgetPlan.objects.filter(council__in=generated_councils()).select_related("council"))
+    for plan in plans:
+        periods = list(MonitoringPeriod.objects.filter(plan=plan).select_related("year", "plan__council")
+                       .order_by("quarter"))
+        assert [(p.quarter, p.is_open, p.year.start_year) for p in periods] == [
+            (1, False, plan.base_year + 1), (2, False, plan.base_year + 1), (3, False, plan.base_year + 1),
+            (4, True, plan.base_year + 1)]
+        for period in periods:
+            due = {d.proposal.pk: d for d in due_returns(period)}
+            returns = list(DeliveryReturn.objects.filter(period=period))
+            assert returns and {r.proposal_id for r in returns} == set(due)
+            for r in returns:
+                d = due[r.proposal_id]
+                assert (r.target_k, r.service_budget_id) == (d.target_k, d.service_budget_id)
+                assert check_return(r, d, plan=plan, has_next_year=True, replacement_ids=set()) == {}
+            summary = delivery_summary(period)
+            assert summary.totals.forecast_k == sum(r.forecast_k for r in returns)
+        ratings = set(DeliveryReturn.objects.filter(period__plan=plan).values_list("rating", flat=True))
+        assert {"green", "amber"} <= ratings
+    monitored = Proposal.objects.filter(delivery_returns__isnull=False).distinct()
+    assert monitored.exclude(status=Status.APPROVED).count() == 0
+    assert monitored.exclude(kind__in=SAVING_KINDS).count() == 0

@@ -35,6 +35,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from councils.models import Council
+from delivery.models import DeliveryReturn, MonitoringPeriod, Rating
+from delivery.services import SAVING_KINDS, target_and_principal
 from outcomes.models import Outcome
 from proposals import years as fy
 from proposals.history import digest
@@ -143,6 +145,23 @@ SNAPSHOTS = {
     "draft": ("Cabinet draft budget, 3 December {year}", 12, 3, 0),
     "final": ("Cabinet final budget, 4 February {year}", 2, 4, 1),
 }
+
+# Monitoring the first year: each quarter's end (month, day, years after the base year's start).
+QUARTER_ENDS = ((6, 30, 1), (9, 30, 1), (12, 31, 1), (3, 31, 2))
+# A monitored proposal's course over its first year's four quarters: (weight, ratings).
+COURSES = (
+    (55, (Rating.GREEN, Rating.GREEN, Rating.BLUE, Rating.BLUE)),
+    (25, (Rating.GREEN, Rating.AMBER, Rating.AMBER, Rating.AMBER)),
+    (12, (Rating.AMBER, Rating.AMBER, Rating.RED, Rating.RED)),
+    (8, (Rating.RED, Rating.RED, Rating.RED, Rating.RED)),
+)
+COMMENTARY = {
+    Rating.BLUE: "Delivered: the saving is now in the base budget.",
+    Rating.GREEN: "On track to deliver the full saving this year.",
+    Rating.AMBER: "At risk: part of the saving is slipping.",
+    Rating.RED: "Will not be delivered this year as planned.",
+}
+MITIGATION = "Alternative savings within the service are being identified (generated for demonstration)."
 
 KIND_WEIGHTS = {
     Kind.REVENUE_SAVINGS: 40, Kind.REVENUE_INVESTMENT: 12, Kind.INCOME_GENERATION: 14,
@@ -268,7 +287,7 @@ class Command(BaseCommand):
             )
 
         started = timezone.now()
-        totals = {"proposals": 0, "lines": 0, "figures": 0}
+        totals = {"proposals": 0, "lines": 0, "figures": 0, "returns": 0}
         with transaction.atomic():
             for first in range(0, len(names), COUNCILS_PER_BATCH):
                 batch = list(enumerate(names))[first:first + COUNCILS_PER_BATCH]
@@ -287,7 +306,8 @@ class Command(BaseCommand):
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(self.style.SUCCESS(
             f"Generated {len(names)} councils, {totals['proposals']:,} proposals, {totals['lines']:,} impact lines "
-            f"and {totals['figures']:,} yearly figures (seed {options['seed']}) in {seconds:.1f} s."
+            f"and {totals['figures']:,} yearly figures, with {totals['returns']:,} delivery returns "
+            f"(seed {options['seed']}) in {seconds:.1f} s."
         ))
 
     def _generate_batch(self, batch, options):
@@ -372,10 +392,11 @@ class Command(BaseCommand):
         line_ids = self._write_lines(lines, proposal_ids)
         self._write_figures(figures, line_ids)
         self._write_history(proposals, proposal_ids, data, now, options["seed"])
-        self._write_gaps_and_snapshots(batch, data, proposals, proposal_ids, lines, line_ids, figures, options, now)
-        return {"proposals": len(proposals), "lines": len(lines), "figures": len(figures)}
+        self._write_gaps_and_snapshots(batch, data, proposals, proposal_ids, lines, figures, options, now)
+        returns = self._write_monitoring(batch, data, proposals, proposal_ids, lines, figures, options, now)
+        return {"proposals": len(proposals), "lines": len(lines), "figures": len(figures), "returns": returns}
 
-    def _write_gaps_and_snapshots(self, batch, data, proposals, proposal_ids, lines, line_ids, figures, options, now):
+    def _write_gaps_and_snapshots(self, batch, data, proposals, proposal_ids, lines, figures, options, now):
         """Every plan's gap before proposals (three lines: the budget requirement, less
         council tax, less business rates and grants, leaving a gap about the size of its
         proposals' savings) and two snapshots: the final budget (as the plan stands) and,
@@ -474,6 +495,60 @@ class Command(BaseCommand):
                                   snapshot_gap_lines)
         _write(SnapshotGapFigure, ["line_id", "year_id", "amount_k"],
                [(snapshot_gap_ids[line], year, amount) for line, year, amount in snapshot_gap_figures], ids=False)
+
+    def _write_monitoring(self, batch, data, proposals, proposal_ids, lines, figures, options, now):
+        """Every plan's monitoring of its first year: its four quarters (Q1 to Q3 closed,
+        Q4 open for returns) and, in each, a return for every approved saving and income
+        proposal with a change that year, as ``delivery.services`` would accept it: the
+        target and principal service budget by ``target_and_principal``, Blue and Green
+        forecasting the full target, Amber and Red short of it with a mitigation. Each
+        proposal follows a course over the year (delivered; at risk; slipping to Red;
+        Red from the start), drawn from a stream of its own. Returns the number written."""
+        base_year = options["base_year"]
+        first_year = {d.plan.pk: d.years[0] for d in data}
+        by_line = {}
+        for line_index, year_id, _amount, step in figures:
+            by_line.setdefault(line_index, {})[year_id] = step
+        lines_of = {}
+        for line_index, (proposal_index, budget, _position) in enumerate(lines):
+            lines_of.setdefault(proposal_index, []).append((budget, by_line.get(line_index, {})))
+        budget_names = {b.pk: b.name for d in data for b in d.budgets + d.funding}
+        period_rows, period_index = [], {}
+        for d in data:
+            for quarter, (month, day, years_on) in enumerate(QUARTER_ENDS, start=1):
+                period_index[(d.plan.pk, quarter)] = len(period_rows)
+                period_rows.append((d.plan.pk, first_year[d.plan.pk].pk, quarter,
+                                    dt.date(base_year + years_on, month, day), quarter == 4, False))
+        period_ids = _write(MonitoringPeriod, ["plan_id", "year_id", "quarter", "reporting_date", "is_open",
+                                               "includes_investments"], period_rows)
+        council_index = {d.plan.pk: index for (index, _name), d in zip(batch, data, strict=True)}
+        rows = []
+        for index, row in enumerate(proposals):
+            plan_id, kind, status = row[0], row[5], row[7]
+            if status != Status.APPROVED or kind not in SAVING_KINDS:
+                continue
+            year_id = first_year[plan_id].pk
+            target, principal = target_and_principal(
+                (budget, steps.get(year_id, 0)) for budget, steps in lines_of.get(index, []))
+            if target == 0:
+                continue
+            rng = random.Random(  # nosec B311 # deterministic demo data
+                f"delivery:{options['seed']}:{council_index[plan_id]}:{row[3]}")
+            course = rng.choices(COURSES, [weight for weight, _ratings in COURSES])[0][1]
+            shares = {Rating.AMBER: rng.randint(60, 95), Rating.RED: rng.randint(0, 50)}
+            officer = f"Head of {budget_names.get(principal, 'Service')}"
+            for quarter, rating in enumerate(course, start=1):
+                share = 100 if rating in (Rating.BLUE, Rating.GREEN) else shares[rating]
+                forecast = -(-target * share // 100) if target < 0 else target * share // 100
+                rows.append((
+                    period_ids[period_index[(plan_id, quarter)]], proposal_ids[index], target, 0, forecast,
+                    rating.value, COMMENTARY[rating], officer,
+                    MITIGATION if rating in (Rating.AMBER, Rating.RED) else "", None, False, principal, 1, None, now,
+                ))
+        _write(DeliveryReturn, ["period_id", "proposal_id", "target_k", "slippage_in_k", "forecast_k", "rating",
+                                "commentary", "lead_officer", "mitigation", "replacement_id", "delivered_next_year",
+                                "service_budget_id", "version", "updated_by_id", "updated_at"], rows, ids=False)
+        return len(rows)
 
     # Writing: COPY on PostgreSQL (ids reserved from the sequence first), bulk_create elsewhere.
 
