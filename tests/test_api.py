@@ -209,3 +209,41 @@ def test_cors_is_off_unless_configured(ce_plan):
         assert response["Access-Control-Allow-Origin"] == origin
         public_page = Client().get(f"/public/{ce_plan.council.slug}/{ce_plan.slug}/rollup/", HTTP_ORIGIN=origin)
         assert "Access-Control-Allow-Origin" not in public_page
+
+
+@pytest.mark.parametrize("endpoint", ["councils", "plans", "outcomes", "proposals"])
+def test_every_list_endpoint_refuses_a_bad_page(ce_plan, officer, client, endpoint):
+    client.force_login(officer)
+    if endpoint == "councils":
+        address = reverse("api:councils")
+    elif endpoint == "plans":
+        address = reverse("api:plans", args=[ce_plan.council.slug])
+    else:
+        address = url(ce_plan, endpoint)
+    for page in ("abc", "0", "999999", "1" * 400):
+        status, body = get_json(client, f"{address}?page={page}")
+        assert (status, body) == (404, {"detail": "Invalid page."}), (endpoint, page)
+    status, body = get_json(client, f"{address}?page_size=abc")
+    assert status == 200  # an unreadable page size is the default one, as DRF reads it
+
+
+@pytest.mark.parametrize("endpoint", ["outcomes", "rollup", "gap"])
+def test_an_unknown_snapshot_is_a_400_on_every_plan_endpoint(ce_plan, officer, client, endpoint):
+    client.force_login(officer)
+    status, body = get_json(client, url(ce_plan, endpoint, as_at="no-such-cabinet"))
+    assert status == 400 and "is not a snapshot of" in body["as_at"][0]
+
+
+def test_the_council_list_costs_the_same_queries_whatever_the_number_of_councils(admin_user, client, seed,
+                                                                              django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin_user)
+    client.get(reverse("api:councils"))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("api:councils")).json()["count"] == 2
+    call_command("generate_demo", councils=5, outcomes=2, proposals=1, lines=1, years=2, seed=3,
+                 stdout=io.StringIO())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("api:councils")).json()["count"] == 7
