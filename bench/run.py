@@ -46,6 +46,7 @@ Environment: BENCH_SKIP_NATIONAL=1 (small size only), BENCH_REUSE_DB=1 (keep a d
 that already holds the size's dataset), BENCH_ROUNDS (rounds per pair), BENCH_WRK_SECONDS
 (length of each wrk run, default 10).
 """
+import io
 import json
 import os
 import platform
@@ -420,7 +421,54 @@ def bench_workbooks(cast, size, rounds):
                         "bench-reader")
     export_rounds = max(3, rounds // 3) if size == "national" else rounds
     rows.append(national_export_job(cast, f"{size}: flat export, all councils (a background job)", export_rounds))
+    rows.append(book_docx(cast, size, rounds))
     return rows
+
+
+def book_docx(cast, size, rounds):
+    """The budget book .docx of one council, through its view, vs bare python-docx writing
+    the same headings, paragraphs and table cells (no styles, no print setup). Target 2x
+    (issue 15)."""
+    from docx import Document
+
+    from proposals.snapshots import Source
+    from reports.book import book_figure, budget_book
+
+    url = reverse("workbooks:book_docx", args=[cast.council.slug, cast.plan.slug])
+    book = budget_book(Source(cast.plan))
+    unit = cast.plan.unit
+    blocks = []
+    for outcome in book.outcomes:
+        blocks.append(("h1", f"Outcome {outcome.code} – {outcome.title}", outcome.what_this_means))
+        for theme in outcome.themes:
+            cells = []
+            for proposal in theme.proposals:
+                cells.append([proposal.heading] + [""] * len(book.years))
+                cells += [[line.words, *(book_figure(a, unit) for a in line.figures)] for line in proposal.lines]
+            cells.append([f"Total – {theme.name}", *(book_figure(a, unit) for a in theme.totals)])
+            blocks.append(("table", theme.name, cells))
+
+    def bare():
+        document = Document()
+        for kind, text, body in blocks:
+            document.add_heading(text, level=1 if kind == "h1" else 2)
+            if kind == "h1":
+                if body:
+                    document.add_paragraph(body)
+                continue
+            table = document.add_table(rows=len(body), cols=len(body[0]))
+            for row, values in zip(table.rows, body, strict=True):
+                for cell, value in zip(row.cells, values, strict=True):
+                    cell.text = value
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    row = compare(f"{size}: budget book (.docx), one council", lambda: fetch(cast.reader_client, url), bare,
+                  target=2, rounds=max(3, rounds // 3) if size == "national" else rounds,
+                  note="the view's .docx vs bare python-docx writing the same headings and table cells")
+    row["queries"] = page_queries(cast.reader_client, url)
+    return row
 
 
 def national_export_job(cast, name, rounds):

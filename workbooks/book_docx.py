@@ -72,9 +72,27 @@ def _no_split(row):
     properties.append(element)
 
 
-def _cell(cell, text, *, style="Budget Figure", bold=False, right=False):
+def _style_ids(document):
+    """{style name: its id} of the styles the tables use, looked up once. Setting a
+    paragraph's style by name (python-docx's public setter) searches every style of the
+    document each time: most of a national-size book's time (the bench's budget book row)."""
+    return {name: document.styles[name].style_id for name in ("Budget Figure", "Budget Proposal",
+                                                             "Budget Description")}
+
+
+def _span(row):
+    """``row`` as one cell across the table (w:gridSpan), its first cell kept: what
+    python-docx's ``merge`` makes, without its search of the whole table for each merge."""
+    cells = row._tr.tc_lst  # python-docx has no public way to span a row without merge()
+    for tc in cells[1:]:
+        row._tr.remove(tc)
+    cells[0].grid_span = len(cells)
+    return row.cells[0]
+
+
+def _cell(cell, text, *, style="Budget Figure", bold=False, right=False, ids):
     paragraph = cell.paragraphs[0]
-    paragraph.style = style
+    paragraph._p.style = ids[style]  # by id, looked up once (_style_ids)
     run = paragraph.add_run(text)
     run.bold = bold or None
     if right:
@@ -86,6 +104,7 @@ def write_book_docx(book, out):
     plan, unit = book.plan, book.plan.unit
     document = Document()
     _styles(document)
+    ids = _style_ids(document)
     _language(document)
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -120,26 +139,26 @@ def write_book_docx(book, out):
             table.autofit = False
             head = table.rows[0]
             _repeat_header(head)
-            _cell(head.cells[0], "Proposal", bold=True)
+            _cell(head.cells[0], "Proposal", bold=True, ids=ids)
             for index, label in enumerate(years, start=1):
-                _cell(head.cells[index], f"{label} {plan.unit_label}*", bold=True, right=True)
+                _cell(head.cells[index], f"{label} {plan.unit_label}*", bold=True, right=True, ids=ids)
             for proposal in theme.proposals:
                 row = table.add_row()
                 _no_split(row)
-                merged = row.cells[0].merge(row.cells[-1])
-                _cell(merged, proposal.heading, style="Budget Proposal")
+                merged = _span(row)
+                _cell(merged, proposal.heading, style="Budget Proposal", ids=ids)
                 if proposal.description:
-                    merged.add_paragraph(proposal.description, style="Budget Description")
+                    merged.add_paragraph(proposal.description)._p.style = ids["Budget Description"]
                 for line in proposal.lines:
                     row = table.add_row()
                     _no_split(row)
-                    _cell(row.cells[0], line.words)
+                    _cell(row.cells[0], line.words, ids=ids)
                     for index, amount in enumerate(line.figures, start=1):
-                        _cell(row.cells[index], _figure(amount, unit), right=True)
+                        _cell(row.cells[index], _figure(amount, unit), right=True, ids=ids)
             row = table.add_row()
-            _cell(row.cells[0], f"Total – {theme.name}", bold=True)
+            _cell(row.cells[0], f"Total – {theme.name}", bold=True, ids=ids)
             for index, amount in enumerate(theme.totals, start=1):
-                _cell(row.cells[index], _figure(amount, unit), bold=True, right=True)
+                _cell(row.cells[index], _figure(amount, unit), bold=True, right=True, ids=ids)
             for column, width in zip(table.columns, widths, strict=True):
                 column.width = width
             for table_row in table.rows:
