@@ -8,7 +8,7 @@ import json
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -247,3 +247,27 @@ def test_the_council_list_costs_the_same_queries_whatever_the_number_of_councils
                  stdout=io.StringIO())
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("api:councils")).json()["count"] == 7
+
+
+def test_the_api_token_command_makes_replaces_and_revokes_a_token(ce_plan, officer):
+    out = io.StringIO()
+    call_command("api_token", "--user", "officer", stdout=out)
+    key = out.getvalue().strip()
+    assert Token.objects.get(user=officer).key == key
+    assert get_json(Client(), url(ce_plan, "gap"), HTTP_AUTHORIZATION=f"Token {key}")[0] == 200
+    out = io.StringIO()
+    call_command("api_token", "--user", "officer", "--new", stdout=out)
+    assert out.getvalue().strip() != key
+    assert get_json(Client(), url(ce_plan, "gap"), HTTP_AUTHORIZATION=f"Token {key}")[0] == 401
+    call_command("api_token", "--user", "officer", "--revoke", stdout=io.StringIO())
+    assert not Token.objects.filter(user=officer).exists()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--user", "ghost"], "There is no active user 'ghost'."),
+    (["--user", "officer", "--new", "--revoke"], "Give --new or --revoke, not both."),
+])
+def test_the_api_token_command_refuses_bad_arguments(officer, arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("api_token", *arguments, stdout=io.StringIO())
+    assert not Token.objects.exists()
