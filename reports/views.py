@@ -21,6 +21,7 @@ from django_tables2 import RequestConfig
 from councils.access import get_council_or_404
 from delivery.summary import figures, outcome_delivery, returns_of
 from outcomes.models import Outcome
+from proposals import governance
 from proposals.models import COUNTED_STATUSES, Proposal
 from proposals.money import format_in
 from proposals.permissions import can_view, get_plan_or_404
@@ -374,6 +375,7 @@ def proposal_detail(request, council_slug, plan_slug, pk):
         "list_url": reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]) + _as_at_query(source),
         "source": source, "as_at_query": _as_at_query(source),
         "carried_from": _carried_from(proposal),
+        "governance": governance.rows(proposal),
         "delivery": [(r, [format_in(v, plan.unit) for v in (r.full_target_k, r.forecast_k, r.shortfall_k)])
                      for r in returns_of(proposal.proposal_pk)],
         "last_year_unfilled": bool(lines) and years and all(
