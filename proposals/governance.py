@@ -121,7 +121,7 @@ def display(record, name):
     if value in (None, ""):
         return ""
     if name in CHOICES:
-        return CHOICES[name](value).label
+        return CHOICES[name](value).label if value in CHOICES[name].values else str(value)
     if name in DATES:
         return day_text(value)
     return str(value)
@@ -187,10 +187,6 @@ def compact(record):
         ("Lead officer", display(record, "lead_officer")),
     ]
     return [(label, text or NOT_RECORDED) for label, text in parts]
-
-
-def compact_text(record):
-    return " \u00b7 ".join(f"{label}: {text}" for label, text in compact(record))
 
 
 def approval_refusal(proposal, council):
