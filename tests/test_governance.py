@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from docx import Document
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from councils.models import Council
 from proposals import governance, structure
@@ -18,6 +20,7 @@ from proposals.services import ConflictError, LineInput, change_status, create_p
 from proposals.snapshots import take_snapshot
 from tests.conftest import db_snapshot, proposal
 from tests.editing import form_data, url
+from tests.test_import_helpers import exported_workbook, upload
 
 START, END = dt.date(2018, 11, 5), dt.date(2019, 1, 2)
 RECORDED = {
@@ -317,3 +320,36 @@ def test_only_a_council_administrator_sets_the_rule(client_for, officer, officer
     with pytest.raises(Exception, match="administrators"):
         structure.set_approval_rules(council=ce, user=officer, require_completed_eia=True)
     assert not Council.objects.get(pk=ce.pk).require_completed_eia
+
+
+# Printed in the cabinet workbook; the import leaves it as it is.
+
+def test_the_workbook_has_the_governance_columns(client_for, commissioner, officer, ce_plan, p41):
+    save(p41, officer, **RECORDED)
+    wb = load_workbook(io.BytesIO(exported_workbook(client_for(commissioner), ce_plan)))
+    ws = wb["Outcome 5"]
+    rows = [[cell.value for cell in row] for row in ws.iter_rows()]
+    header = next(row for row in rows if row and row[0] == "Reference")
+    columns = {name: index for index, name in enumerate(header) if name}
+    assert list(columns)[-7:] == ["Key decision", "Consultation", "Equality impact assessment",
+                                  "Portfolio holder", "Lead officer", "Proposal id", "Version"]
+    row41 = next(row for row in rows if row[0] == "[41]")
+    assert [row41[columns[name]] for name in ("Key decision", "Consultation", "Equality impact assessment",
+                                               "Portfolio holder", "Lead officer")] == [
+        "Yes", "Yes, 5 November 2018 to 2 January 2019", "Completed", "Cllr Jane Smith",
+        "Director of Adults' Services"]
+    row33 = next(row for row in rows if row[0] == "[33]")
+    assert row33[columns["Key decision"]] == "Not recorded"
+    # Printed (in the print area), not hidden like the id and version.
+    last_printed = ws.print_area[0].split(":")[1] if isinstance(ws.print_area, list) else ws.print_area
+    assert get_column_letter(columns["Lead officer"] + 1) in last_printed
+
+
+def test_reimporting_an_export_with_governance_changes_nothing(client_for, admin_user, officer, ce_plan, p41):
+    save(p41, officer, **RECORDED)
+    client = client_for(admin_user)
+    data = exported_workbook(client, ce_plan)
+    before = db_snapshot()
+    preview = upload(client, ce_plan, data, "book.xlsx").context["preview"]
+    assert (preview.created, preview.changed, preview.conflicts, preview.problems) == ([], [], [], [])
+    assert db_snapshot() == before
