@@ -218,31 +218,35 @@ class EiaStatus(models.TextChoices):
 # How long a name or a link may be (a text field's limit is proposals.governance's).
 GOVERNANCE_NAME_LENGTH = 200
 EIA_URL_LENGTH = 500
+# A governance text not recorded: blank in Python and in the database's own default.
+NOT_RECORDED_TEXT = {"blank": True, "default": "", "db_default": ""}
 EIA_URL_MESSAGE = "Enter the link to the equality impact assessment as a web address starting http:// or https://"
 
 
 class Governance(models.Model):
     """What a Cabinet or Council paper evidences for a proposal: whether it is a key
     decision, its consultation, its equality impact assessment (EIA), and who answers
-    for it. Every field may be blank: not recorded (shown as such), which is not "No".
+    for it. Every field may be blank: not recorded (shown as such), which is not "No". The
+    database's default is blank too, so a bulk writer that names only the other columns
+    (generate_demo's COPY) still writes a row.
     Checked by ``proposals.governance.check``; kept on a proposal and on its snapshot copy."""
 
-    key_decision = models.CharField("key decision", max_length=10, blank=True, choices=YesNo.choices)
-    consultation_needed = models.CharField("consultation needed", max_length=10, blank=True,
-                                           choices=Needed.choices)
+    key_decision = models.CharField("key decision", max_length=10, choices=YesNo.choices, **NOT_RECORDED_TEXT)
+    consultation_needed = models.CharField("consultation needed", max_length=10, choices=Needed.choices,
+                                           **NOT_RECORDED_TEXT)
     consultation_start = models.DateField("consultation start", null=True, blank=True)
     consultation_end = models.DateField("consultation end", null=True, blank=True)
-    consultation_outcome = models.TextField("consultation outcome", blank=True)
-    eia_needed = models.CharField("equality impact assessment needed", max_length=10, blank=True,
-                                  choices=Needed.choices)
-    eia_status = models.CharField("equality impact assessment status", max_length=20, blank=True,
-                                  choices=EiaStatus.choices)
+    consultation_outcome = models.TextField("consultation outcome", **NOT_RECORDED_TEXT)
+    eia_needed = models.CharField("equality impact assessment needed", max_length=10, choices=Needed.choices,
+                                  **NOT_RECORDED_TEXT)
+    eia_status = models.CharField("equality impact assessment status", max_length=20, choices=EiaStatus.choices,
+                                  **NOT_RECORDED_TEXT)
     eia_url = models.URLField(
-        "link to the equality impact assessment", max_length=EIA_URL_LENGTH, blank=True,
+        "link to the equality impact assessment", max_length=EIA_URL_LENGTH, **NOT_RECORDED_TEXT,
         validators=[URLValidator(schemes=["http", "https"], message=EIA_URL_MESSAGE)],
     )
-    portfolio_holder = models.CharField("portfolio holder", max_length=GOVERNANCE_NAME_LENGTH, blank=True)
-    lead_officer = models.CharField("lead officer", max_length=GOVERNANCE_NAME_LENGTH, blank=True)
+    portfolio_holder = models.CharField("portfolio holder", max_length=GOVERNANCE_NAME_LENGTH, **NOT_RECORDED_TEXT)
+    lead_officer = models.CharField("lead officer", max_length=GOVERNANCE_NAME_LENGTH, **NOT_RECORDED_TEXT)
 
     class Meta:
         abstract = True

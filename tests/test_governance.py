@@ -12,13 +12,14 @@ from docx import Document
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from councils.models import Council
+from councils.models import Council, Role
 from proposals import governance, structure
 from proposals.models import ChangeSet, EiaStatus, Proposal, SnapshotProposal, Status
 from proposals.permissions import WorkflowError
+from proposals.roll_forward import roll_forward
 from proposals.services import ConflictError, LineInput, change_status, create_proposal, save_proposal
 from proposals.snapshots import take_snapshot
-from tests.conftest import db_snapshot, proposal
+from tests.conftest import db_snapshot, make_user, proposal
 from tests.editing import form_data, url
 from tests.test_import_helpers import exported_workbook, upload
 
@@ -353,3 +354,15 @@ def test_reimporting_an_export_with_governance_changes_nothing(client_for, admin
     preview = upload(client, ce_plan, data, "book.xlsx").context["preview"]
     assert (preview.created, preview.changed, preview.conflicts, preview.problems) == ([], [], [], [])
     assert db_snapshot() == before
+
+
+def test_roll_forward_carries_governance_with_the_proposal(ce_plan, officer, seed):
+    both = make_user("both", memberships=[("cheshire-east", Role.COUNCIL_ADMIN), ("cheshire-east", Role.OFFICER)])
+    p45 = proposal(ce_plan, "45")
+    save(p45, officer, **RECORDED)
+    new_plan, _result = roll_forward(plan=ce_plan, user=both, slug="2020-23", name="Next",
+                                     statuses=(Status.DRAFT, Status.SUBMITTED, Status.CONSULTATION, Status.APPROVED))
+    carried = Proposal.objects.get(plan=new_plan, reference="45")
+    assert governance.values_of(carried) == RECORDED
+    recorded = {c.field for c in ChangeSet.objects.get(proposal=carried).changes.all()}
+    assert {"Key decision", "Lead officer"} <= recorded  # the carried values are in its history
