@@ -366,3 +366,22 @@ def test_roll_forward_carries_governance_with_the_proposal(ce_plan, officer, see
     assert governance.values_of(carried) == RECORDED
     recorded = {c.field for c in ChangeSet.objects.get(proposal=carried).changes.all()}
     assert {"Key decision", "Lead officer"} <= recorded  # the carried values are in its history
+
+
+def test_a_conflicting_edit_takes_in_their_governance_and_keeps_mine(client_for, officer, officer2, p41):
+    opened = form_data(p41)
+    assert client_for(officer).post(url("edit", p41), {**opened, "consultation_needed": "yes",
+                                                       "consultation_start": "2018-11-05"}).status_code == 302
+    second = client_for(officer2)
+    response = second.post(url("edit", p41), {**opened, "lead_officer": "Ann Lee"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert 'value="2018-11-05"' in html and 'value="Ann Lee"' in html
+    assert 'value="yes" id="id_consultation_needed_1" checked' in html
+    assert 'id="id_consultation_needed_conflict">J. Smith changed this to Yes; their change is kept.' in html
+    p41.refresh_from_db()
+    merged = {**opened, "version": p41.version, "consultation_needed": "yes", "consultation_start": "2018-11-05",
+              "lead_officer": "Ann Lee"}
+    assert second.post(url("edit", p41), merged).status_code == 302
+    p41.refresh_from_db()
+    assert (p41.consultation_needed, p41.consultation_start, p41.lead_officer) == ("yes", START, "Ann Lee")
