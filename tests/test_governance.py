@@ -332,11 +332,11 @@ def test_the_workbook_has_the_governance_columns(client_for, commissioner, offic
     rows = [[cell.value for cell in row] for row in ws.iter_rows()]
     header = next(row for row in rows if row and row[0] == "Reference")
     columns = {name: index for index, name in enumerate(header) if name}
-    assert list(columns)[-7:] == ["Key decision", "Consultation", "Equality impact assessment",
-                                  "Portfolio holder", "Lead officer", "Proposal id", "Version"]
+    assert list(columns)[-7:] == ["Key decision", "Consultation", "EIA status", "Portfolio holder", "Lead officer",
+                                  "Proposal id", "Version"]
     row41 = next(row for row in rows if row[0] == "[41]")
-    assert [row41[columns[name]] for name in ("Key decision", "Consultation", "Equality impact assessment",
-                                               "Portfolio holder", "Lead officer")] == [
+    assert [row41[columns[name]] for name in ("Key decision", "Consultation", "EIA status", "Portfolio holder",
+                                               "Lead officer")] == [
         "Yes", "Yes, 5 November 2018 to 2 January 2019", "Completed", "Cllr Jane Smith",
         "Director of Adults' Services"]
     row33 = next(row for row in rows if row[0] == "[33]")

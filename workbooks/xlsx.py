@@ -65,24 +65,24 @@ FILL_SHEET = "Proposals to fill in"
 REIMPORT_NOTE = (
     "To change figures, edit them here and upload the workbook on the Import page. Keep the "
     "Proposal id and Version columns as they are; add a new proposal as a row with reference [NEW]. The "
-    "governance columns (Key decision to Lead officer) are for the paper: the import leaves them as they are; "
-    "change them on the proposal's page."
+    "governance columns (Key decision to Lead officer; EIA is the equality impact assessment) are for the "
+    "paper: the import leaves them as they are; change them on the proposal's page."
 )
 
 # The outcome sheets' columns. Year columns go between "Service budget" and the total.
 LEADING_COLUMNS = ["Reference", "Title", "Kind", "Outcome", "Theme", "Status", "Service budget"]
 # The proposal's governance (proposals.governance.compact), printed after the total; the
 # import knows these headings and leaves governance as it is (it is edited on the proposal page).
-GOVERNANCE_COLUMNS = ["Key decision", "Consultation", "Equality impact assessment", "Portfolio holder",
-                      "Lead officer"]
+# "EIA" is how councils head it; the re-import note spells it out.
+GOVERNANCE_COLUMNS = ["Key decision", "Consultation", "EIA status", "Portfolio holder", "Lead officer"]
 TRAILING_COLUMNS = ["Total over the period", *GOVERNANCE_COLUMNS, "Proposal id", "Version"]
 # The sheet to fill in has no governance: a new proposal's is entered on its page.
 FILL_TRAILING_COLUMNS = [name for name in TRAILING_COLUMNS if name not in GOVERNANCE_COLUMNS]
 WIDTHS = {
     "Reference": 10, "Title": 38, "Kind": 17, "Outcome": 9, "Theme": 17, "Status": 13,
     "Service budget": 28, "Total over the period": 12, "Proposal id": 11, "Version": 9,
-    "Key decision": 9, "Consultation": 14, "Equality impact assessment": 12, "Portfolio holder": 15,
-    "Lead officer": 15,
+    # "Not recorded" on one line (printing.lines_needed), so an unrecorded row stays one line tall.
+    "Key decision": 14, "Consultation": 16, "EIA status": 14, "Portfolio holder": 16, "Lead officer": 16,
 }
 YEAR_WIDTH = 10
 OUTCOME_HEADER_ROW = 7
@@ -414,6 +414,8 @@ NOTE = Style(font=MUTED, alignment=WRAP)
 FACT = Style(font=BODY, alignment=WRAP)
 NO_FIGURE = Style(font=BOLD, alignment=Alignment(horizontal="right"))
 LINE_WRAP = Style(font=BODY, alignment=WRAP)
+# Indented, so the first governance column does not print against the right-aligned total.
+GOVERNANCE_CELL = Style(font=BODY, alignment=Alignment(wrap_text=True, vertical="top", indent=1))
 LINE_ID = Style(font=MUTED, alignment=TOP)
 SUBTOTAL = Style(font=BOLD, border=SUBTOTAL_BORDER)
 TOTAL = Style(font=BOLD, border=TOTAL_BORDER, fill=TOTAL_FILL)
@@ -487,7 +489,7 @@ class _OutcomeSheet:
             c.text(record.outcome_code, LINE_TOP), c.text(record.theme, LINE_WRAP), c.text(record.status, LINE_WRAP),
         ]
         governance = list(record.governance) or [""] * len(GOVERNANCE_COLUMNS)
-        trailing = [*(c.text(text, LINE_WRAP) for text in governance),
+        trailing = [*(c.text(text, GOVERNANCE_CELL) for text in governance),
                     c.plain(record.id, LINE_ID), c.plain(record.version, LINE_ID)]
         wrapped = [(record.title, WIDTHS["Title"]), (record.kind, WIDTHS["Kind"]), (record.theme, WIDTHS["Theme"]),
                    (record.status, WIDTHS["Status"]),
