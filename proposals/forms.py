@@ -66,7 +66,9 @@ def _answer(choices, label):
 
 def _date(label):
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=label, required=False,
+        # A text box, as GOV.UK's patterns advise (a native date picker's parts show no visible focus).
+        widget=forms.DateInput(attrs={"size": 12, "spellcheck": "false"}, format="%d/%m/%Y"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"],
         help_text="For example 5 February 2019, or 05/02/2019.",
         error_messages={"invalid": f"Enter the {label.lower()} as a real date, for example 05/02/2019"},
@@ -107,7 +109,7 @@ class ProposalForm(forms.Form):
     eia_status = _answer(EiaStatus, "Equality impact assessment status")
     eia_url = forms.CharField(
         label="Link to the equality impact assessment", required=False, max_length=EIA_URL_LENGTH,
-        widget=forms.URLInput(attrs={"spellcheck": "false"}),
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"}),
         help_text="Its web address, starting https:// or http://.",
     )
     portfolio_holder = forms.CharField(

@@ -142,7 +142,7 @@ def test_the_edit_form_has_fieldsets_with_legends_for_the_answers(client_for, of
     html = client_for(officer).get(url("edit", p41)).content.decode()
     for label in ("Key decision", "Consultation needed", "Equality impact assessment status"):
         assert f"<legend>{label}</legend>" in html
-    assert 'for="id_portfolio_holder"' in html and 'type="date"' in html
+    assert 'for="id_portfolio_holder"' in html and 'for="id_consultation_start"' in html
 
 
 # Shown and filtered.
@@ -376,7 +376,7 @@ def test_a_conflicting_edit_takes_in_their_governance_and_keeps_mine(client_for,
     response = second.post(url("edit", p41), {**opened, "lead_officer": "Ann Lee"})
     assert response.status_code == 409
     html = response.content.decode()
-    assert 'value="2018-11-05"' in html and 'value="Ann Lee"' in html
+    assert 'value="05/11/2018"' in html and 'value="Ann Lee"' in html
     assert 'value="yes" id="id_consultation_needed_1" checked' in html
     assert 'id="id_consultation_needed_conflict">J. Smith changed this to Yes; their change is kept.' in html
     p41.refresh_from_db()
