@@ -21,6 +21,7 @@ from proposals.services import ConflictError, LineInput, change_status, create_p
 from proposals.snapshots import take_snapshot
 from tests.conftest import db_snapshot, make_user, proposal
 from tests.editing import form_data, url
+from tests.test_generate_demo import generate
 from tests.test_import_helpers import exported_workbook, upload
 
 START, END = dt.date(2018, 11, 5), dt.date(2019, 1, 2)
@@ -385,3 +386,13 @@ def test_a_conflicting_edit_takes_in_their_governance_and_keeps_mine(client_for,
     assert second.post(url("edit", p41), merged).status_code == 302
     p41.refresh_from_db()
     assert (p41.consultation_needed, p41.consultation_start, p41.lead_officer) == ("yes", START, "Ann Lee")
+
+
+def test_generated_demo_councils_get_governance_and_the_seed_councils_none(seed):
+    generate()
+    demo = Proposal.objects.exclude(plan__council__slug__in=("cheshire-east", "cheshire-west-and-chester"))
+    assert demo.exists() and not demo.filter(key_decision="").exists()
+    assert not demo.filter(status=Status.APPROVED).exclude(eia_status=EiaStatus.COMPLETED).exists()
+    assert set(demo.filter(key_decision="yes").values_list("consultation_needed", flat=True)) <= {"yes"}
+    seeded = Proposal.objects.filter(plan__council__slug__in=("cheshire-east", "cheshire-west-and-chester"))
+    assert not any(governance.recorded(p) for p in seeded)
