@@ -117,6 +117,9 @@ def index(request, council_slug):
     if allowed["plans"]:
         links.append((reverse("administration:plans", args=[council.slug]), "Budget plans",
                        "The council\u2019s budget rounds, their years and units."))
+    if allowed["plans"]:  # the same people: the council's administrators
+        links.append((reverse("administration:approval_rules", args=[council.slug]), "Approval rules",
+                       "What a proposal must have before it is approved: a completed equality impact assessment."))
     if allowed["structure"]:
         links += [
             (reverse(OUTCOMES.url("list"), args=[council.slug]), "Outcomes",

@@ -27,6 +27,11 @@ class CouncilQuerySet(models.QuerySet):
 class Council(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200, unique=True)
+    require_completed_eia = models.BooleanField(
+        "require a completed equality impact assessment before approval", default=False,
+        help_text="When on, a proposal is approved only once its equality impact assessment is completed, "
+                  "or marked not needed (a screening that found none is needed).",
+    )
 
     objects = CouncilQuerySet.as_manager()
 

@@ -14,9 +14,21 @@ from django import forms
 from councils.access import display_name
 from outcomes.models import Outcome
 
-from . import history
+from . import governance, history
 from .fields import MoneyField
-from .models import Change, Kind, Proposal, ServiceBudget, Theme
+from .models import (
+    EIA_URL_LENGTH,
+    GOVERNANCE_FIELDS,
+    GOVERNANCE_NAME_LENGTH,
+    Change,
+    EiaStatus,
+    Kind,
+    Needed,
+    Proposal,
+    ServiceBudget,
+    Theme,
+    YesNo,
+)
 from .money import MoneyError, format_in, parse_in
 from .references import NEW, parse_reference, reference_in_use_message
 from .services import HEADER_FIELDS, LineInput, display_field, stored_value
@@ -43,6 +55,26 @@ def error_summary(form, non_field_target=""):
         found += [(target, message) for message in bound.errors]
     return found
 
+def _answer(choices, label):
+    """A governance choice as radios, with "Not recorded" (blank) first: blank is not "No"."""
+    return forms.ChoiceField(
+        label=label, required=False, widget=forms.RadioSelect,
+        choices=[("", governance.NOT_RECORDED), *choices.choices],
+        error_messages={"invalid_choice": f"Choose one of the answers for {label.lower()}"},
+    )
+
+
+def _date(label):
+    return forms.DateField(
+        label=label, required=False,
+        # A text box, as GOV.UK's patterns advise (a native date picker's parts show no visible focus).
+        widget=forms.DateInput(attrs={"size": 12, "spellcheck": "false"}, format="%d/%m/%Y"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"],
+        help_text="For example 5 February 2019, or 05/02/2019.",
+        error_messages={"invalid": f"Enter the {label.lower()} as a real date, for example 05/02/2019"},
+    )
+
+
 class ProposalForm(forms.Form):
     reference = forms.CharField(
         required=False, max_length=22,
@@ -63,6 +95,31 @@ class ProposalForm(forms.Form):
                         "invalid_choice": "Choose one of this council's outcomes"},
     )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+    # Governance (proposals.governance checks them together in clean()).
+    key_decision = _answer(YesNo, "Key decision")
+    consultation_needed = _answer(Needed, "Consultation needed")
+    consultation_start = _date("Consultation start date")
+    consultation_end = _date("Consultation end date")
+    consultation_outcome = forms.CharField(
+        label="Consultation outcome", required=False, max_length=governance.OUTCOME_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="What the consultation found, as the paper reports it.",
+    )
+    eia_needed = _answer(Needed, "Equality impact assessment needed")
+    eia_status = _answer(EiaStatus, "Equality impact assessment status")
+    eia_url = forms.CharField(
+        label="Link to the equality impact assessment", required=False, max_length=EIA_URL_LENGTH,
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"}),
+        help_text="Its web address, starting https:// or http://.",
+    )
+    portfolio_holder = forms.CharField(
+        label="Portfolio holder", required=False, max_length=GOVERNANCE_NAME_LENGTH,
+        help_text="As the council prints it, for example Cllr Jane Smith, Portfolio Holder for Adult Social Care.",
+    )
+    lead_officer = forms.CharField(
+        label="Lead officer", required=False, max_length=GOVERNANCE_NAME_LENGTH,
+        help_text="As the council prints it, for example Director of Adults’ Services.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, plan, proposal=None, **kwargs):
@@ -87,6 +144,16 @@ class ProposalForm(forms.Form):
         if other is not None:
             raise forms.ValidationError(reference_in_use_message(text, other.title))
         return text
+
+    def clean_eia_url(self):
+        return self.cleaned_data["eia_url"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(name in self.errors for name in GOVERNANCE_FIELDS):
+            for name, message in governance.check({name: cleaned.get(name) for name in GOVERNANCE_FIELDS}).items():
+                self.add_error(name, message)
+        return cleaned
 
 
 class LineForm(forms.Form):
@@ -195,7 +262,8 @@ class ProposalEditor:
     def _initial_from(self, proposal):
         if proposal is None:
             return {}, []
-        initial = {name: getattr(proposal, name) for name in ("title", "kind", "description", "version")}
+        initial = {name: getattr(proposal, name)
+                   for name in ("title", "kind", "description", "version", *GOVERNANCE_FIELDS)}
         initial.update(reference=proposal.reference or "", theme=proposal.theme_id, outcome=proposal.outcome_id)
         lines = []
         for line in proposal.lines.prefetch_related("variations__year"):
@@ -338,7 +406,8 @@ class ProposalEditor:
 
     def fields(self):
         data = self.form.cleaned_data
-        return {name: data[name] for name in ("reference", "title", "kind", "theme", "outcome", "description")}
+        return {name: data[name]
+                for name in ("reference", "title", "kind", "theme", "outcome", "description", *GOVERNANCE_FIELDS)}
 
     def line_inputs(self):
         return [
@@ -370,7 +439,10 @@ class ProposalEditor:
             return []
         found = []
         for name, messages in self.form.errors.items():
-            target = self.form[name].id_for_label if name in self.form.fields else "id_title"
+            if name in self.form.fields and isinstance(self.form.fields[name].widget, forms.RadioSelect):
+                target = f"{self.form[name].auto_id}_0"  # a choice of radios links its first option
+            else:
+                target = self.form[name].id_for_label if name in self.form.fields else "id_title"
             found += [(target, message) for message in messages]
         for message in self.lines.non_form_errors():
             found.append(("lines-heading", message))

@@ -9,6 +9,7 @@ Variation row is *unprofiled*; a row with 0 is "No change". They are different.
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -196,6 +197,67 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class YesNo(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
+class Needed(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_KNOWN = "not_known", "Not yet known"
+
+
+class EiaStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
+# How long a name or a link may be (a text field's limit is proposals.governance's).
+GOVERNANCE_NAME_LENGTH = 200
+EIA_URL_LENGTH = 500
+# A governance text not recorded: blank in Python and in the database's own default.
+NOT_RECORDED_TEXT = {"blank": True, "default": "", "db_default": ""}
+EIA_URL_MESSAGE = "Enter the link to the equality impact assessment as a web address starting http:// or https://"
+
+
+class Governance(models.Model):
+    """What a Cabinet or Council paper evidences for a proposal: whether it is a key
+    decision, its consultation, its equality impact assessment (EIA), and who answers
+    for it. Every field may be blank: not recorded (shown as such), which is not "No". The
+    database's default is blank too, so a bulk writer that names only the other columns
+    (generate_demo's COPY) still writes a row.
+    Checked by ``proposals.governance.check``; kept on a proposal and on its snapshot copy."""
+
+    key_decision = models.CharField("key decision", max_length=10, choices=YesNo.choices, **NOT_RECORDED_TEXT)
+    consultation_needed = models.CharField("consultation needed", max_length=10, choices=Needed.choices,
+                                           **NOT_RECORDED_TEXT)
+    consultation_start = models.DateField("consultation start", null=True, blank=True)
+    consultation_end = models.DateField("consultation end", null=True, blank=True)
+    consultation_outcome = models.TextField("consultation outcome", **NOT_RECORDED_TEXT)
+    eia_needed = models.CharField("equality impact assessment needed", max_length=10, choices=Needed.choices,
+                                  **NOT_RECORDED_TEXT)
+    eia_status = models.CharField("equality impact assessment status", max_length=20, choices=EiaStatus.choices,
+                                  **NOT_RECORDED_TEXT)
+    eia_url = models.URLField(
+        "link to the equality impact assessment", max_length=EIA_URL_LENGTH, **NOT_RECORDED_TEXT,
+        validators=[URLValidator(schemes=["http", "https"], message=EIA_URL_MESSAGE)],
+    )
+    portfolio_holder = models.CharField("portfolio holder", max_length=GOVERNANCE_NAME_LENGTH, **NOT_RECORDED_TEXT)
+    lead_officer = models.CharField("lead officer", max_length=GOVERNANCE_NAME_LENGTH, **NOT_RECORDED_TEXT)
+
+    class Meta:
+        abstract = True
+
+
+GOVERNANCE_FIELDS = (
+    "key_decision", "consultation_needed", "consultation_start", "consultation_end", "consultation_outcome",
+    "eia_needed", "eia_status", "eia_url", "portfolio_holder", "lead_officer",
+)
+
+
 # What every report counts unless asked otherwise.
 NOT_COUNTED = (Status.REJECTED, Status.WITHDRAWN)
 COUNTED_STATUSES = tuple(s for s in Status.values if s not in NOT_COUNTED)
@@ -227,7 +289,7 @@ class ProposalQuerySet(models.QuerySet):
         return self.order_by(*lead, *BUDGET_BOOK_ORDER)
 
 
-class Proposal(models.Model):
+class Proposal(Governance):
     plan = models.ForeignKey(BudgetPlan, on_delete=models.PROTECT, related_name="proposals")
     outcome = models.ForeignKey("outcomes.Outcome", on_delete=models.PROTECT, related_name="proposals")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="proposals", null=True, blank=True)
@@ -293,6 +355,24 @@ class Proposal(models.Model):
                     & (Q(updated_by__isnull=True) | ~Q(approved_by=F("updated_by")))
                 ),
                 name="proposal_approver_is_not_author",
+            ),
+            models.CheckConstraint(condition=Q(key_decision__in=["", *YesNo.values]),
+                                   name="proposal_key_decision_valid"),
+            models.CheckConstraint(condition=Q(consultation_needed__in=["", *Needed.values]),
+                                   name="proposal_consultation_needed_valid"),
+            models.CheckConstraint(condition=Q(eia_needed__in=["", *Needed.values]), name="proposal_eia_needed_valid"),
+            models.CheckConstraint(condition=Q(eia_status__in=["", *EiaStatus.values]),
+                                   name="proposal_eia_status_valid"),
+            # Consultation dates only for a consultation that is needed, and it ends after it starts.
+            models.CheckConstraint(
+                condition=Q(consultation_needed=Needed.YES)
+                | Q(consultation_start__isnull=True, consultation_end__isnull=True),
+                name="proposal_consultation_dates_if_needed",
+            ),
+            models.CheckConstraint(
+                condition=Q(consultation_start__isnull=True) | Q(consultation_end__isnull=True)
+                | Q(consultation_end__gte=F("consultation_start")),
+                name="proposal_consultation_ends_after_start",
             ),
         ]
         indexes = [
@@ -684,7 +764,7 @@ class SnapshotProposalQuerySet(ProposalQuerySet):
         return self.filter(snapshot=snapshot)
 
 
-class SnapshotProposal(Immutable):
+class SnapshotProposal(Governance, Immutable):
     """A proposal's header and status as they were when ``snapshot`` was taken. ``proposal``
     is the live proposal's id (no foreign key constraint: the copy outlives it)."""
 

@@ -35,6 +35,7 @@ from django.shortcuts import get_object_or_404
 from councils.access import council_roles
 from councils.models import Role
 
+from . import governance
 from .models import BudgetPlan, ChangeSet, Status
 
 
@@ -260,6 +261,11 @@ def can_manage_structure(user, council):
     return _council_admin(user, council)
 
 
+def can_change_approval_rules(user, council):
+    """The council's rules for approval (a completed impact assessment first): its administrators."""
+    return _council_admin(user, council)
+
+
 def can_take_snapshot(user, plan):
     """An approver or a council administrator freezes a plan "as at" a Cabinet date (the
     system too, for an operator's command). A closed plan can still be snapshotted: a
@@ -368,8 +374,9 @@ def can_move(user, proposal, to):
 
 
 def can_approve(user, proposal, *, changed_since_approval=None):
-    """An approver approves a proposal awaiting approval, unless they created it or
-    changed its content since it was created or last approved (one query, asked only
+    """An approver approves a proposal awaiting approval, unless its council requires a
+    completed equality impact assessment it does not have (``governance.approval_refusal``),
+    or they created it or changed its content since it was created or last approved (one query, asked only
     when everything else allows it, unless the caller has the answer: ``changed_since_approval``,
     as ``approval_decisions`` reads it for many proposals at once)."""
     if user is None or user is SYSTEM:
@@ -378,6 +385,9 @@ def can_approve(user, proposal, *, changed_since_approval=None):
         return _no_role(APPROVERS_ONLY)
     if not awaits_approval(proposal):
         return _workflow_allows(proposal, Status.APPROVED)
+    missing = governance.approval_refusal(proposal, proposal.plan.council)
+    if missing:
+        return _not_now(missing)
     if user.pk in (proposal.created_by_id, proposal.updated_by_id):
         return _not_now(OWN_WORK)
     if changed_since_approval is None:

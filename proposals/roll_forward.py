@@ -7,7 +7,9 @@ for a year is the old cumulative figure for that year minus the old figure for t
 base year (0 where that year had none), since that much is now in the base budget. The
 new last year is left unprofiled, for the officer to fill. A line whose re-based figures
 are all zero (or none) is not carried, nor a proposal left with no line. A carried
-proposal keeps its reference, title, kind, outcome, theme, description and place, starts
+proposal keeps its reference, title, kind, outcome, theme, description, governance (the
+key decision, consultation and equality impact assessment that evidenced it: the same
+decision carried on, for the officer to update) and place, starts
 as a draft of the new round, links to where it came from (``carried_from``), and its
 history says "Carried from 2019-22 [45]".
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from . import governance
 from .models import Proposal, Status
 from .permissions import can_roll_forward
 from .plans import PlanInvalid, check_plan, create_plan
@@ -140,7 +143,7 @@ def roll_forward(*, plan, user, slug, name, statuses=DEFAULT_STATUSES):
                 plan=new_plan, user=user, plan_years=plan_years,
                 fields={"reference": old.reference, "title": old.title, "kind": old.kind, "outcome": old.outcome,
                         "theme": old.theme, "description": old.description, "position": old.position,
-                        "carried_from": old},
+                        "carried_from": old, **governance.values_of(old)},
                 lines=[LineInput(line.service_budget, {years[y]: k for y, k in line.figures.items()})
                        for line in item.lines],
                 note=f"Carried from {plan.slug} {display_reference(old.reference)}",

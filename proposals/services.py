@@ -16,13 +16,13 @@ from django.utils.timezone import localtime
 
 from councils.access import display_name
 
-from . import history, notifications
-from .models import Change, ChangeSet, ImpactLine, Proposal, Status, Variation
+from . import governance, history, notifications
+from .models import GOVERNANCE_FIELDS, Change, ChangeSet, ImpactLine, Proposal, Status, Variation
 from .money import format_m
 from .permissions import can_create, can_edit, can_move, recorded_user
 from .references import NEW, reference_in_use_message
 
-HEADER_FIELDS = ("reference", "title", "kind", "theme", "outcome", "description")
+HEADER_FIELDS = ("reference", "title", "kind", "theme", "outcome", "description", *GOVERNANCE_FIELDS)
 FIELD_LABELS = {
     "reference": "Reference",
     "title": "Title",
@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "theme": "Theme",
     "outcome": "Outcome",
     "description": "Description",
+    **governance.LABELS,
 }
 
 
@@ -152,6 +153,8 @@ def display_field(proposal, name):
         return proposal.display_reference
     if name == "kind":
         return proposal.get_kind_display()
+    if name in governance.LABELS:
+        return governance.display(proposal, name)
     value = getattr(proposal, name)
     return "" if value is None else str(value)
 
@@ -194,6 +197,7 @@ def create_proposals(*, plan, user, items, status=Status.DRAFT, action=ChangeSet
                   if amount is not None and year.pk in in_plan)
         proposals.append(Proposal(plan=plan, status=status, version=1, created_by=author, updated_by=author,
                                   net_k=net, **fields))
+        governance.require_valid(governance.values_of(proposals[-1]))
     try:
         with transaction.atomic():
             Proposal.objects.bulk_create(proposals)
@@ -260,7 +264,8 @@ def next_position(plan):
 def save_proposal(*, proposal, user, fields, lines, expected_version, action=ChangeSet.Action.EDIT, note="",
                   plan_years=None):
     """Apply an edit made from ``expected_version``. Returns the ChangeSet, or None if
-    nothing changed. Raises ConflictError if the proposal moved on meanwhile,
+    nothing changed. Raises ValidationError({field: message}) for governance values
+    ``governance.check`` refuses, ConflictError if the proposal moved on meanwhile,
     ReadOnlyError if it is approved, PermissionDenied unless ``permissions.can_edit``
     allows it, and ReferenceInUse if its new reference was taken meanwhile.
     ``plan_years``: the plan's years if the caller has already read them (the plan itself
@@ -296,6 +301,7 @@ def _save_proposal(proposal, user, fields, lines, expected_version, action, note
             setattr(current, name, fields[name])
             if (before, before_value) != (display_field(current, name), _stored(current, name)):
                 changes.append(_field_change(current, name, old=before, old_value=before_value))
+        governance.require_valid(governance.values_of(current))  # ValidationError: nothing is written
 
         existing_lines = {
             line.service_budget_id: line

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from . import history
 from .models import (
+    GOVERNANCE_FIELDS,
     BudgetPlan,
     Change,
     ChangeSet,
@@ -178,20 +179,14 @@ def take_snapshot(*, plan, user, name, taken_on=None, slug=None):
         list(BudgetPlan.objects.select_for_update().filter(pk=plan.pk).values_list("pk", flat=True))
         snapshot = Snapshot(plan=plan, name=name, slug=slug, taken_on=taken_on, taken_by=recorded_user(user))
         snapshot.save(force_insert=True)
-        proposals = list(
-            Proposal.objects.filter(plan=plan).select_for_update().order_by("pk").values_list(
-                "pk", "outcome_id", "theme_id", "reference", "title", "kind", "description", "status", "position",
-                "net_k", "version",
-            )
-        )
+        # The header, status and governance each copy keeps: what the paper evidenced as at the date.
+        copied = ("outcome_id", "theme_id", "reference", "title", "kind", "description", "status", "position",
+                  "net_k", "version", *GOVERNANCE_FIELDS)
+        proposals = list(Proposal.objects.filter(plan=plan).select_for_update().order_by("pk").values("pk", *copied))
         copies = SnapshotProposal.objects.bulk_create([
-            SnapshotProposal(
-                snapshot=snapshot, proposal_id=pk, plan=plan, outcome_id=outcome_id, theme_id=theme_id,
-                reference=reference, title=title, kind=kind, description=description, status=status,
-                position=position, net_k=net_k, version=version,
-            )
-            for pk, outcome_id, theme_id, reference, title, kind, description, status, position, net_k, version
-            in proposals
+            SnapshotProposal(snapshot=snapshot, proposal_id=row["pk"], plan=plan,
+                             **{name: row[name] for name in copied})
+            for row in proposals
         ])
         copy_of_proposal = {copy.proposal_id: copy.pk for copy in copies}
         lines = [

@@ -25,7 +25,7 @@ from outcomes.models import Outcome
 
 from . import history
 from .models import ChangeSet, ServiceBudget, Theme
-from .permissions import can_manage_structure, recorded_user
+from .permissions import can_change_approval_rules, can_manage_structure, recorded_user
 
 # A text field with no max_length in the model (an outcome's "what this means", a
 # theme's description) is bounded here: a hostile paste cannot store megabytes.
@@ -284,3 +284,23 @@ def move(*, record, user, direction):
             )
         records[index], records[other] = records[other], records[index]
         return set_order(council=council, user=user, model=model, records=records)
+
+
+# The council's approval rules: one setting on the council, recorded in its chain.
+
+def set_approval_rules(*, council, user, require_completed_eia):
+    """Turn on or off the council's rule that a proposal's equality impact assessment is
+    completed (or marked not needed) before it is approved (``governance.approval_refusal``).
+    Returns the ChangeSet, or None when nothing changed."""
+    can_change_approval_rules(user, council).require()
+    with transaction.atomic():
+        history.lock_chain(council.pk)
+        stored = type(council)._default_manager.select_for_update().get(pk=council.pk)
+        before = history.snapshot(stored)
+        stored.require_completed_eia = bool(require_completed_eia)
+        stored.save(update_fields=["require_completed_eia"])
+        council.require_completed_eia = stored.require_completed_eia
+        return history.record_change(
+            user=recorded_user(user), subject=stored, action=ChangeSet.Action.EDIT,
+            changes=history.changes_between(before, history.snapshot(stored)),
+        )

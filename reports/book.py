@@ -3,13 +3,17 @@ outcome and theme by theme, each proposal with its title, kind and reference ("I
 Living Fund - Attrition Factor Reductions (Revenue Savings) [33]"), its description, and
 an "Impact on … Service Budget =" line per budget it varies with a figure per year; each
 theme's and outcome's net per year; and the note that the values vary the approved
-base-year budget. Counted as every report counts (all but rejected and withdrawn).
+base-year budget; under each proposal with any governance recorded, one line of it (key
+decision, consultation, equality impact assessment, portfolio holder, lead officer, "Not
+recorded" for what is not; a proposal with none recorded prints no line, so a book of
+unrecorded proposals keeps its pages). Counted as every report counts (all but rejected and withdrawn).
 
 Three queries whatever the size (proposals with their outcomes and themes, their lines
 with their budgets, the figures), all in whole £k; the HTML page and the .docx both read
 ``budget_book`` and nothing else."""
 from dataclasses import dataclass, field
 
+from proposals import governance
 from proposals.models import Kind
 from proposals.money import format_in
 from proposals.snapshots import LINE_MODEL
@@ -43,6 +47,12 @@ class BookProposal:
     status: str
     description: str
     lines: list = field(default_factory=list)
+    governance: list = field(default_factory=list)  # [(label, text)], or [] when none is recorded
+
+    @property
+    def governance_text(self):
+        """ "Key decision: Yes · Consultation: … · Lead officer: Not recorded" """
+        return " \u00b7 ".join(f"{label}: {text}" for label, text in self.governance)
 
     @property
     def heading(self):
@@ -131,7 +141,8 @@ def budget_book(source, years=None):
         theme = outcome.themes[-1]
         entry = BookProposal(proposal.proposal_pk, proposal.display_reference, proposal.title,
                              KIND_LABELS.get(proposal.kind, proposal.kind), proposal.get_status_display(),
-                             proposal.description)
+                             proposal.description,
+                             governance=governance.compact(proposal) if governance.recorded(proposal) else [])
         for line in lines.get(proposal.pk, []):
             values = [figures.get((line.pk, year.pk)) for year in years]
             entry.lines.append(BookLine(line.service_budget.name, values))

@@ -26,21 +26,28 @@ from django.http import Http404
 from councils.access import councils_for
 from councils.models import Council
 from outcomes.models import Outcome
+from proposals import governance
 from proposals.models import (
     COUNTED_STATUSES,
     BudgetPlan,
+    EiaStatus,
     Kind,
+    Needed,
     PlanYear,
     ServiceBudget,
     Snapshot,
     Status,
     Theme,
+    YesNo,
 )
 from proposals.snapshots import figure_model
 from reports.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS
 
 CLOSED = "closed"  # a closed plan's is_closed, as ReportChoices.load's text column carries it
+ON = "on"  # a council's require_completed_eia, likewise
 
+NOT_RECORDED = "none"  # a governance filter's value for "not recorded"
+GOVERNANCE_FILTERS = ("key_decision", "eia_status", "consultation_needed")
 SIGNS = {"increase": "Investment (increases) only", "decrease": "Saving (decreases) only"}
 PER_PAGE_CHOICES = (25, 100)
 
@@ -103,6 +110,13 @@ class ReportFilter(df.FilterSet):
         label="Figures", method=_noop, choices=list(SIGNS.items()), empty_label="Investment and saving"
     )
     view = df.ChoiceFilter(label="View", method=_noop, choices=list(VIEW_LABELS.items()), empty_label=None)
+    # Governance: "none" is not recorded (blank), as the theme filter's "none" is no theme.
+    key_decision = df.ChoiceFilter(label="Key decision", method="by_governance", empty_label="Key decision or not",
+                                   choices=[*YesNo.choices, (NOT_RECORDED, "Not recorded")])
+    eia_status = df.ChoiceFilter(label="Equality impact assessment", method="by_governance", empty_label="Any status",
+                                 choices=[*EiaStatus.choices, (NOT_RECORDED, "Not recorded")])
+    consultation_needed = df.ChoiceFilter(label="Consultation needed", method="by_governance", empty_label="Any",
+                                          choices=[*Needed.choices, (NOT_RECORDED, "Not recorded")])
     status = df.MultipleChoiceFilter(
         label="Status", field_name="status", choices=Status.choices, widget=forms.CheckboxSelectMultiple,
         distinct=False,  # status is the proposal's own column: DISTINCT would only slow every query down
@@ -139,6 +153,9 @@ class ReportFilter(df.FilterSet):
         self._choices("sign", None, "“%(value)s” is not a choice of figures: use increase or decrease.")
         self._choices("view", None, "“%(value)s” is not a view: use cumulative or incremental.")
         self._choices("status", None, "“%(value)s” is not a status.")
+        for name, choices in (("key_decision", YesNo), ("eia_status", EiaStatus), ("consultation_needed", Needed)):
+            self._choices(name, None, f"“%(value)s” is not a choice for {governance.LABELS[name].lower()}: "
+                                      f"use {governance.choices_text(choices)}, or {NOT_RECORDED} for not recorded.")
 
     def _choices(self, name, choices, message):
         if name not in self.filters:
@@ -160,6 +177,9 @@ class ReportFilter(df.FilterSet):
         if value == "none":
             return queryset.filter(theme__isnull=True)
         return queryset.filter(theme=value)
+
+    def by_governance(self, queryset, name, value):
+        return queryset.filter(**{name: "" if value == NOT_RECORDED else value})
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -247,7 +267,7 @@ class ReportFilter(df.FilterSet):
         if not self.is_bound or not self.is_valid():
             return []
         out = []
-        for name in ("q", "outcome", "theme", "kind", "service", "year", "sign"):
+        for name in ("q", "outcome", "theme", "kind", "service", "year", "sign", *GOVERNANCE_FILTERS):
             if name not in self.filters:
                 continue
             value = self.form.cleaned_data.get(name)
@@ -261,7 +281,7 @@ class ReportFilter(df.FilterSet):
 
 class RollupFilter(ReportFilter):
     by = df.ChoiceFilter(label="Group by", method=_noop, choices=list(GROUPING_LABELS.items()), empty_label=None)
-    omit = ("q", "year", "sign")
+    omit = ("q", "year", "sign", *GOVERNANCE_FILTERS)
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and not data.get("by"):
@@ -325,7 +345,9 @@ class ReportChoices:
             return queryset.order_by().annotate(**columns).values_list(*columns)
 
         rows = list(
-            branch(Council.objects.filter(pk__in=council_ids), "council", None, None, "slug", "name").union(
+            branch(Council.objects.filter(pk__in=council_ids), "council", None, None, "slug", "name",
+                   Case(When(require_completed_eia=True, then=Value(ON)), default=Value(""),
+                        output_field=TextField())).union(
                 branch(BudgetPlan.objects.filter(council__in=council_ids), "plan", "council_id", -F("base_year"),
                        "slug", "name", "source", "note", "unit",
                        Case(When(is_closed=True, then=Value(CLOSED)), default=Value(""), output_field=TextField())),
@@ -348,14 +370,14 @@ class ReportChoices:
             by_kind.setdefault(kind, []).append(values)
         if not by_kind.get("council"):
             raise Http404("No such budget plan.")
-        (pk, _, _, slug, name, *_), = by_kind["council"]
+        (pk, _, _, slug, name, eia_rule, *_), = by_kind["council"]
 
         def made(model, values):
             """``model`` as the database would give it: every concrete field from ``values``."""
             names = [f.attname for f in model._meta.concrete_fields]
             return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
-        council = made(Council, {"id": pk, "slug": slug, "name": name})
+        council = made(Council, {"id": pk, "slug": slug, "name": name, "require_completed_eia": eia_rule == ON})
         plans = []
         for pk, _, n, a, b, c, d, unit, closed in by_kind.get("plan", []):
             plans.append(made(BudgetPlan, {"id": pk, "council_id": council.pk, "base_year": -n, "slug": a, "name": b,

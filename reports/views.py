@@ -21,6 +21,7 @@ from django_tables2 import RequestConfig
 from councils.access import get_council_or_404
 from delivery.summary import figures, outcome_delivery, returns_of
 from outcomes.models import Outcome
+from proposals import governance
 from proposals.models import COUNTED_STATUSES, Proposal
 from proposals.money import format_in
 from proposals.permissions import can_view, get_plan_or_404
@@ -411,6 +412,7 @@ def proposal_figures(source, proposal):
         "increment_row": [_book_figure(net[f"i{y.pk}"], plan.unit) for y in years],
         "cash_over_period": _book_figure(proposal.net_k if lines else None, plan.unit),
         "source": source,
+        "governance": governance.rows(proposal),
         "last_year_unfilled": bool(lines) and years and all(
             not any(v.year_id == years[-1].pk for v in line.variations.all()) for line in lines),
     }

@@ -562,8 +562,10 @@ def test_create_council_makes_the_slug_from_the_name_and_records_it_as_the_syste
     assert "Created Borsetshire County Council (borsetshire-county-council)" in output
     changeset = ChangeSet.objects.get(council=council)
     assert (changeset.subject, changeset.action, changeset.user) == (council, ChangeSet.Action.CREATE, None)
-    assert described(changeset) == ["Slug: (none) \u2192 borsetshire-county-council",
-                                    "Name: (none) \u2192 Borsetshire County Council"]
+    assert described(changeset) == [
+        "Slug: (none) \u2192 borsetshire-county-council", "Name: (none) \u2192 Borsetshire County Council",
+        "Require a completed equality impact assessment before approval: (none) \u2192 False",  # its approval rule
+    ]
     assert verify_council(council).broken_at is None
 
 

@@ -44,7 +44,13 @@ def hostile(ce_plan, officer):
         for line in growth.lines.select_related("service_budget")
     ]
     save_proposal(
-        proposal=growth, user=officer, fields={"title": f"Care {SCRIPT}", "description": f"Costs {IMG}"},
+        proposal=growth, user=officer, fields={
+            "title": f"Care {SCRIPT}", "description": f"Costs {IMG}",
+            # Governance: every text field, and a link that is a web address carrying markup.
+            "key_decision": "yes", "consultation_needed": "yes", "consultation_outcome": f"Agreed {SCRIPT}",
+            "eia_status": "in_progress", "eia_url": f'https://evil.example/?"{SCRIPT}',
+            "portfolio_holder": IMG, "lead_officer": FORMULA,
+        },
         lines=lines, expected_version=growth.version,
     )
     Outcome.objects.filter(pk=growth.outcome_id).update(title=f"People {IMG}")

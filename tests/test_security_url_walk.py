@@ -149,6 +149,8 @@ RULES = {
     # Council settings: its administrators (here the site administrator). Another role of
     # the council is refused (403); the settings index too, offering nothing to manage.
     "administration:index": (MANAGERS, signed_in(READ_ONLY)),
+    # Its approval rules: an empty POST is a valid form (the box unticked), saved.
+    "administration:approval_rules": (MANAGERS, {**MANAGERS, "admin": 302}),
     **{f"administration:{kind}_{page}": rule for kind in ("outcome", "theme", "service_budget") for page, rule in {
         "list": (MANAGERS, signed_in(READ_ONLY)),
         # An empty POST is a form with errors; the records are in use, so not deleted.

@@ -183,7 +183,14 @@ def test_taking_one_costs_the_same_queries_at_any_size(ce_plan, approver, office
                         lines=[LineInput(budget, {y: n for y in ce_plan.years.all()})])
     with CaptureQueriesContext(connection) as large:
         take_snapshot(plan=ce_plan, user=approver, name="Large")
-    assert len(large) == len(small)
+    # SQLite takes at most 999 parameters a statement, so Django splits a bulk insert of
+    # wide rows (a proposal's copy has its governance too: 24 columns, 41 rows a batch);
+    # PostgreSQL inserts each table in one statement.
+    def batches(queries):
+        return sum(1 for query in queries if query["sql"].startswith('INSERT INTO "proposals_snapshotproposal"'))
+    assert len(large) - batches(large) == len(small) - batches(small)
+    if connection.vendor != "sqlite":
+        assert batches(large) == batches(small) == 1
 
 
 def test_the_snapshots_page_takes_one_and_lists_it(client_for, approver, commissioner, ce_plan):

@@ -1,6 +1,6 @@
 """The budget book as a Word document (python-docx), from ``reports.book.budget_book``:
 landscape A4, named styles a council can restyle ("Budget Outcome", "Budget Theme",
-"Budget Proposal", "Budget Impact"), real Word tables whose header row repeats on every
+"Budget Proposal", "Budget Governance", "Budget Impact"), real Word tables whose header row repeats on every
 page, the document's language and title set, headings as Word headings (so the document
 has an outline a screen reader can move through)."""
 from docx import Document
@@ -19,6 +19,7 @@ STYLES = {
     "Budget Theme Note": ("Normal", 10, False, True),
     "Budget Proposal": ("Normal", 11, True, False),
     "Budget Description": ("Normal", 9, False, False),
+    "Budget Governance": ("Normal", 8, False, False),
     "Budget Figure": ("Normal", 10, False, False),
     "Budget Note": ("Normal", 9, False, True),
 }
@@ -45,6 +46,7 @@ def _styles(document):
         style.paragraph_format.space_before = Pt(0)
     styles["Budget Proposal"].paragraph_format.keep_with_next = True
     styles["Budget Description"].paragraph_format.keep_with_next = True
+    styles["Budget Governance"].paragraph_format.keep_with_next = True
 
 
 def _language(document, tag="en-GB"):
@@ -77,7 +79,7 @@ def _style_ids(document):
     paragraph's style by name (python-docx's public setter) searches every style of the
     document each time: most of a national-size book's time (the bench's budget book row)."""
     return {name: document.styles[name].style_id for name in ("Budget Figure", "Budget Proposal",
-                                                             "Budget Description")}
+                                                             "Budget Description", "Budget Governance")}
 
 
 def _span(row):
@@ -149,6 +151,8 @@ def write_book_docx(book, out):
                 _cell(merged, proposal.heading, style="Budget Proposal", ids=ids)
                 if proposal.description:
                     merged.add_paragraph(proposal.description)._p.style = ids["Budget Description"]
+                if proposal.governance:
+                    merged.add_paragraph(proposal.governance_text)._p.style = ids["Budget Governance"]
                 for line in proposal.lines:
                     row = table.add_row()
                     _no_split(row)

@@ -9,13 +9,15 @@ of proposals.
 """
 import csv
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import Q, Sum
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from proposals import governance
 from proposals import years as fy
-from proposals.models import BUDGET_BOOK_ORDER, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status
+from proposals.models import BUDGET_BOOK_ORDER, GOVERNANCE_FIELDS, NOT_COUNTED, BudgetPlan, Kind, Proposal, Status
 from proposals.money import format_m
 from proposals.snapshots import Source, figure_model
 from reports import downloads
@@ -75,7 +77,7 @@ def _budget_book_rows(proposals, fields, *, scope, lead=()):
 RECORD_FIELDS = (
     "pk", "version", "reference", "title", "kind", "status", "outcome_id", "outcome__code", "outcome__title",
     "theme__name", "lines__pk", "lines__service_budget__name", "lines__variations__year_id",
-    "lines__variations__amount_k",
+    "lines__variations__amount_k", *GOVERNANCE_FIELDS,
 )
 
 
@@ -86,7 +88,7 @@ def proposal_records(proposals, years, plan):
     label_by_year = {year.pk: year.label for year in years}
     record, line, line_pk = None, None, None
     for (pk, version, reference, title, kind, status, outcome_id, code, outcome_title, theme, lpk, budget,
-         year_id, amount_k) in _budget_book_rows(proposals, RECORD_FIELDS, scope=Q(plan=plan)):
+         year_id, amount_k, *recorded) in _budget_book_rows(proposals, RECORD_FIELDS, scope=Q(plan=plan)):
         if record is None or record.id != pk:
             if record is not None:
                 yield record
@@ -94,6 +96,8 @@ def proposal_records(proposals, years, plan):
                 id=pk, version=version, reference=f"[{reference}]" if reference else "[NEW]", title=title,
                 kind=KIND_LABELS.get(kind, kind), outcome_key=outcome_id, outcome_code=code,
                 outcome_title=outcome_title, theme=theme or "", status=STATUS_LABELS.get(status, status),
+                governance=tuple(text for _label, text in governance.compact(
+                    SimpleNamespace(**dict(zip(GOVERNANCE_FIELDS, recorded, strict=True))))),
             )
             line_pk = None
         if lpk is None:

@@ -63,15 +63,25 @@ FILL_NOTE = (
 FILL_SHEET = "Proposals to fill in"
 REIMPORT_NOTE = (
     "To change figures, edit them here and upload the workbook on the Import page. Keep the "
-    "Proposal id and Version columns as they are; add a new proposal as a row with reference [NEW]."
+    "Proposal id and Version columns as they are; add a new proposal as a row with reference [NEW]. The "
+    "governance columns (Key decision to Lead officer; EIA is the equality impact assessment) are for the "
+    "paper: the import leaves them as they are; change them on the proposal's page."
 )
 
 # The outcome sheets' columns. Year columns go between "Service budget" and the total.
 LEADING_COLUMNS = ["Reference", "Title", "Kind", "Outcome", "Theme", "Status", "Service budget"]
-TRAILING_COLUMNS = ["Total over the period", "Proposal id", "Version"]
+# The proposal's governance (proposals.governance.compact), printed after the total; the
+# import knows these headings and leaves governance as it is (it is edited on the proposal page).
+# "EIA" is how councils head it; the re-import note spells it out.
+GOVERNANCE_COLUMNS = ["Key decision", "Consultation", "EIA status", "Portfolio holder", "Lead officer"]
+TRAILING_COLUMNS = ["Total over the period", *GOVERNANCE_COLUMNS, "Proposal id", "Version"]
+# The sheet to fill in has no governance: a new proposal's is entered on its page.
+FILL_TRAILING_COLUMNS = [name for name in TRAILING_COLUMNS if name not in GOVERNANCE_COLUMNS]
 WIDTHS = {
     "Reference": 10, "Title": 38, "Kind": 17, "Outcome": 9, "Theme": 17, "Status": 13,
     "Service budget": 28, "Total over the period": 12, "Proposal id": 11, "Version": 9,
+    # "Not recorded" on one line (printing.lines_needed), so an unrecorded row stays one line tall.
+    "Key decision": 14, "Consultation": 16, "EIA status": 14, "Portfolio holder": 16, "Lead officer": 16,
 }
 YEAR_WIDTH = 10
 OUTCOME_HEADER_ROW = 7
@@ -124,6 +134,7 @@ class ProposalRecord:
     theme: str  # "" for no theme
     status: str  # the label, "Out to consultation"
     lines: list = field(default_factory=list)
+    governance: tuple = ()  # one text per GOVERNANCE_COLUMNS ("Not recorded" where not)
 
 
 @dataclass
@@ -402,6 +413,8 @@ NOTE = Style(font=MUTED, alignment=WRAP)
 FACT = Style(font=BODY, alignment=WRAP)
 NO_FIGURE = Style(font=BOLD, alignment=Alignment(horizontal="right"))
 LINE_WRAP = Style(font=BODY, alignment=WRAP)
+# Indented, so the first governance column does not print against the right-aligned total.
+GOVERNANCE_CELL = Style(font=BODY, alignment=Alignment(wrap_text=True, vertical="top", indent=1))
 LINE_ID = Style(font=MUTED, alignment=TOP)
 SUBTOTAL = Style(font=BOLD, border=SUBTOTAL_BORDER)
 TOTAL = Style(font=BOLD, border=TOTAL_BORDER, fill=TOTAL_FILL)
@@ -424,6 +437,7 @@ class _OutcomeSheet:
         self.first_year_col = len(LEADING_COLUMNS) + 1
         self.last_year_col = self.first_year_col + len(years) - 1
         self.total_col = self.last_year_col + 1
+        self.last_printed_col = self.total_col + len(GOVERNANCE_COLUMNS)
         self.cells = Cells(ws, arrays)
         self._row_total_parts = (
             f"=SUM({get_column_letter(self.first_year_col)}", f":{get_column_letter(self.last_year_col)}", ")"
@@ -434,12 +448,12 @@ class _OutcomeSheet:
         header_row = OUTCOME_HEADER_ROW
         ws.freeze_panes = f"A{header_row + 1}"
         print_setup(ws, title=title, sheet=self.label, header_row=header_row,
-                    hidden_columns=(self.total_col + 1, self.total_col + 2))
+                    hidden_columns=(self.last_printed_col + 1, self.last_printed_col + 2))
         self.row = 0
         self._append([text_cell(ws, self.label, font=TITLE_FONT)])
         for text in (f"{title.council}: {title.plan}. Proposals included: {title.included}. As at {title.as_at}.",
                      CUMULATIVE_NOTE.format(base=title.base_year), LEGEND, REIMPORT_NOTE):
-            wrapped_note(ws, self.row + 1, text, first_column=1, last_column=self.total_col, widths=widths)
+            wrapped_note(ws, self.row + 1, text, first_column=1, last_column=self.last_printed_col, widths=widths)
             self._append([self.cells.text(text, NOTE)])
         spacer(ws, self.row + 1)
         self._append([])
@@ -473,9 +487,12 @@ class _OutcomeSheet:
             c.text(record.reference, LINE_TOP), c.text(record.title, LINE_WRAP), c.text(record.kind, LINE_WRAP),
             c.text(record.outcome_code, LINE_TOP), c.text(record.theme, LINE_WRAP), c.text(record.status, LINE_WRAP),
         ]
-        trailing = [c.plain(record.id, LINE_ID), c.plain(record.version, LINE_ID)]
+        governance = list(record.governance) or [""] * len(GOVERNANCE_COLUMNS)
+        trailing = [*(c.text(text, GOVERNANCE_CELL) for text in governance),
+                    c.plain(record.id, LINE_ID), c.plain(record.version, LINE_ID)]
         wrapped = [(record.title, WIDTHS["Title"]), (record.kind, WIDTHS["Kind"]), (record.theme, WIDTHS["Theme"]),
-                   (record.status, WIDTHS["Status"])]
+                   (record.status, WIDTHS["Status"]),
+                   *((text, WIDTHS[name]) for name, text in zip(GOVERNANCE_COLUMNS, governance, strict=True))]
         for line in lines:
             row = self.row + 1
             fit_row(self.ws, row, [*wrapped, (line.service_budget, WIDTHS["Service budget"])])
@@ -521,14 +538,14 @@ class _OutcomeSheet:
             totals[year] = f"{quote_sheetname(self.ws.title)}!{col}{row}"
         cells.append(self.cells.formula(self._row_total(row), TOTAL))
         self._append(cells)
-        finish_print(self.ws, last_row=self.row, last_column=self.total_col)
+        finish_print(self.ws, last_row=self.row, last_column=self.last_printed_col)
         return self.outcome_key, self.label, totals
 
 
 def _write_fill_sheet(ws, title, years, kinds, arrays):
     """The sheet to fill in: the outcome sheets' title block and header row (row
     OUTCOME_HEADER_ROW, frozen), with the note on how to fill it, and no rows."""
-    columns = LEADING_COLUMNS + list(years) + TRAILING_COLUMNS
+    columns = LEADING_COLUMNS + list(years) + FILL_TRAILING_COLUMNS
     for index, name in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, YEAR_WIDTH)
     ws.freeze_panes = f"A{OUTCOME_HEADER_ROW + 1}"

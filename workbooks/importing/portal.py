@@ -19,14 +19,16 @@ from proposals.references import display_reference, parse_reference, reference_i
 
 from ..uploads import Refused, read_upload
 from ..uploads import Table as SheetCells
+from ..xlsx import GOVERNANCE_COLUMNS
 from .preview import Lookups, Planned, Preview, describe_fields, describe_lines, describe_new, plan_data, text_of
 from .table import Problem
 
 HEADER_SEARCH_ROWS = 30
 
+# The export's governance columns are known and not read: governance is edited on the proposal page.
 KNOWN_COLUMNS = {
     "Council", "Plan", "Reference", "Title", "Kind", "Outcome", "Theme", "Status", "Service budget",
-    "Total over the period", "Proposal id", "Version",
+    "Total over the period", "Proposal id", "Version", *GOVERNANCE_COLUMNS,
 }
 REQUIRED_COLUMNS = ("Reference", "Title", "Kind", "Outcome", "Theme", "Service budget", "Proposal id", "Version")
 

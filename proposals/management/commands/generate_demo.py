@@ -43,10 +43,12 @@ from proposals.history import digest
 from proposals.models import (
     BudgetPlan,
     ChangeSet,
+    EiaStatus,
     GapFigure,
     GapLine,
     ImpactLine,
     Kind,
+    Needed,
     PlanYear,
     Proposal,
     ServiceBudget,
@@ -59,6 +61,7 @@ from proposals.models import (
     Status,
     Theme,
     Variation,
+    YesNo,
 )
 from proposals.services import increments
 
@@ -249,6 +252,20 @@ def split_lines(rng, figures, n_lines):
     return lines, offset_by_funding
 
 
+# Generated governance, from each proposal's size and status (no random draws, so every
+# other generated value stays as it was): a key decision from £0.5m over the period (a
+# common threshold), consulted on if so; its equality impact assessment completed once
+# approved, in progress out to consultation, otherwise not started.
+DEMO_GOVERNANCE = ("key_decision", "consultation_needed", "eia_needed", "eia_status")
+EIA_BY_STATUS = {Status.APPROVED: EiaStatus.COMPLETED, Status.CONSULTATION: EiaStatus.IN_PROGRESS}
+
+
+def demo_governance(net_k, status):
+    key = YesNo.YES if abs(net_k) >= 500 else YesNo.NO
+    return (key.value, Needed.YES.value if key == YesNo.YES else Needed.NO.value, Needed.YES.value,
+            EIA_BY_STATUS.get(status, EiaStatus.NOT_STARTED).value)
+
+
 class Command(BaseCommand):
     help = (
         "Generate a deterministic synthetic dataset: --councils N, each with --outcomes outcomes of "
@@ -379,6 +396,7 @@ class Command(BaseCommand):
                     proposals.append((
                         d.plan.pk, outcome.pk, theme.pk if theme else None, str(reference), title, kind,
                         f"{title}: generated for demonstration; not a real proposal.", status, reference, net,
+                        *demo_governance(net, status),
                     ))
                     for position, (budget, amounts) in enumerate(zip(line_budgets, split, strict=True)):
                         line_index = len(lines)
@@ -558,15 +576,16 @@ class Command(BaseCommand):
             _copy(
                 Proposal,
                 ["id", "plan_id", "outcome_id", "theme_id", "reference", "title", "kind", "description", "status",
-                 "position", "net_k", "version", "created_at", "updated_at"],
+                 "position", "net_k", *DEMO_GOVERNANCE, "version", "created_at", "updated_at"],
                 ((pk, *row, 1, now, now) for pk, row in zip(ids, rows, strict=True)),
             )
             return ids
         created = Proposal.objects.bulk_create(
             (
                 Proposal(plan_id=plan, outcome_id=outcome, theme_id=theme, reference=ref, title=title, kind=kind,
-                         description=desc, status=status, position=position, net_k=net, version=1)
-                for plan, outcome, theme, ref, title, kind, desc, status, position, net in rows
+                         description=desc, status=status, position=position, net_k=net, version=1,
+                         **dict(zip(DEMO_GOVERNANCE, governance, strict=True)))
+                for plan, outcome, theme, ref, title, kind, desc, status, position, net, *governance in rows
             ),
             batch_size=2000,
         )
