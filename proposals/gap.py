@@ -32,6 +32,21 @@ class GapInvalid(Exception):
         super().__init__("; ".join(errors.values()))
 
 
+def _check_version(plan, line, expected_version):
+    """Refuse (GapInvalid, nothing written) an edit of ``line`` (locked) made from an older
+    version than the one stored: someone saved it since the page was opened. The message
+    says what the line holds now, so the edit can be made again over it."""
+    if expected_version is None or line.version == expected_version:
+        return
+    now = "; ".join(f"{figure.year.label} {format_in(figure.amount_k, plan.unit)}"
+                    for figure in line.figures.select_related("year").order_by("year__start_year")) or "no figures"
+    raise GapInvalid({"name": (
+        f"“{line.name}” was saved by someone else after you opened this page, so nothing has been saved. "
+        f"It now reads: {GapLine.Sign(line.sign).label.lower()}, {now}. Your changes are still in the form: "
+        "check them against theirs and save again."
+    ), "version": str(line.version)})
+
+
 def _locked(plan):
     """Hold the plan's row until the transaction ends (take_snapshot does the same)."""
     list(BudgetPlan.objects.select_for_update().filter(pk=plan.pk).values_list("pk", flat=True))
@@ -79,10 +94,12 @@ def _write_figures(line, figures, stored):
             GapFigure.objects.create(line=line, year=year, amount_k=amount)
 
 
-def save_gap_line(*, plan, user, name, sign=GapLine.Sign.ADDS, source="", figures=None, line=None):
+def save_gap_line(*, plan, user, name, sign=GapLine.Sign.ADDS, source="", figures=None, line=None,
+                  expected_version=None):
     """Create (``line`` None) or change a gap line of ``plan``: its name, sign, source note
     and ``figures`` {PlanYear: £k or None (no figure)}; years not given keep theirs.
-    Returns the line."""
+    ``expected_version``: the version the edit started from (refused if another save
+    came in between); None to skip the check (a command's own change). Returns the line."""
     can_edit_gap(user, plan).require()
     figures = dict(figures or {})
     name = (name or "").strip()
@@ -103,10 +120,11 @@ def save_gap_line(*, plan, user, name, sign=GapLine.Sign.ADDS, source="", figure
     errors.update(_check_figures(plan, figures))
     if errors:
         raise GapInvalid(errors)
+    created = line is None
     with transaction.atomic():
         _locked(plan)
         changes = []
-        if line is None:
+        if created:
             position = (GapLine.objects.filter(plan=plan).order_by("-position").values_list("position", flat=True)
                         .first() or 0) + 1
             line = GapLine(plan=plan, name=name, sign=sign, source=source, position=position)
@@ -123,6 +141,7 @@ def save_gap_line(*, plan, user, name, sign=GapLine.Sign.ADDS, source="", figure
             stored = {}
         else:
             line = GapLine.objects.select_for_update().get(pk=line.pk)
+            _check_version(plan, line, expected_version)
             for label, old, new in (("name", line.name, name), ("sign", GapLine.Sign(line.sign).label,
                                                                 GapLine.Sign(sign).label),
                                     ("source", line.source, source)):
@@ -130,9 +149,12 @@ def save_gap_line(*, plan, user, name, sign=GapLine.Sign.ADDS, source="", figure
                     changes.append(Change(kind=Change.Kind.FIELD, field=f"Gap: {line.name}: {label}"[:100],
                                           old=old, new=new))
             line.name, line.sign, line.source = name, sign, source
-            line.save(update_fields=["name", "sign", "source"])
             stored = dict(line.figures.values_list("year_id", "amount_k"))
         changes += _figure_changes(plan, line, figures, stored)
+        if not created:
+            if changes:
+                line.version += 1  # a save that changed nothing leaves the version as it was
+            line.save(update_fields=["name", "sign", "source", "version"])
         _write_figures(line, figures, stored)
         if changes:
             history.append(council_id=plan.council_id, user=recorded_user(user), action=ChangeSet.Action.EDIT,
@@ -140,13 +162,16 @@ def save_gap_line(*, plan, user, name, sign=GapLine.Sign.ADDS, source="", figure
     return line
 
 
-def delete_gap_line(*, plan, user, line):
-    """Take a line (and its figures) out of the gap, recorded in the audit trail."""
+def delete_gap_line(*, plan, user, line, expected_version=None):
+    """Take a line (and its figures) out of the gap, recorded in the audit trail; refused
+    if the line was saved since ``expected_version`` (as save_gap_line)."""
     can_edit_gap(user, plan).require()
     if line.plan_id != plan.pk:
         raise GapInvalid({"line": "That line is another plan's."})
     with transaction.atomic():
         _locked(plan)
+        line = GapLine.objects.select_for_update().get(pk=line.pk)
+        _check_version(plan, line, expected_version)
         stored = dict(line.figures.values_list("year_id", "amount_k"))
         changes = [Change(kind=Change.Kind.FIELD, field="Gap line", old=line.name)]
         changes += _figure_changes(plan, line, {year: None for year in plan.years.all()}, stored)

@@ -682,6 +682,8 @@ class GapLine(models.Model):
     sign = models.SmallIntegerField(choices=Sign.choices, default=Sign.ADDS)
     source = models.CharField(max_length=300, blank=True, help_text="Where the figures come from.")
     position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, help_text="Goes up with every save: an edit of an older "
+                                                                "version is refused (proposals.gap).")
 
     class Meta:
         ordering = ["plan", "position", "id"]

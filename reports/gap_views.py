@@ -92,7 +92,7 @@ def gap_edit(request, council_slug, plan_slug):
         except GapInvalid as error:  # nothing was saved: the transaction is rolled back
             row_key = getattr(error, "row", "new")
             errors = [(f"id_{row_key}-{field if field in ('name', 'sign', 'source') else 'name'}", message)
-                      for field, message in error.errors.items()]
+                      for field, message in error.errors.items() if field != "version"]
         else:
             messages.success(request, "The gap before proposals is saved.")
             return redirect("reports:gap", plan.council.slug, plan.slug)
@@ -121,6 +121,9 @@ def _rows(request, plan, years, lines):
             "sign": value("sign", str(line.sign) if line else str(GapLine.Sign.ADDS)),
             "source": value("source", line.source if line else "")[:400],
             "delete": posted and bool(data.get(f"{key}-delete")),
+            # The version the edit started from (None where the form did not carry it: a
+            # line someone added since the page was opened).
+            "version": _version(value("version", str(line.version) if line else "")) if line else None,
             "figures": [], "parsed": {},
         }
         for year in years:
@@ -136,9 +139,21 @@ def _rows(request, plan, years, lines):
             errors.append((f"id_{key}-sign", f"{row['name'] or 'New line'}: choose whether it adds to or reduces "
                                              "the gap."))
         rows.append(row)
+    if posted:
+        known = {f"line-{line.pk}" for line in lines}
+        gone = sorted({name.rsplit("-", 1)[0] for name in request.POST if name.startswith("line-")} - known)
+        if gone:
+            errors.append(("", f"{len(gone)} line{'s' if len(gone) != 1 else ''} you were editing "
+                               f"{'have' if len(gone) != 1 else 'has'} been removed by someone else since you "
+                               "opened this page, so nothing has been saved. The lines below are as they are now; "
+                               "add yours again if it is still needed."))
     if len(rows) > MAX_LINES:
         errors.append(("", f"A gap is built from at most {MAX_LINES - 1} lines."))
     return rows, errors
+
+
+def _version(text):
+    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 def _apply(plan, user, row):
@@ -146,11 +161,15 @@ def _apply(plan, user, row):
     if line is None and not row["name"].strip() and not any(v is not None for v in row["parsed"].values()):
         return  # the blank row, left blank
     if line is not None and row["delete"]:
-        delete_gap_line(plan=plan, user=user, line=line)
+        try:
+            delete_gap_line(plan=plan, user=user, line=line, expected_version=row["version"])
+        except GapInvalid as error:
+            error.row = row["key"]
+            raise
         return
     try:
         save_gap_line(plan=plan, user=user, line=line, name=row["name"], sign=int(row["sign"]),
-                      source=row["source"], figures=row["parsed"])
+                      source=row["source"], figures=row["parsed"], expected_version=row["version"])
     except GapInvalid as error:
         error.row = row["key"]
         raise

@@ -118,3 +118,72 @@ def test_the_rollup_sets_its_proposals_against_the_gap(client_for, officer, comm
     html = client.get(url, {"kind": "revenue_savings"}).content.decode()
     section = html.split('id="gap-summary-heading"')[1].split("</section>")[0]
     assert f"<td class=\"num\">{format_m(10_000 + savings)}</td>" in section
+
+
+def gap_state(plan):
+    from proposals.models import GapFigure
+
+    return (list(GapLine.objects.filter(plan=plan).order_by("pk").values_list()),
+            list(GapFigure.objects.filter(line__plan=plan).order_by("pk").values_list()),
+            ChangeSet.objects.count())
+
+
+def opened(client, plan):
+    """The edit page's form as a user opened it: every field's value, by name."""
+    import re
+
+    html = client.get(edit_url(plan)).content.decode()
+    return {name: value for name, value in re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', html)
+            if name != "csrfmiddlewaretoken"}
+
+
+def test_a_stale_edit_is_refused_with_what_the_line_holds_now_and_the_typing_kept(client_for, officer, officer2,
+                                                                                 ce_plan):
+    from proposals.gap import save_gap_line
+
+    line = save_gap_line(plan=ce_plan, user=officer, name="Council tax", sign=-1,
+                         figures={ce_plan.years.get(start_year=2019): 2_500})
+    assert line.version == 1
+    first, second = client_for(officer), client_for(officer2)
+    mine, theirs = opened(first, ce_plan), opened(second, ce_plan)
+    key = f"line-{line.pk}"
+    assert mine[f"{key}-version"] == "1"
+    assert first.post(edit_url(ce_plan), {**mine, f"{key}-y2019": "3.000"}).status_code == 302
+    line.refresh_from_db()
+    assert line.version == 2
+    before = gap_state(ce_plan)
+    response = second.post(edit_url(ce_plan), {**theirs, f"{key}-y2019": "4.250"})
+    assert response.status_code == 400
+    text = response.content.decode().replace("&#x27;", "'").replace("&ldquo;", "“").replace("&rdquo;", "”")
+    assert "“Council tax” was saved by someone else after you opened this page, so nothing has been saved." in text
+    assert "It now reads: reduces the gap (funding), 2019/20 +3.000." in text
+    assert 'value="4.250"' in text  # what the second officer typed is still in the form
+    assert gap_state(ce_plan) == before
+    # Removing it from the old page is refused the same way.
+    response = second.post(edit_url(ce_plan), {**theirs, f"{key}-delete": "on"})
+    assert response.status_code == 400 and gap_state(ce_plan) == before
+
+
+def test_a_save_that_changes_nothing_keeps_the_version(client_for, officer, ce_plan):
+    from proposals.gap import save_gap_line
+
+    line = save_gap_line(plan=ce_plan, user=officer, name="Grants", sign=-1, figures={})
+    client = client_for(officer)
+    assert client.post(edit_url(ce_plan), opened(client, ce_plan)).status_code == 302
+    line.refresh_from_db()
+    assert line.version == 1
+
+
+def test_editing_a_line_someone_removed_says_so_and_saves_nothing(client_for, officer, officer2, ce_plan):
+    from proposals.gap import delete_gap_line, save_gap_line
+
+    line = save_gap_line(plan=ce_plan, user=officer, name="Use of reserves", sign=-1, figures={})
+    other = save_gap_line(plan=ce_plan, user=officer, name="Grants", sign=-1, figures={})
+    client = client_for(officer2)
+    typed = opened(client, ce_plan)
+    delete_gap_line(plan=ce_plan, user=officer, line=line)
+    before = gap_state(ce_plan)
+    response = client.post(edit_url(ce_plan), {**typed, f"line-{other.pk}-name": "Grants and contributions"})
+    assert response.status_code == 400
+    assert "1 line you were editing has been removed by someone else" in response.content.decode()
+    assert gap_state(ce_plan) == before

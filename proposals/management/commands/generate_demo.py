@@ -443,7 +443,8 @@ class Command(BaseCommand):
                 gap = savings.get((d.plan.pk, year.pk), 0) * rng.randint(90, 120) // 100
                 for offset, amount in enumerate((need, tax, need - tax - gap)):
                     gap_figures.append((first + offset, year.pk, amount))
-        gap_ids = _write(GapLine, ["plan_id", "name", "sign", "source", "position"], gap_lines)
+        gap_ids = _write(GapLine, ["plan_id", "name", "sign", "source", "position", "version"],
+                         [(*line, 1) for line in gap_lines])
         _write(GapFigure, ["line_id", "year_id", "amount_k"],
                [(gap_ids[line], year, amount) for line, year, amount in gap_figures], ids=False)
 
