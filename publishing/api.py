@@ -206,6 +206,21 @@ class LineSerializer(serializers.Serializer):
         return {labels[figure.year_id]: _money(figure.amount_k) for figure in line.figures_prefetched}
 
 
+class GovernanceSerializer(serializers.Serializer):
+    """What a cabinet paper evidences for the proposal; "" (or null for a date) where not recorded."""
+
+    key_decision = serializers.CharField()
+    consultation_needed = serializers.CharField()
+    consultation_start = serializers.DateField(allow_null=True)
+    consultation_end = serializers.DateField(allow_null=True)
+    consultation_outcome = serializers.CharField()
+    eia_needed = serializers.CharField()
+    eia_status = serializers.CharField()
+    eia_url = serializers.CharField()
+    portfolio_holder = serializers.CharField()
+    lead_officer = serializers.CharField()
+
+
 class ProposalSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="proposal_pk")
     reference = serializers.CharField(source="display_reference")
@@ -216,6 +231,7 @@ class ProposalSerializer(serializers.Serializer):
     theme = serializers.CharField(source="theme.name", allow_null=True, default=None)
     description = serializers.CharField()
     net = serializers.SerializerMethodField(help_text="Cash over the period")
+    governance = GovernanceSerializer(source="*")
     lines = serializers.SerializerMethodField()
 
     def get_net(self, proposal) -> dict:
