@@ -91,7 +91,7 @@ def test_a_councils_own_people_read_everything_of_their_plan_by_session(ce_plan,
 def test_a_proposals_lines_and_figures_are_exact(ce_plan, officer, client):
     client.force_login(officer)
     p33 = proposal(ce_plan, "33")
-    type(p33).objects.filter(pk=p33.pk).update(portfolio_holder="Cllr J. Clowes")
+    type(p33).objects.filter(pk=p33.pk).update(portfolio_holder="A. Test Councillor")
     _status, body = get_json(client, url(ce_plan, "proposals", page_size=200))
     got = next(p for p in body["results"] if p["id"] == p33.pk)
     assert got["reference"] == "[33]" and got["net"] == {"k": p33.net_k, "m": format_m(p33.net_k)}
@@ -100,7 +100,7 @@ def test_a_proposals_lines_and_figures_are_exact(ce_plan, officer, client):
                for v in line.variations.select_related("year")}
     assert got["lines"][0] == {"service_budget": line.service_budget.name, "figures": figures}
     assert got["governance"]["key_decision"] == "" and got["governance"]["consultation_start"] is None
-    assert got["governance"]["portfolio_holder"] == "Cllr J. Clowes"
+    assert got["governance"]["portfolio_holder"] == "A. Test Councillor"
 
 
 def test_a_token_signs_in_and_a_bad_one_is_refused(ce_plan, officer):
