@@ -351,6 +351,12 @@ def bench_rollup(cast, size, rounds):
                   note="view through the test Client vs raw SQL GROUP BY of the plan")
     row["queries"] = page_queries(cast.reader_client, url)
     rows.append(row)
+    floor = reverse("bench_floor_rollup", args=[cast.plan.pk])
+    row = compare(f"{size}: roll-up page, one council, vs its floor", lambda: fetch(cast.reader_client, url),
+                  lambda: fetch(cast.reader_client, floor), target=1.5, rounds=rounds,
+                  note="view vs its floor (issue 16): a signed-in request, the same sums by raw SQL and a bare "
+                       "template of the same rows and columns (bench/views.py floor_rollup)")
+    rows.append(row)
     # The page's own sum, without the request around it: how far the database side of the
     # page is from the raw SQL (the page's ratio is mostly the request and its rendering).
     plan_years = list(cast.plan.years.all())
@@ -390,6 +396,13 @@ def bench_list(cast, size, rounds):
                           note="list view vs the same rows in a minimal hand-written template")
         one_row["queries"] = page_queries(cast.reader_client, one + query)
         rows.append(one_row)
+        floor = reverse("bench_floor_list", args=[cast.plan.pk]) + f"?per_page={per_page}"
+        rows.append(compare(f"{size}: proposal list, one council, {per_page} rows by net, vs its floor",
+                            lambda q=query: fetch(cast.reader_client, one + q),
+                            lambda f=floor: fetch(cast.reader_client, f), target=1.5, rounds=rounds,
+                            note="list view vs its floor (issue 16): a signed-in request, the same columns, "
+                                 "year sums, count and totals by raw SQL, a bare template (bench/views.py "
+                                 "floor_list)"))
         row = compare(f"{size}: proposal list, all councils, {per_page} rows by net",
                       lambda q=query: fetch(cast.admin_client, all_url + q),
                       lambda q=query: fetch(cast.admin_client, minimal_all + q), target=1.8, rounds=rounds,

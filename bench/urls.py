@@ -7,6 +7,8 @@ urlpatterns = [
     path("bench/minimal/", views.minimal, name="bench_minimal"),
     path("bench/minimal-list/<slug:plan_id>/", views.minimal_list, name="bench_minimal_list"),
     path("bench/minimal-list/", views.minimal_list, name="bench_minimal_list_all"),
+    path("bench/floor-rollup/<int:plan_id>/", views.floor_rollup, name="bench_floor_rollup"),
+    path("bench/floor-list/<int:plan_id>/", views.floor_list, name="bench_floor_list"),
     path("", include("budget_portal.urls")),
 ]
 

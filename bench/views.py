@@ -3,7 +3,9 @@
 - ``minimal``: the least a signed-in request can cost on this stack (middleware, session,
   user), for the throughput baseline.
 - ``minimal_list``: the same proposal rows the list page shows, sorted by net, rendered by a
-  hand-written template with no table library: the list page's baseline.
+  hand-written template with no table library: the list page's older baseline.
+- ``floor_rollup`` and ``floor_list``: the pages' floors (issue 16): a signed-in request,
+  the same sums and columns by raw SQL, a bare template of the same rows.
 """
 from django.http import HttpResponse
 from django.template import engines
@@ -39,3 +41,100 @@ def minimal_list(request, plan_id=None):
         )[:per_page]
     ]
     return HttpResponse(MINIMAL_LIST.render({"rows": rows}, request))
+
+
+# The pages' floors (issue 16): what a user cannot avoid waiting for. A signed-in request
+# through the same middleware, the same sums as raw SQL, and a bare template rendering
+# the same rows and columns; everything the page adds beyond that is its machinery.
+
+FLOOR_ROLLUP = engines["django"].from_string(
+    """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roll-up</title></head><body>
+<table><caption>Roll-up by outcome, £m</caption><thead><tr><th scope="col">Outcome</th><th scope="col">Figure</th>
+{% for y in years %}<th scope="col">{{ y }}</th>{% endfor %}<th scope="col">Total</th></tr></thead>
+{% for group in groups %}<tbody>{% for label, cells in group.measures %}<tr>{% if forloop.first %}<th scope="rowgroup"
+rowspan="3">{{ group.label }}</th>{% endif %}<th scope="row">{{ label }}</th>{% for c in cells %}<td>{{ c }}</td>
+{% endfor %}</tr>{% endfor %}</tbody>{% endfor %}</table></body></html>"""
+)
+ROLLUP_FLOOR_SQL = """
+SELECT o.id, o.code, o.title, o.position, v.year_id,
+       COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k > 0), 0),
+       COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k < 0), 0)
+FROM proposals_variation v JOIN proposals_impactline l ON l.id = v.line_id
+JOIN proposals_proposal p ON p.id = l.proposal_id JOIN outcomes_outcome o ON o.id = p.outcome_id
+WHERE p.plan_id = %s AND p.status NOT IN ('rejected', 'withdrawn')
+GROUP BY o.id, o.code, o.title, o.position, v.year_id ORDER BY o.position, o.code
+"""
+YEARS_SQL = "SELECT id, start_year FROM proposals_planyear WHERE plan_id = %s ORDER BY start_year"
+
+
+def _raw(sql, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def floor_rollup(request, plan_id):
+    """The roll-up page's floor: the plan's years and the outcome × year sums by raw SQL,
+    pivoted into investment, saving and net rows per outcome, in a bare template."""
+    years = _raw(YEARS_SQL, [plan_id])
+    position = {year_id: i for i, (year_id, _start) in enumerate(years)}
+    groups = {}
+    for outcome_id, code, title, _pos, year_id, up, down in _raw(ROLLUP_FLOOR_SQL, [plan_id]):
+        cells = groups.setdefault(outcome_id, {"label": f"Outcome {code} – {title}",
+                                               "sums": [[0, 0] for _ in years]})
+        if year_id in position:
+            cells["sums"][position[year_id]] = [up, down]
+    shown = []
+    for group in groups.values():
+        ups, downs = [s[0] for s in group["sums"]], [s[1] for s in group["sums"]]
+        nets = [u + d for u, d in zip(ups, downs, strict=True)]
+        shown.append({"label": group["label"], "measures": [
+            (label, [format_m(v) for v in values] + [format_m(sum(values))])
+            for label, values in (("Investment", ups), ("Saving", downs), ("Net", nets))]})
+    labels = [f"{start}/{(start + 1) % 100:02d}" for _id, start in years]
+    return HttpResponse(FLOOR_ROLLUP.render({"years": labels, "groups": shown}, request))
+
+
+FLOOR_LIST = engines["django"].from_string(
+    """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Proposals</title></head><body>
+<table><caption>{{ count }} proposals</caption><thead><tr><th scope="col">Ref</th><th scope="col">Title</th>
+<th scope="col">Outcome</th><th scope="col">Theme</th><th scope="col">Kind</th><th scope="col">Status</th>
+{% for y in years %}<th scope="col">{{ y }}</th>{% endfor %}<th scope="col">Net £m</th></tr></thead>
+<tbody>{% for p in rows %}<tr><td>{{ p.0 }}</td><td><a href="{{ p.7 }}">{{ p.1 }}</a></td><td>{{ p.2 }}</td>
+<td>{{ p.3 }}</td><td>{{ p.4 }}</td><td>{{ p.5 }}</td>{% for c in p.6 %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}
+</tbody><tfoot><tr><th scope="row" colspan="6">Total</th>{% for c in totals %}<td>{{ c }}</td>{% endfor %}</tr>
+</tfoot></table></body></html>"""
+)
+
+
+def floor_list(request, plan_id):
+    """The list page's floor: the same columns and sums (a figure per year and the net for
+    the page's rows, sorted by net; the count; the totals over every row) by raw SQL, in
+    a bare template with each row's link."""
+    per_page = int(request.GET.get("per_page", "25"))
+    years = _raw(YEARS_SQL, [plan_id])
+    year_ids = [year_id for year_id, _start in years]
+    sums = ", ".join(f"(SELECT SUM(v.amount_k) FROM proposals_variation v JOIN proposals_impactline l "
+                     f"ON l.id = v.line_id WHERE l.proposal_id = p.id AND v.year_id = {int(y)})" for y in year_ids)
+    page = _raw(
+        f"""SELECT p.id, p.reference, p.title, o.code, t.name, p.kind, p.status, p.net_k{', ' + sums if sums else ''}
+            FROM proposals_proposal p JOIN outcomes_outcome o ON o.id = p.outcome_id
+            LEFT JOIN proposals_theme t ON t.id = p.theme_id
+            WHERE p.plan_id = %s AND p.status NOT IN ('rejected', 'withdrawn')
+            ORDER BY p.net_k DESC, p.id DESC LIMIT %s""", [plan_id, per_page])  # nosec B608 # ids are ints
+    count = _raw("SELECT COUNT(*) FROM proposals_proposal WHERE plan_id = %s AND status NOT IN "
+                 "('rejected', 'withdrawn')", [plan_id])[0][0]
+    totals = dict(_raw("""SELECT v.year_id, SUM(v.amount_k) FROM proposals_variation v
+        JOIN proposals_impactline l ON l.id = v.line_id JOIN proposals_proposal p ON p.id = l.proposal_id
+        WHERE p.plan_id = %s AND p.status NOT IN ('rejected', 'withdrawn') GROUP BY v.year_id""", [plan_id]))
+    rows = []
+    for pk, ref, title, outcome, theme, kind, status, net, *figures in page:
+        rows.append((f"[{ref}]" if ref else "[NEW]", title, outcome, theme or "No theme", kind, status,
+                     ["–" if f is None else format_m(f) for f in figures] + [format_m(net)], f"/p/{pk}/"))
+    shown_totals = ["–" if totals.get(y) is None else format_m(totals[y]) for y in year_ids]
+    shown_totals.append(format_m(sum(v for v in totals.values() if v is not None)))
+    labels = [f"{start}/{(start + 1) % 100:02d}" for _id, start in years]
+    return HttpResponse(FLOOR_LIST.render({"years": labels, "rows": rows, "count": count,
+                                           "totals": shown_totals}, request))
