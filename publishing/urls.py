@@ -16,6 +16,7 @@ urlpatterns = [
     path(plan + "proposals/download.xlsx", views.proposal_list, {"fmt": "xlsx"}, name="proposal_list_xlsx"),
     path(plan + "proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path(plan + "book/", views.book_page, name="book"),
+    path(plan + "budget-book.docx", views.book_docx, name="book_docx"),
     path(plan + "datapackage.json", views.datapackage, {"what": "json"}, name="datapackage"),
     path(plan + "budget.csv", views.datapackage, {"what": "csv"}, name="datapackage_csv"),
 ]

@@ -6,6 +6,8 @@ Every page reads through ``services.public_source``: the publication's snapshot 
 plan now) and its statuses only, so a draft is never shown. An unpublished plan, a
 withdrawn one, or one that does not exist is the same 404. No page shows who changed
 what: the audit trail stays inside the portal."""
+import io
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -18,6 +20,8 @@ from reports.figures import with_year_figures, year_key, year_totals
 from reports.rollup import GROUPING_LABELS, VIEW_LABELS, VIEWS, rollup
 from reports.tables import money_html
 from reports.views import proposal_figures, proposal_of
+from workbooks.book_docx import write_book_docx
+from workbooks.book_views import DOCX
 
 from . import fdp
 from .models import Publication
@@ -149,6 +153,18 @@ def book_page(request, council_slug, plan_slug):
     book = shown(budget_book(source))
     return render(request, "publishing/book.html", _context(plan, publication, source, "book", book=book,
                                                              years=book.years))
+
+
+@login_not_required
+@require_safe
+def book_docx(request, council_slug, plan_slug):
+    """The published budget book as a Word document, as the portal's own."""
+    plan, publication, source = _published(council_slug, plan_slug)
+    out = io.BytesIO()
+    write_book_docx(budget_book(source), out)
+    response = HttpResponse(out.getvalue(), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(plan, publication, "budget-book")}.docx"'
+    return response
 
 
 @login_not_required

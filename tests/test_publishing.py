@@ -38,12 +38,19 @@ def public_urls(plan, pk):
     b = base(plan)
     return [f"{b}rollup/", f"{b}rollup/?by=service&view=incremental", f"{b}rollup/download.csv",
             f"{b}rollup/download.xlsx", f"{b}proposals/", f"{b}proposals/download.csv",
-            f"{b}proposals/download.xlsx", f"{b}proposals/{pk}/", f"{b}book/", f"{b}datapackage.json",
+            f"{b}proposals/download.xlsx", f"{b}proposals/{pk}/", f"{b}book/", f"{b}budget-book.docx",
+            f"{b}datapackage.json",
             f"{b}budget.csv"]
 
 
 def body(response):
     content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessing"):
+        from docx import Document
+
+        document = Document(io.BytesIO(content))
+        return "\n".join([p.text for p in document.paragraphs]
+                         + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
     if response["Content-Type"].startswith("application/vnd.openxmlformats"):
         book = load_workbook(io.BytesIO(content), read_only=True)
         return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)

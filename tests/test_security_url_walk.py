@@ -45,7 +45,7 @@ READ_ONLY = "405, changing nothing"
 
 # The pages of a published plan (publishing/urls.py).
 PUBLIC_PLAN_PAGES = ("rollup", "rollup_csv", "rollup_xlsx", "proposal_list", "proposal_list_csv",
-                     "proposal_list_xlsx", "proposal_detail", "book", "datapackage", "datapackage_csv")
+                     "proposal_list_xlsx", "proposal_detail", "book", "book_docx", "datapackage", "datapackage_csv")
 NOT_PUBLISHED = {**signed_in(404), ANON: 404}
 
 # name: (GET {role: status}, POST {role: status}); anonymous gets LOGIN unless the page is public.
