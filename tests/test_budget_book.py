@@ -113,6 +113,11 @@ def test_the_docx_reads_back_with_every_proposal_and_figure(seed, client_for, co
         assert section.page_width > section.page_height  # landscape
         for table in document.tables:
             assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # the header row repeats
+            # Every row is the table's width, a proposal's heading row (one cell spanning all) too.
+            grid = sum(int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol")))
+            for row in table.rows:
+                widths = [int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in row._tr.tc_lst]
+                assert sum(widths) == grid, (row.cells[0].text[:40], widths, grid)
         names = {style.name for style in document.styles}
         assert {"Budget Proposal", "Budget Description", "Budget Note"} <= names
         assert document.core_properties.language == "en-GB"

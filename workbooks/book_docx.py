@@ -136,6 +136,7 @@ def write_book_docx(book, out):
             if theme.description:
                 document.add_paragraph(theme.description, style="Budget Theme Note")
             table = document.add_table(rows=1, cols=1 + len(years))
+            spanned = []
             table.style = "Table Grid"
             table.alignment = WD_TABLE_ALIGNMENT.LEFT
             table.autofit = False
@@ -148,6 +149,7 @@ def write_book_docx(book, out):
                 row = table.add_row()
                 _no_split(row)
                 merged = _span(row)
+                spanned.append(merged)
                 _cell(merged, proposal.heading, style="Budget Proposal", ids=ids)
                 if proposal.description:
                     merged.add_paragraph(proposal.description)._p.style = ids["Budget Description"]
@@ -168,6 +170,8 @@ def write_book_docx(book, out):
             for table_row in table.rows:
                 for cell, width in zip(table_row.cells, widths, strict=False):
                     cell.width = width
+            for cell in spanned:
+                cell.width = sum(widths, Cm(0))  # a proposal's heading row: one cell the table's width
             document.add_paragraph(book.note, style="Budget Note")
         paragraph = document.add_paragraph(style="Budget Proposal")
         paragraph.add_run(f"Total – Outcome {outcome.code}: " + "; ".join(
