@@ -68,7 +68,7 @@ class MonitoringPeriod(models.Model):
     @property
     def label(self):
         """ "2019/20 Q2" """
-        return f"{fy.label(self.year.start_year)} Q{self.quarter}"
+        return fy.quarter_label(self.year.start_year, self.quarter)
 
     @property
     def slug(self):

@@ -6,7 +6,6 @@ budget, the line with the largest change in the year). Two queries, whatever the
 
 The page, the monitoring workbook and ``manage.py delivery`` all read this.
 """
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -172,19 +171,9 @@ class PeriodNotFound(Exception):
     """A period named that the plan does not have; the message is for users."""
 
 
-_PERIOD = re.compile(r"^\s*(\d{4})\s*[/\-]\s*(\d{2})[\s\-]{1,3}[qQ]([1-4])\s*$", re.ASCII)
-
-
 def parse_period(text):
     """(start year, quarter) from "2019/20-Q2", "2019/20 Q2" or "2019-20-q2"; None if unreadable."""
-    match = _PERIOD.match(str(text or "")[:40])
-    if not match:
-        return None
-    try:
-        start = fy.parse_label(f"{match.group(1)}/{match.group(2)}")
-    except fy.YearError:
-        return None
-    return start, int(match.group(3))
+    return fy.parse_quarter(text)
 
 
 def period_for(plan, text=None):

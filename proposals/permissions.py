@@ -142,6 +142,7 @@ MONITORING_ADMINS_ONLY = "Only the council's administrators can open, close and 
 RETURN_MAKERS_ONLY = "Only the council's finance officers and administrators can make delivery returns."
 PUBLISHERS_ONLY = "Only the council's administrators can publish a plan or withdraw its publication."
 JOB_OWNERS_ONLY = "Only the person who started a job, or an administrator of its council, can see it."
+MEASURE_EDITORS_ONLY = "Only the council's finance officers and administrators can change its outcome measures."
 PERIOD_CLOSED = "{period} is closed for returns. A council administrator can reopen it."
 SYSTEM_DOES_NOT_APPROVE = "Approval is a person's decision; the system does not approve proposals."
 OWN_WORK = (
@@ -319,6 +320,17 @@ def can_make_returns(user, period):
         return _no_role(RETURN_MAKERS_ONLY)
     if not period.is_open:
         return _not_now(PERIOD_CLOSED.format(period=period.label))
+    return ALLOWED
+
+
+def can_edit_measures(user, council):
+    """A finance officer or council administrator keeps the council's outcome measures
+    (their figures and a value per period); the system too, for the seed documents.
+    Measures belong to the council's outcomes, not to one plan, so no plan closes them."""
+    if user is None:
+        return _no_role(NOBODY)
+    if not (user is SYSTEM or roles_in(user, council.pk) & {Role.OFFICER, Role.COUNCIL_ADMIN}):
+        return _no_role(MEASURE_EDITORS_ONLY)
     return ALLOWED
 
 

@@ -17,6 +17,7 @@ from councils.models import Council
 from outcomes.models import Outcome, OutcomeMeasure
 
 from . import years as fy
+from .measures import ValueInput, parse_figure, save_measure
 from .models import BudgetPlan, ChangeSet, Measure, PlanYear, ServiceBudget, Theme, TotalScope
 from .money import parse_m
 from .permissions import SYSTEM
@@ -61,11 +62,7 @@ def load_plan_file(path):
             )
             outcomes[item["code"]] = outcome
             for measure in item.get("measures", []):
-                OutcomeMeasure.objects.get_or_create(
-                    outcome=outcome, number=measure["number"],
-                    defaults={"measure": measure["measure"], "current": measure.get("current", ""),
-                              "target": measure.get("target", "")},
-                )
+                _seed_measure(outcome, measure)
         themes = {}
         for position, item in enumerate(data["themes"]):
             themes[item["name"]], _ = Theme.objects.get_or_create(
@@ -133,3 +130,19 @@ def published_totals(data, plan_years, outcomes, file_name):
                 scope=TotalScope.OUTCOME, outcome=outcomes[code], measure=measure, figures=figures,
             ))
     return totals
+
+
+def _seed_measure(outcome, item):
+    """An outcome measure as transcribed (figures as printed text, read by the one rule),
+    with its values per period, through the measures' write path; kept if already there."""
+    if OutcomeMeasure.objects.filter(outcome=outcome, number=item["number"]).exists():
+        return
+    fields = {name: item.get(name, "") for name in ("measure", "unit", "better", "baseline_label", "target_label",
+                                                    "current", "target", "source")}
+    fields.update(number=item["number"], baseline=parse_figure(item.get("baseline")),
+                  target_value=parse_figure(item.get("target_value")))
+    values = [ValueInput(period=value["period"], planned=parse_figure(value.get("planned")),
+                         actual=parse_figure(value.get("actual")), rating=value.get("rating", ""),
+                         commentary=value.get("commentary", ""), action=value.get("action", ""), key=value["period"])
+              for value in item.get("values", [])]
+    save_measure(user=SYSTEM, outcome=outcome, fields=fields, values=values, action=ChangeSet.Action.SEED)

@@ -44,6 +44,33 @@ def parse_period(text):
     return start, start
 
 
+# A quarter of a financial year: "2019/20 Q2", "2019/20-Q2", "2019-20-q2".
+_QUARTER = re.compile(r"^\s*(\d{4})\s*[/\-]\s*(\d{2})[\s\-]{1,3}[qQ]([1-4])\s*$", re.ASCII)
+
+
+def parse_quarter(text, *, whole_year=False):
+    """(start year, quarter) from "2019/20-Q2", "2019/20 Q2" or "2019-20-q2"; with
+    ``whole_year``, "2019/20" alone is (2019, 0). None if unreadable."""
+    text = str(text or "")[:40]
+    match = _QUARTER.match(text)
+    if match:
+        try:
+            return parse_label(f"{match.group(1)}/{match.group(2)}"), int(match.group(3))
+        except YearError:
+            return None
+    if whole_year:
+        try:
+            return parse_label(text), 0
+        except YearError:
+            return None
+    return None
+
+
+def quarter_label(start_year, quarter):
+    """ "2019/20 Q2", or "2019/20" for the whole year (quarter 0)."""
+    return f"{label(start_year)} Q{quarter}" if quarter else label(start_year)
+
+
 # A financial year inside a column heading: "2024/25", "2024-25", "24/25", "2024 / 2025".
 # No nested quantifiers, and the caller bounds the text: linear on any heading.
 # A date ("10/11/2024") is not a year: no digit or date separator and digit either side.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import book_views, compare_views, delivery_views, gap_views, snapshot_views, views
+from . import book_views, compare_views, delivery_views, gap_views, measure_views, snapshot_views, views
 
 app_name = "reports"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path(plan + "proposals/download.xlsx", views.proposal_list, {"fmt": "xlsx"}, name="proposal_list_xlsx"),
     path(plan + "proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path(plan + "outcomes/<str:code>/", views.outcome_detail, name="outcome_detail"),
+    path(plan + "outcomes/<str:code>/measures/new/", measure_views.measure_edit, name="measure_add"),
+    path(plan + "outcomes/<str:code>/measures/<int:number>/", measure_views.measure_edit, name="measure_edit"),
     path(plan + "reconciliation/", views.reconciliation, name="reconciliation"),
     path(plan + "book/", book_views.book_page, name="book"),
     path(plan + "gap/", gap_views.gap_page, name="gap"),

@@ -24,7 +24,7 @@ from outcomes.models import Outcome
 from proposals import governance
 from proposals.models import COUNTED_STATUSES, Proposal
 from proposals.money import format_in
-from proposals.permissions import can_view, get_plan_or_404
+from proposals.permissions import can_edit_measures, can_view, get_plan_or_404
 from proposals.published import reconcile
 from proposals.snapshots import LINE_MODEL, NOW, SnapshotNotFound, Source, source_for
 
@@ -41,6 +41,7 @@ from .filters import (
     counted_statuses_text,
 )
 from .gap import gap_before
+from .measures import measure_rows
 from .rollup import GROUPING_LABELS, VIEW_LABELS, rollup
 from .tables import ProposalTable, money_html
 
@@ -481,7 +482,7 @@ def outcome_detail(request, council_slug, plan_slug, code):
     if errors:
         return render(request, "reports/outcome_detail.html",
                       {"plan": plan, "council": plan.council, "outcome": outcome, "errors": errors}, status=400)
-    measures = list(outcome.measures.all())
+    measures = measure_rows(outcome)
     years = list(plan.years.all())
     counted = source.proposals().counted().filter(outcome=outcome)
     proposals = with_year_figures(
@@ -518,6 +519,8 @@ def outcome_detail(request, council_slug, plan_slug, code):
         + urlencode({"outcome": outcome.pk, "by": "theme", **_as_at_param(source)}),
         "source": source,
         "delivery": _outcome_delivery(plan, outcome),
+        "measure_sources": list(dict.fromkeys(row.measure.source for row in measures if row.measure.source)),
+        "may_edit_measures": not source.snapshot and bool(can_edit_measures(request.user, plan.council)),
     }
     return render(request, "reports/outcome_detail.html", context)
 

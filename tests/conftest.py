@@ -167,7 +167,7 @@ USER_COLUMNS = [field.attname for field in get_user_model()._meta.concrete_field
 def db_snapshot():
     """Everything a bad input must leave untouched, as comparable values."""
     from delivery.models import DeliveryReturn, MonitoringPeriod
-    from outcomes.models import Outcome
+    from outcomes.models import MeasureValue, Outcome, OutcomeMeasure
     from proposals.models import (
         Change,
         ChangeSet,
@@ -186,6 +186,8 @@ def db_snapshot():
         "publications": list(Publication.objects.order_by("pk").values_list()),
         "delivery_returns": list(DeliveryReturn.objects.order_by("pk").values_list()),
         "outcomes": list(Outcome.objects.order_by("pk").values_list()),
+        "measures": list(OutcomeMeasure.objects.order_by("pk").values_list()),
+        "measure_values": list(MeasureValue.objects.order_by("pk").values_list()),
         "themes": list(Theme.objects.order_by("pk").values_list()),
         "service_budgets": list(ServiceBudget.objects.order_by("pk").values_list()),
         "proposals": list(Proposal.objects.order_by("pk").values_list()),

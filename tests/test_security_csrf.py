@@ -12,7 +12,7 @@ def kwargs(ce_plan, council_admin):
     growth = proposal(ce_plan, "41")
     return {"council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk, "code": "5",
             "fmt": "csv", "version": growth.version, "user_id": council_admin.pk,
-            "period": monitoring_period(ce_plan).slug, "kind": "national_export", **PASSWORD_LINK}
+            "period": monitoring_period(ce_plan).slug, "kind": "national_export", "number": 1, **PASSWORD_LINK}
 
 
 @pytest.mark.parametrize("who", ["anonymous", "admin", "officer"])

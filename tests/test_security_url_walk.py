@@ -83,6 +83,13 @@ RULES = {
                                     "officer_cwac": 404, "outsider": 404}),
     # The gap's lines: officers and council administrators; an empty POST saves nothing and goes back.
     "reports:gap_edit": (EDITORS, {**EDITORS, "officer": 302, "admin": 302}),
+    # Outcome measures: finance officers (and administrators) keep them; an empty POST to
+    # the new-measure page is a form with errors, to a measure's page a save of nothing.
+    "reports:measure_add": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
+    "reports:measure_edit": (EDITORS, {**EDITORS, "officer": 302, "admin": 302}),
+    "workbooks:measures_export": READ_PAGE,
+    "workbooks:measures_import": (EDITORS, {**EDITORS, "officer": 400, "admin": 400}),
+    "workbooks:measures_import_confirm": (signed_in(405), {**EDITORS, "officer": 302, "admin": 302}),
     # Savings delivery: everyone who reads the plan sees its periods and summaries; council
     # administrators add periods (an empty POST is a form with errors) and open or close
     # them (an unknown action says so and goes back); officers and administrators make
@@ -220,7 +227,8 @@ def objects(ce_plan, officer):
         "kwargs": {
             "council_slug": ce_plan.council.slug, "plan_slug": ce_plan.slug, "pk": growth.pk,
             "code": Outcome.objects.get(council=ce_plan.council, proposals=growth).code, "fmt": "csv",
-            "user_id": officer.pk, "period": period.slug, "kind": "national_export", **PASSWORD_LINK,
+            "user_id": officer.pk, "period": period.slug, "kind": "national_export", "number": 1,
+            **PASSWORD_LINK,
             **structure_pks(ce_plan.council),
         },
         "post": {"to": "approved", "version": growth.version},

@@ -161,3 +161,15 @@ class MonitoringImportForm(forms.Form):
         error_messages={"required": "Choose the monitoring workbook (.xlsx) to upload.",
                         "empty": "The file you chose is empty."},
     )
+
+
+class MeasuresImportForm(forms.Form):
+    file = forms.FileField(
+        label="Measures workbook (.xlsx) or CSV",
+        help_text=(
+            "The measures workbook with values filled in on its Measure values sheet, or a CSV with the same "
+            f"columns, at most {settings.UPLOAD_MAX_BYTES // MB} MB."
+        ),
+        error_messages={"required": "Choose the measures workbook (.xlsx) or CSV to upload.",
+                        "empty": "The file you chose is empty."},
+    )

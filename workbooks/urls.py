@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import book_views, monitoring_views, views
+from . import book_views, measure_views, monitoring_views, views
 
 app_name = "workbooks"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path(plan + "import/", views.import_upload, name="import"),
     path(plan + "import/map/", views.import_map, name="import_map"),
     path(plan + "import/confirm/", views.import_confirm, name="import_confirm"),
+    # The council's outcome measures as a workbook, and its import back.
+    path(plan + "measures/download.xlsx", measure_views.measures_export, name="measures_export"),
+    path(plan + "measures/import/", measure_views.measures_import, name="measures_import"),
+    path(plan + "measures/import/confirm/", measure_views.measures_import_confirm, name="measures_import_confirm"),
     # A monitoring period's workbook ("2019-20-q2"), and its import back.
     path(plan + "delivery/<slug:period>/download.xlsx", monitoring_views.monitoring_export, name="monitoring_export"),
     path(plan + "delivery/<slug:period>/import/", monitoring_views.monitoring_import, name="monitoring_import"),
