@@ -103,7 +103,7 @@ def _rows(posted, stored, errors, measure):
 
         period = fy.quarter_label(value.start_year, value.quarter) if value else ""
         row = {
-            "key": key, "value": value,
+            "key": key, "value": value, "name": period or f"New period {key.removeprefix('new')}",
             "period": period if value else typed("period", "")[:40],
             "planned": typed("planned", _figure_text(value.planned) if value else "")[:40],
             "actual": typed("actual", _figure_text(value.actual) if value else "")[:40],
