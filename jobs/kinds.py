@@ -21,7 +21,8 @@ from django.urls import reverse
 
 from councils.access import councils_for
 from proposals.models import BudgetPlan, Proposal
-from proposals.permissions import can_take_snapshot
+from proposals.permissions import can_roll_forward, can_take_snapshot
+from proposals.roll_forward import RollForwardInvalid, check_roll_forward, done_message, roll_forward
 from proposals.snapshots import SnapshotInvalid, check_snapshot, parse_taken_on, take_snapshot
 from reports.downloads import XLSX_TYPE
 from workbooks.exports import FlatScope, write_flat_export
@@ -179,6 +180,16 @@ def allowed(decision):
         raise Refused(f"{decision.reason} Nothing was started.")
 
 
+def refused(invalid):
+    """A service's refusal of bad values (``errors``: {field: message}) as prepare's."""
+    return Refused(" ".join(invalid.errors.values()), errors=invalid.errors)
+
+
+def failed(invalid):
+    """A service's refusal of bad values as the reason a running job failed."""
+    return JobFailed(" ".join(invalid.errors.values()).rstrip("."))
+
+
 def job_plan(job):
     """The job's plan (``parameters["plan"]``), with its council."""
     plan = BudgetPlan.objects.select_related("council").filter(pk=job.parameters.get("plan")).first()
@@ -207,7 +218,7 @@ def prepare_snapshot(user, posted):
     except SnapshotInvalid as invalid:
         errors = invalid.errors
     if errors:
-        raise Refused(" ".join(errors.values()), errors=errors)
+        raise refused(SnapshotInvalid(errors))
     return plan.council, {"plan": plan.pk, "name": name, "taken_on": taken_on.isoformat()}
 
 
@@ -222,7 +233,7 @@ def take_snapshot_job(job, progress):
         try:
             snapshot = take_snapshot(plan=plan, user=job.user, name=job.parameters["name"], taken_on=taken_on)
         except SnapshotInvalid as invalid:
-            raise JobFailed(" ".join(invalid.errors.values()).rstrip(".")) from None
+            raise failed(invalid) from None
         count = snapshot.proposals.count()
         url = reverse("reports:snapshots", args=[plan.council.slug, plan.slug])
         return JobLink(f"the snapshot “{snapshot.name}”", f"{url}#snapshot-{snapshot.slug}",
@@ -238,4 +249,47 @@ TAKE_SNAPSHOT = register(Kind(
     failure="The snapshot could not be taken",
     prepare=prepare_snapshot,
     run=take_snapshot_job,
+))
+
+
+# Rolling a plan forward.
+
+
+def prepare_roll_forward(user, posted):
+    values = posted_values(posted, required=("council", "plan", "name", "slug"), lists=("status",))
+    plan = posted_plan(user, values)
+    allowed(can_roll_forward(user, plan))
+    name, slug, statuses = values["name"], values["slug"].strip(), values.get("status", [])
+    try:
+        check_roll_forward(plan=plan, slug=slug, name=name, statuses=statuses)
+    except RollForwardInvalid as invalid:
+        raise refused(invalid) from None
+    return plan.council, {"plan": plan.pk, "name": name, "slug": slug, "statuses": statuses}
+
+
+def roll_forward_job(job, progress):
+    """The next round's plan, made once (``make_once``); opens on its roll-up."""
+    plan = job_plan(job)
+    still_allowed(can_roll_forward(job.user, plan))
+    chosen = job.parameters
+
+    def make():
+        try:
+            new_plan, result = roll_forward(plan=plan, user=job.user, slug=chosen["slug"], name=chosen["name"],
+                                            statuses=chosen["statuses"])
+        except RollForwardInvalid as invalid:
+            raise failed(invalid) from None
+        return JobLink(f"the new plan “{new_plan.name}”", reverse("reports:rollup", args=[plan.council.slug,
+                                                                                             new_plan.slug]),
+                       note=done_message(plan, new_plan, result))
+
+    return make_once(job, make)
+
+
+ROLL_FORWARD = register(Kind(
+    name="roll_forward",
+    label="The next round's plan, rolled forward",
+    failure="The plan could not be rolled forward",
+    prepare=prepare_roll_forward,
+    run=roll_forward_job,
 ))

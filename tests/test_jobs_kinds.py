@@ -1,5 +1,5 @@
-"""The job kinds that make records or open data (jobs/kinds.py): a snapshot, and what
-they share: a result that is a link to what the job made ("Open the snapshot"), a
+"""The job kinds that make records or open data (jobs/kinds.py): a snapshot, a plan
+rolled forward, and what they share: a result that is a link to what the job made ("Open the snapshot"), a
 refusal before any job exists that says why and writes nothing, the permission asked
 again as the job runs, and a job run twice making its records once. Jobs run inside the
 request that starts them (the immediate backend), as in tests/test_jobs.py."""
@@ -7,12 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from councils.models import Membership
+from councils.models import Membership, Role
 from jobs import kinds
 from jobs.models import Job, JobStatus
 from jobs.running import run_job
-from proposals.models import Snapshot
-from proposals.permissions import SNAPSHOT_TAKERS_ONLY
+from proposals.models import BudgetPlan, Proposal, Snapshot
+from proposals.permissions import ROLL_FORWARD_PEOPLE, SNAPSHOT_TAKERS_ONLY
 from reports import snapshot_views
 
 from .conftest import db_snapshot, make_user
@@ -28,13 +28,17 @@ def queued(kind, user, posted):
     return Job.objects.create(user=user, council=council, kind=kind.name, parameters=parameters)
 
 
+def made():
+    """What a job of these kinds may write besides db_snapshot()'s rows."""
+    return Snapshot.objects.count(), list(BudgetPlan.objects.order_by("pk").values_list())
+
+
 def refused_and_nothing_written(client, url, posted, message):
-    before = db_snapshot()
-    snapshots = Snapshot.objects.count()
+    before, made_before = db_snapshot(), made()
     response = client.post(url, posted)
     assert response.status_code == 400
     assert escape(message) in response.content.decode()
-    assert not Job.objects.exists() and db_snapshot() == before and Snapshot.objects.count() == snapshots
+    assert not Job.objects.exists() and db_snapshot() == before and made() == made_before
 
 
 # A snapshot
@@ -108,8 +112,6 @@ def test_a_name_already_taken_is_refused(approver, ce_plan, client_for):
 
 
 def test_roles_taken_away_while_the_job_waited_fail_it_and_take_nothing(ce_plan):
-    from councils.models import Role
-
     taker = make_user("taker", memberships=[("cheshire-east", Role.APPROVER)])
     job = queued(kinds.TAKE_SNAPSHOT, taker, CABINET)
     Membership.objects.filter(user=taker).delete()
@@ -218,3 +220,87 @@ def test_the_snapshots_page_costs_a_fixed_number_of_queries(request, ce_plan, cl
     url = snapshots_url(ce_plan)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+# Rolling a plan forward
+
+ROLL = reverse("jobs:start", args=["roll_forward"])
+NEXT = {"council": "cheshire-east", "plan": "2019-22", "name": "Next", "slug": "2020-23",
+        "status": ["consultation", "approved"]}
+
+
+@pytest.fixture
+def both(seed):
+    """A Cheshire East administrator who is also its finance officer: who rolls a plan forward."""
+    return make_user("both", memberships=[("cheshire-east", Role.COUNCIL_ADMIN), ("cheshire-east", Role.OFFICER)])
+
+
+def test_a_roll_forward_job_makes_the_plan_and_opens_its_rollup(both, ce_plan, client_for):
+    client = client_for(both)
+    response = client.post(ROLL, NEXT)
+    job = Job.objects.get()
+    assert response.status_code == 302 and job.status == JobStatus.DONE, job.message
+    assert job.parameters == {"plan": ce_plan.pk, "name": "Next", "slug": "2020-23",
+                              "statuses": ["consultation", "approved"]}
+    new_plan = BudgetPlan.objects.get(council=ce_plan.council, slug="2020-23")
+    assert (new_plan.name, new_plan.base_year) == ("Next", ce_plan.base_year + 1)
+    assert Proposal.objects.filter(plan=new_plan, carried_from__plan=ce_plan).count() == 8
+    assert job.opens == reverse("reports:rollup", args=["cheshire-east", "2020-23"])
+    assert job.result_name == "the new plan “Next”" and "8 proposals carried as drafts" in job.message
+
+
+@pytest.mark.parametrize("posted, message", [
+    ({**NEXT, "slug": "2019-22"}, "already"),
+    ({**NEXT, "status": "rejected"}, "Nothing to carry: no rejected proposal of"),
+    ({**NEXT, "status": "nope"}, "“nope” is not a status"),
+    ({key: value for key, value in NEXT.items() if key != "status"}, "Choose which proposals to carry"),
+    ({**NEXT, "name": ""}, "Enter the plan’s name, for example “MTFS 2025/26 to 2027/28”."),
+    ({**NEXT, "base_year": "2030"}, "This job does not take base_year. Nothing was started."),
+    ({**NEXT, "plan": "no-such-plan"}, kinds.NO_SUCH_PLAN),
+    ({**NEXT, "council": "cheshire-west-and-chester"}, kinds.NO_SUCH_PLAN),  # not one of theirs: as if none
+])
+def test_a_bad_roll_forward_job_is_refused_with_a_message_and_nothing_is_started(both, client_for, posted,
+                                                                                  message):
+    refused_and_nothing_written(client_for(both), ROLL, posted, message)
+
+
+@pytest.mark.parametrize("who", ["council_admin", "officer", "approver"])
+def test_only_those_who_may_roll_forward_start_the_job(request, client_for, who):
+    user = request.getfixturevalue(who)
+    expected = ROLL_FORWARD_PEOPLE if who == "council_admin" else "Only the council's administrators can manage"
+    refused_and_nothing_written(client_for(user), ROLL, NEXT, expected)
+
+
+def test_a_roll_forward_whose_starter_lost_a_role_while_it_waited_fails_and_makes_nothing(both, ce_plan):
+    job = queued(kinds.ROLL_FORWARD, both, NEXT)
+    Membership.objects.filter(user=both, role=Role.OFFICER).delete()
+    plans = BudgetPlan.objects.count()
+    assert run_job(job.pk) == JobStatus.FAILED
+    assert Job.objects.get(pk=job.pk).message == (
+        f"The plan could not be rolled forward: you are no longer allowed to. {ROLL_FORWARD_PEOPLE.rstrip('.')}.")
+    assert BudgetPlan.objects.count() == plans
+
+
+def test_a_roll_forward_job_run_again_makes_one_plan(both, ce_plan):
+    job = queued(kinds.ROLL_FORWARD, both, NEXT)
+    plans = BudgetPlan.objects.count()
+    assert run_job(job.pk) == JobStatus.DONE
+    first = Job.objects.get(pk=job.pk)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, finished_at=None)  # its worker died: again
+    assert run_job(job.pk) == JobStatus.DONE
+    again = Job.objects.get(pk=job.pk)
+    assert BudgetPlan.objects.count() == plans + 1 and again.attempts == 2
+    assert (again.opens, again.message) == (first.opens, first.message)
+    assert Proposal.objects.filter(plan__slug="2020-23").count() == 8
+
+
+def test_the_roll_forward_page_shows_a_refused_confirm_on_its_form(both, ce_plan, client_for):
+    url = reverse("administration:plan_roll_forward", args=["cheshire-east", "2019-22"])
+    before, made_before = db_snapshot(), made()
+    response = client_for(both).post(url, {"name": "Next", "slug": "Not a slug!", "status": ["approved"],
+                                           "previewed": "1"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_slug_error"' in page and "Nothing has been created." in page
+    assert "What would be carried" in page  # the preview is still shown
+    assert not Job.objects.exists() and db_snapshot() == before and made() == made_before
