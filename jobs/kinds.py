@@ -21,9 +21,11 @@ from django.urls import reverse
 
 from councils.access import councils_for
 from proposals.models import BudgetPlan, Proposal
-from proposals.permissions import can_roll_forward, can_take_snapshot
+from proposals.permissions import can_publish, can_roll_forward, can_take_snapshot
 from proposals.roll_forward import RollForwardInvalid, check_roll_forward, done_message, roll_forward
 from proposals.snapshots import SnapshotInvalid, check_snapshot, parse_taken_on, take_snapshot
+from publishing.fdp import ZIP_TYPE, package_zip
+from publishing.services import current_publication, public_source
 from reports.downloads import XLSX_TYPE
 from workbooks.exports import FlatScope, write_flat_export
 
@@ -292,4 +294,41 @@ ROLL_FORWARD = register(Kind(
     failure="The plan could not be rolled forward",
     prepare=prepare_roll_forward,
     run=roll_forward_job,
+))
+
+
+# The open-data package of a published plan.
+
+
+def not_published(plan):
+    return f"{plan.name} is not published, so it has no open-data package: publish it first"
+
+
+def prepare_open_data(user, posted):
+    values = posted_values(posted, required=("council", "plan"))
+    plan = posted_plan(user, values)
+    allowed(can_publish(user, plan))
+    if current_publication(plan) is None:
+        raise Refused(f"{not_published(plan)}. Nothing was started.")
+    return plan.council, {"plan": plan.pk}
+
+
+def open_data_job(job, progress):
+    """The Fiscal Data Package of the plan as published when the job runs, as one .zip."""
+    plan = job_plan(job)
+    still_allowed(can_publish(job.user, plan))
+    publication = current_publication(plan)
+    if publication is None:
+        raise JobFailed(not_published(plan))
+    publication.plan = plan
+    name, data = package_zip(publication, public_source(publication))
+    return JobFile(name, ZIP_TYPE, data)
+
+
+OPEN_DATA = register(Kind(
+    name="open_data_package",
+    label="The open-data package of a published plan (.zip)",
+    failure="The open-data package could not be made",
+    prepare=prepare_open_data,
+    run=open_data_job,
 ))

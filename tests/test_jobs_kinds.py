@@ -1,8 +1,9 @@
 """The job kinds that make records or open data (jobs/kinds.py): a snapshot, a plan
-rolled forward, and what they share: a result that is a link to what the job made ("Open the snapshot"), a
-refusal before any job exists that says why and writes nothing, the permission asked
-again as the job runs, and a job run twice making its records once. Jobs run inside the
-request that starts them (the immediate backend), as in tests/test_jobs.py."""
+rolled forward, a published plan's open-data package, and what they share: a result
+that is a link to what the job made ("Open the snapshot"), a refusal before any job
+exists that says why and writes nothing, the permission asked again as the job runs,
+and a job run twice making its records once. Jobs run inside the request that starts
+them (the immediate backend), as in tests/test_jobs.py."""
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -12,7 +13,7 @@ from jobs import kinds
 from jobs.models import Job, JobStatus
 from jobs.running import run_job
 from proposals.models import BudgetPlan, Proposal, Snapshot
-from proposals.permissions import ROLL_FORWARD_PEOPLE, SNAPSHOT_TAKERS_ONLY
+from proposals.permissions import PUBLISHERS_ONLY, ROLL_FORWARD_PEOPLE, SNAPSHOT_TAKERS_ONLY, SYSTEM
 from reports import snapshot_views
 
 from .conftest import db_snapshot, make_user
@@ -304,3 +305,95 @@ def test_the_roll_forward_page_shows_a_refused_confirm_on_its_form(both, ce_plan
     assert 'id="id_slug_error"' in page and "Nothing has been created." in page
     assert "What would be carried" in page  # the preview is still shown
     assert not Job.objects.exists() and db_snapshot() == before and made() == made_before
+
+
+# The open-data package
+
+OPEN_DATA = reverse("jobs:start", args=["open_data_package"])
+CE_PLAN = {"council": "cheshire-east", "plan": "2019-22"}
+
+
+@pytest.fixture
+def published(ce_plan):
+    from publishing.services import publish
+
+    return publish(plan=ce_plan, user=SYSTEM)
+
+
+def unzipped(data):
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {info.filename: package.read(info).decode("utf-8") for info in package.infolist()}
+
+
+def test_the_open_data_job_zips_the_public_package(published, council_admin, ce_plan, client_for, client, tmp_path):
+    import subprocess  # nosec B404 # the validator's own command line, with fixed arguments
+
+    from .test_fdp import FRICTIONLESS
+
+    admin = client_for(council_admin)
+    publishing_page = admin.get(reverse("publishing:manage", args=["cheshire-east", "2019-22"])).content.decode()
+    assert f'<form method="post" action="{OPEN_DATA}">' in publishing_page
+    assert '<input type="hidden" name="plan" value="2019-22">' in publishing_page
+    response = admin.post(OPEN_DATA, CE_PLAN)
+    job = Job.objects.get()
+    assert response.status_code == 302 and job.status == JobStatus.DONE, job.message
+    assert (job.council, job.parameters) == (ce_plan.council, {"plan": ce_plan.pk})
+    download = admin.get(reverse("jobs:download", args=[job.pk]))
+    assert download["Content-Type"] == "application/zip"
+    assert download["Content-Disposition"] == 'attachment; filename="cheshire-east-2019-22-approved.zip"'
+    files = unzipped(download.content)
+    base = "/public/cheshire-east/2019-22/"
+    assert list(files) == ["datapackage.json", "budget.csv"]
+    assert files["datapackage.json"] == client.get(f"{base}datapackage.json").content.decode()
+    assert files["budget.csv"] == client.get(f"{base}budget.csv").content.decode()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    checked = subprocess.run([str(FRICTIONLESS), "validate", "datapackage.json"], cwd=tmp_path,  # nosec B603
+                             capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_same_publication_makes_the_same_zip(published, council_admin):
+    first = queued(kinds.OPEN_DATA, council_admin, CE_PLAN)
+    second = queued(kinds.OPEN_DATA, council_admin, CE_PLAN)
+    for job in (first, second):
+        assert run_job(job.pk) == JobStatus.DONE
+    assert bytes(Job.objects.get(pk=first.pk).result) == bytes(Job.objects.get(pk=second.pk).result)
+
+
+def test_an_unpublished_plan_has_no_package_to_make(ce_plan, council_admin, client_for):
+    refused_and_nothing_written(client_for(council_admin), OPEN_DATA, CE_PLAN,
+                                f"{ce_plan.name} is not published, so it has no open-data package: publish it "
+                                "first. Nothing was started.")
+
+
+@pytest.mark.parametrize("who, posted, message", [
+    ("officer", CE_PLAN, f"{PUBLISHERS_ONLY} Nothing was started."),
+    ("approver", CE_PLAN, f"{PUBLISHERS_ONLY} Nothing was started."),
+    ("council_admin", {"council": "cheshire-west-and-chester", "plan": "2019-22"}, kinds.NO_SUCH_PLAN),
+    ("council_admin", {**CE_PLAN, "plan": "2030-33"}, kinds.NO_SUCH_PLAN),
+    ("council_admin", {**CE_PLAN, "as_at": "now"}, "This job does not take as_at. Nothing was started."),
+])
+def test_only_the_councils_administrators_make_its_package(request, published, client_for, who, posted, message):
+    refused_and_nothing_written(client_for(request.getfixturevalue(who)), OPEN_DATA, posted, message)
+
+
+def test_a_package_whose_plan_was_withdrawn_or_whose_starter_lost_the_role_while_it_waited_fails(
+        published, ce_plan, council_admin):
+    from publishing.services import withdraw
+
+    withdrawn = queued(kinds.OPEN_DATA, council_admin, CE_PLAN)
+    demoted = queued(kinds.OPEN_DATA, council_admin, CE_PLAN)
+    withdraw(plan=ce_plan, user=SYSTEM)
+    assert run_job(withdrawn.pk) == JobStatus.FAILED
+    assert Job.objects.get(pk=withdrawn.pk).message == (
+        f"The open-data package could not be made: {ce_plan.name} is not published, so it has no open-data "
+        "package: publish it first.")
+    Membership.objects.filter(user=council_admin).update(role=Role.OFFICER)
+    assert run_job(demoted.pk) == JobStatus.FAILED
+    assert Job.objects.get(pk=demoted.pk).message == (
+        f"The open-data package could not be made: you are no longer allowed to. {PUBLISHERS_ONLY.rstrip('.')}.")
+    assert not Job.objects.exclude(result=None).exists()
