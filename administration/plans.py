@@ -14,12 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from jobs.kinds import ROLL_FORWARD, Refused
+from jobs.services import start_job
 from proposals import years as fy
 from proposals.forms import error_summary
 from proposals.models import BudgetPlan, PlanYear, Proposal, Status
 from proposals.permissions import WorkflowError, can_change_plan, can_manage_plans, can_roll_forward
 from proposals.plans import MAX_TEXT, MAX_YEARS, PlanInvalid, close_plan, create_plan, reopen_plan, update_plan
-from proposals.roll_forward import DEFAULT_STATUSES, RollForwardInvalid, preview_roll_forward, roll_forward
+from proposals.roll_forward import DEFAULT_STATUSES, RollForwardInvalid, preview_roll_forward
 
 from .access import managed_council
 
@@ -229,7 +231,8 @@ def plan_reopen(request, council_slug, plan_slug):
 @require_http_methods(["GET", "POST"])
 def plan_roll_forward(request, council_slug, plan_slug):
     """The next round from this plan: a form (new name and address, statuses to carry), a
-    preview of what would be carried, and, on "Roll forward", the new plan."""
+    preview of what would be carried, and, on "Roll forward", a background job that makes
+    the new plan (``jobs.kinds.ROLL_FORWARD``: its status page then opens the plan)."""
     council = _council(request, council_slug)
     plan = _plan(council, plan_slug)
     can_roll_forward(request.user, plan).require()
@@ -238,23 +241,20 @@ def plan_roll_forward(request, council_slug, plan_slug):
     next_base = fy.label(plan.base_year + 1)
     typed = {"name": data.get("name", "")[:300], "slug": data.get("slug", "")[:100], "statuses": statuses}
     errors, preview = [], None
+    if request.method == "POST" and "preview" not in request.POST:
+        try:
+            job = start_job(user=request.user, kind=ROLL_FORWARD, posted={
+                "council": council.slug, "plan": plan.slug, "name": typed["name"], "slug": typed["slug"],
+                "status": statuses})
+        except Refused as refused:
+            errors = [("id_statuses_0" if field == "statuses" else f"id_{field}", message)
+                      for field, message in (refused.errors or {"name": str(refused)}).items()]
+        else:
+            return redirect("jobs:status", job.pk)
     try:
         preview = preview_roll_forward(plan, statuses)
     except RollForwardInvalid as invalid:
-        errors = [(f"id_{field}", message) for field, message in invalid.errors.items()]
-    if request.method == "POST" and "preview" not in request.POST and not errors:
-        try:
-            new_plan, result = roll_forward(plan=plan, user=request.user, slug=typed["slug"].strip(),
-                                            name=typed["name"], statuses=statuses)
-        except RollForwardInvalid as invalid:
-            errors = [("id_statuses_0" if field == "statuses" else f"id_{field}", message)
-                      for field, message in invalid.errors.items()]
-        else:
-            messages.success(request, (
-                f"{new_plan.name} is created from {plan.name}: {len(result.carried)} proposals carried as drafts, "
-                f"re-based to the approved {next_base} budget. {fy.label(result.new_year)} is not profiled yet: "
-                "fill it in for each carried proposal."))
-            return redirect("reports:rollup", council.slug, new_plan.slug)
+        errors = errors or [(f"id_{field}", message) for field, message in invalid.errors.items()]
     return render(request, "administration/plans/roll_forward.html", {
         "council": council, "plan": plan, "preview": preview, "errors": errors, "typed": typed,
         "statuses": Status.choices, "next_base": next_base,

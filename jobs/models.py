@@ -1,5 +1,6 @@
-"""A job: one piece of long work a user asked for (the national export…), run by a
-worker process, and the file it made, kept for ``JOB_RESULT_DAYS``."""
+"""A job: one piece of long work a user asked for (the national export, a snapshot…),
+run by a worker process, and the file it made (or the link to what it made), kept for
+``JOB_RESULT_DAYS``."""
 from datetime import timedelta
 
 from django.conf import settings
@@ -45,13 +46,17 @@ class Job(models.Model):
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True, help_text="Why the job failed, in words for the user who asked.")
+    message = models.TextField(blank=True, help_text="Why the job failed, or what it did, in words for the user "
+                                                     "who asked.")
     # The file, in the database so every web server and worker machine sees it; bounded
     # by JOB_RESULT_MAX_BYTES and deleted with the job once it expires.
     result = models.BinaryField(null=True, blank=True, editable=False)
     result_name = models.CharField(max_length=200, blank=True)
     result_type = models.CharField(max_length=100, blank=True)
     result_size = models.PositiveBigIntegerField(default=0)
+    # What a job made that is not a file (a snapshot, a plan): its page's address, and
+    # result_name names it. Written with the records themselves (kinds.make_once).
+    result_url = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker has started it.")
     task_id = models.CharField(max_length=64, blank=True, help_text="The django-tasks result of the latest run.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -98,7 +103,13 @@ class Job(models.Model):
 
     @property
     def downloadable(self):
-        return self.status == JobStatus.DONE and not self.has_expired
+        return self.status == JobStatus.DONE and not self.result_url and not self.has_expired
+
+    @property
+    def opens(self):
+        """The address of what the job made (not a file), once it is done: kept while the
+        job is, since what it made outlives the job."""
+        return self.result_url if self.status == JobStatus.DONE else ""
 
     @property
     def has_expired(self):

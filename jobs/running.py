@@ -1,7 +1,8 @@
 """Running a job: what a worker does with the ``jobs.tasks.run`` task.
 
 Idempotent: a worker claims the job only while it is queued, and a run writes the job's
-one result over whatever an earlier run left.
+one result over whatever an earlier run left (a kind that writes records makes them once:
+``kinds.make_once``).
 """
 import logging
 import time
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from .kinds import KINDS, JobFailed
+from .kinds import KINDS, JobFailed, JobLink
 from .models import Job, JobStatus
 
 logger = logging.getLogger("jobs")
@@ -51,7 +52,7 @@ def run_job(job_id):
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, attempts=F("attempts") + 1,
-        progress_done=0, message="",
+        progress_done=0,
     )
     if not claimed:
         return None
@@ -60,18 +61,22 @@ def run_job(job_id):
     try:
         if kind is None:
             raise JobFailed(KIND_GONE)
-        file = kind.run(job, Progress(job))
-        if len(file.data) > settings.JOB_RESULT_MAX_BYTES:
-            raise JobFailed(f"the file would be {len(file.data) // 2**20} MB, more than the "
+        made = kind.run(job, Progress(job))
+        if not isinstance(made, JobLink) and len(made.data) > settings.JOB_RESULT_MAX_BYTES:
+            raise JobFailed(f"the file would be {len(made.data) // 2**20} MB, more than the "
                             f"{settings.JOB_RESULT_MAX_BYTES // 2**20} MB the portal keeps")
     except Exception as exc:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         reason = str(exc) if isinstance(exc, JobFailed) else UNEXPECTED
         _finish(job, status=JobStatus.FAILED, message=job.failure(reason))
         return JobStatus.FAILED
-    # Written whatever the status now: a run that outlived its heartbeat still has the right file.
-    _finish(job, status=JobStatus.DONE, result=file.data, result_name=file.name, result_type=file.content_type,
-            result_size=len(file.data), progress_done=F("progress_total"))
+    # Written whatever the status now: a run that outlived its heartbeat still has the right result.
+    if isinstance(made, JobLink):
+        result = {"result_url": made.url, "result_name": made.name, "message": made.note}
+    else:
+        result = {"result": made.data, "result_name": made.name, "result_type": made.content_type,
+                  "result_size": len(made.data), "message": ""}
+    _finish(job, status=JobStatus.DONE, progress_done=F("progress_total"), **result)
     return JobStatus.DONE
 
 

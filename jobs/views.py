@@ -1,5 +1,6 @@
 """A user's background jobs: start one (POST), follow its progress (a page that refreshes
-itself, and the JSON its script polls), download its file, and list them.
+itself, and the JSON its script polls), download its file (or open what it made), and
+list them.
 
 Every job page answers only the person who started the job or an administrator of its
 council (``proposals.permissions.can_see_job``); anyone else gets a 404, as for a job
@@ -39,7 +40,9 @@ def start(request, kind):
     job_kind = KINDS.get(kind)
     if job_kind is None:
         raise Http404("No such kind of job.")
-    posted = {name: value for name, value in request.POST.items() if name != "csrfmiddlewaretoken"}
+    # A field sent more than once (checkboxes) is its list of values.
+    posted = {name: values if len(values) > 1 else values[0] for name, values in request.POST.lists()
+              if name != "csrfmiddlewaretoken"}
     try:
         job = start_job(user=request.user, kind=job_kind, posted=posted)
     except Refused as refused:
@@ -63,6 +66,7 @@ def status_data(job):
         "finished": job.finished,
         "message": job.message,
         "download_url": reverse("jobs:download", args=[job.pk]) if job.downloadable else None,
+        "open_url": job.opens or None,
         "result_name": job.result_name,
     }
 

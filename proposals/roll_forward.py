@@ -13,8 +13,10 @@ decision carried on, for the officer to update) and place, starts
 as a draft of the new round, links to where it came from (``carried_from``), and its
 history says "Carried from 2019-22 [45]".
 
-``preview_roll_forward`` works it out without writing; ``roll_forward`` writes it all
-in one transaction or nothing (RollForwardInvalid with {field: message}).
+``preview_roll_forward`` works it out without writing, ``check_roll_forward`` also checks
+the new plan's name and address; ``roll_forward`` writes it all in one transaction or
+nothing (RollForwardInvalid with {field: message}). The page's "Roll forward" runs it as a
+background job (``jobs.kinds.ROLL_FORWARD``).
 """
 from dataclasses import dataclass, field
 
@@ -26,6 +28,7 @@ from .permissions import can_roll_forward
 from .plans import PlanInvalid, check_plan, create_plan
 from .references import display_reference
 from .services import LineInput, create_proposal
+from .years import label as year_label
 
 DEFAULT_STATUSES = (Status.APPROVED,)
 
@@ -114,10 +117,9 @@ def preview_roll_forward(plan, statuses=DEFAULT_STATUSES):
     return RollForward(plan=plan, base_year=base_year, years=years, carried=carried, not_carried=not_carried)
 
 
-def roll_forward(*, plan, user, slug, name, statuses=DEFAULT_STATUSES):
-    """Create the next round's plan from ``plan`` and carry its chosen proposals (see the
-    module). Returns (the new plan, the RollForward carried)."""
-    can_roll_forward(user, plan).require()
+def check_roll_forward(*, plan, slug, name, statuses=DEFAULT_STATUSES):
+    """What rolling ``plan`` forward as ``name`` (``slug``) would carry; RollForwardInvalid
+    for values that would be refused (writes nothing)."""
     result = preview_roll_forward(plan, statuses)
     errors = check_plan(council=plan.council, name=name, slug=slug, base_year=result.base_year, years=result.years,
                         unit=plan.unit)
@@ -128,6 +130,21 @@ def roll_forward(*, plan, user, slug, name, statuses=DEFAULT_STATUSES):
             f"Nothing to carry: no {' or '.join(Status(s).label.lower() for s in statuses)} proposal of {plan.name} "
             "has a figure left once re-based."
         )})
+    return result
+
+
+def done_message(plan, new_plan, result):
+    """What a person who rolled ``plan`` forward is told, in words."""
+    return (f"{new_plan.name} is created from {plan.name}: {len(result.carried)} proposals carried as drafts, "
+            f"re-based to the approved {year_label(result.base_year)} budget. {year_label(result.new_year)} is not "
+            "profiled yet: fill it in for each carried proposal.")
+
+
+def roll_forward(*, plan, user, slug, name, statuses=DEFAULT_STATUSES):
+    """Create the next round's plan from ``plan`` and carry its chosen proposals (see the
+    module). Returns (the new plan, the RollForward carried)."""
+    can_roll_forward(user, plan).require()
+    result = check_roll_forward(plan=plan, slug=slug, name=name, statuses=statuses)
     with transaction.atomic():
         try:
             new_plan = create_plan(council=plan.council, user=user, name=name, slug=slug,

@@ -136,6 +136,18 @@ def source_for(plan, as_at=None):
     return Source(plan, snapshot)
 
 
+def parse_taken_on(text):
+    """The "as at" date typed as 2019-02-05 (None when blank: today). Raises
+    SnapshotInvalid for anything else."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise SnapshotInvalid({"taken_on": f"“{text[:40]}” is not a date: give it as 2019-02-05."}) from None
+
+
 def check_snapshot(*, plan, name, slug=None, taken_on=None):
     """{field: message} for a new snapshot's values (empty if they are good)."""
     errors = {}

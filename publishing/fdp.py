@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import json
+import zipfile
 
 from proposals.models import Kind, Status
 from proposals.references import display_reference
@@ -149,5 +150,26 @@ def descriptor(publication):
     }
 
 
-def descriptor_json(publication):
-    return json.dumps(descriptor(publication), indent=2, ensure_ascii=False) + "\n"
+def descriptor_json(publication, described=None):
+    """``datapackage.json``'s text (of ``described``, the descriptor, when the caller has it)."""
+    return json.dumps(described or descriptor(publication), indent=2, ensure_ascii=False) + "\n"
+
+
+ZIP_TYPE = "application/zip"
+
+
+def package_zip(publication, source):
+    """(file name, bytes) of the whole package as one .zip: ``datapackage.json`` and the
+    CSV it describes side by side (so the descriptor's path holds when unpacked), both
+    dated as published, so the same publication makes the same file."""
+    published = publication.published_at.astimezone(dt.timezone.utc)
+    stamp = (max(published.year, 1980), published.month, published.day, published.hour, published.minute,
+             published.second)
+    described = descriptor(publication)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for name, text in (("datapackage.json", descriptor_json(publication, described)),
+                           (CSV_NAME, csv_text(source))):
+            package.writestr(zipfile.ZipInfo(name, date_time=stamp), text.encode("utf-8"),
+                             compress_type=zipfile.ZIP_DEFLATED)
+    return f"{described['name']}.zip", out.getvalue()

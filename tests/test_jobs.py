@@ -108,7 +108,7 @@ def test_the_status_json_while_running(officer, client_for):
     data = client_for(officer).get(reverse("jobs:status_json", args=[job.pk])).json()
     assert data == {"id": job.pk, "status": "running", "status_text": "Running: 3 of 12 done.", "done": 3,
                     "total": 12, "percent": 25, "finished": False, "message": "", "download_url": None,
-                    "result_name": ""}
+                    "open_url": None, "result_name": ""}
 
 
 def test_the_status_page_refreshes_itself_without_script_while_running(officer, client_for):

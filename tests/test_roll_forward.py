@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from councils.models import Role
+from jobs.models import Job
 from proposals.models import BudgetPlan, ChangeSet, Proposal, Status, Variation
 from proposals.roll_forward import RollForwardInvalid, roll_forward
 from reports.rollup import rollup
@@ -139,9 +140,15 @@ def test_the_page_previews_then_rolls_forward_and_the_proposal_says_where_it_cam
     assert "8 proposals with 9 lines" in preview.content.decode() and "2022/23 is left unprofiled" in \
         preview.content.decode()
     refused = client.post(url, {"name": "Next", "slug": "2019-22", "status": ["consultation"]})
-    assert refused.status_code == 400 and db_snapshot() == before
+    assert refused.status_code == 400 and db_snapshot() == before and not Job.objects.exists()
     done = client.post(url, {"name": "Next", "slug": "2020-23", "status": ["consultation"]})
-    assert done.status_code == 302
+    job = Job.objects.get()  # "Roll forward" is a background job, followed on its status page
+    assert done.status_code == 302 and done["Location"] == reverse("jobs:status", args=[job.pk])
+    new_rollup = reverse("reports:rollup", args=["cheshire-east", "2020-23"])
+    status = client.get(done["Location"]).content.decode()
+    assert f'<a class="button" href="{new_rollup}" id="job-open">Open the new plan “Next”</a>' in status
+    assert ("Finished. Next is created from Budget proposals 2019/20 to 2021/22: 8 proposals carried as drafts, "
+            "re-based to the approved 2019/20 budget. 2022/23 is not profiled yet") in status
     carried = Proposal.objects.get(plan__slug="2020-23", reference="45")
     html = client.get(reverse("reports:proposal_detail", args=["cheshire-east", "2020-23", carried.pk])
                       ).content.decode()

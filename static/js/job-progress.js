@@ -1,6 +1,6 @@
 /* A job's status page, kept up to date without reloading: progressive enhancement only.
    Without this script the page refreshes itself (a <meta http-equiv="refresh"> inside
-   <noscript>) and shows the same progress, status and download link, rendered by the
+   <noscript>) and shows the same progress, status and download (or open) link, rendered by the
    server. The status text is a live region, so its changes are announced. */
 (function () {
   "use strict";
@@ -13,6 +13,17 @@
   var result = document.getElementById("job-result");
   var EVERY_MS = 1500;
 
+  function offer(id, href, text) {
+    var p = document.createElement("p");
+    var link = document.createElement("a");
+    link.className = "button";
+    link.id = id;
+    link.href = href;
+    link.textContent = text;
+    p.appendChild(link);
+    result.appendChild(p);
+  }
+
   function show(data) {
     bar.value = data.percent;
     bar.textContent = data.percent + "%";
@@ -21,15 +32,10 @@
     if (!data.finished) { return false; }
     var note = document.getElementById("job-refresh-note");
     if (note) { note.parentNode.removeChild(note); }
-    if (data.download_url) {
-      var p = document.createElement("p");
-      var link = document.createElement("a");
-      link.className = "button";
-      link.id = "job-download";
-      link.href = data.download_url;
-      link.textContent = "Download " + data.result_name;
-      p.appendChild(link);
-      result.appendChild(p);
+    if (data.open_url) {
+      offer("job-open", data.open_url, "Open " + data.result_name);
+    } else if (data.download_url) {
+      offer("job-download", data.download_url, "Download " + data.result_name);
     }
     return true;
   }
