@@ -71,6 +71,7 @@ def run_job(job_id):
         _finish(job, status=JobStatus.FAILED, message=job.failure(reason))
         return JobStatus.FAILED
     # Written whatever the status now: a run that outlived its heartbeat still has the right result.
+    result: dict[str, object]
     if isinstance(made, JobLink):
         result = {"result_url": made.url, "result_name": made.name, "message": made.note}
     else:
