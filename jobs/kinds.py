@@ -21,13 +21,14 @@ from django.urls import reverse
 
 from councils.access import councils_for
 from proposals.models import BudgetPlan, Proposal
-from proposals.permissions import can_publish, can_roll_forward, can_take_snapshot
+from proposals.permissions import can_import, can_publish, can_roll_forward, can_take_snapshot
 from proposals.roll_forward import RollForwardInvalid, check_roll_forward, done_message, roll_forward
 from proposals.snapshots import SnapshotInvalid, check_snapshot, parse_taken_on, take_snapshot
 from publishing.fdp import ZIP_TYPE, package_zip
 from publishing.services import current_publication, public_source
 from reports.downloads import XLSX_TYPE
 from workbooks.exports import FlatScope, write_flat_export
+from workbooks.importing.apply import ImportFailed, apply_import, imported_message
 
 
 class Refused(Exception):
@@ -67,6 +68,9 @@ class Kind:
     failure: str  # "The export could not be finished"
     prepare: Callable[[Any, dict], tuple[Any, dict]]  # (user, posted) -> (council or None, parameters)
     run: Callable[[Any, Any], JobFile | JobLink]  # (job, progress) -> the file, or a link to what it made
+    # Whether /jobs/start/<kind>/ takes it. False for a kind whose choices must never come
+    # from the browser (an import's plan of changes): only its own page starts it.
+    from_form: bool = True
 
 
 KINDS: dict[str, Kind] = {}
@@ -331,4 +335,51 @@ OPEN_DATA = register(Kind(
     failure="The open-data package could not be made",
     prepare=prepare_open_data,
     run=open_data_job,
+))
+
+
+# Applying a large import's previewed changes.
+
+
+def prepare_import(user, posted):
+    """``posted`` is the import page's, never a browser's (``from_form=False``): the plan,
+    and the preview's plan of changes as the session kept it."""
+    plan = posted_plan(user, posted)
+    allowed(can_import(user, plan))
+    changes = posted.get("plan_of_changes")
+    if not isinstance(changes, dict) or changes.get("plan") != plan.pk:
+        raise Refused("This preview is for a different plan. Upload the file again. Nothing was started.")
+    return plan.council, {"plan": plan.pk, "plan_of_changes": changes}
+
+
+def import_job(job, progress):
+    """The previewed changes, applied once (``make_once``); opens on the plan's proposals.
+    The plan of changes is dropped from the job once applied (what was written is in each
+    proposal's history)."""
+    from .models import Job
+
+    plan = job_plan(job)
+    still_allowed(can_import(job.user, plan))
+    changes = job.parameters.get("plan_of_changes")  # None once applied: make_once then has the link
+
+    def make():
+        try:
+            created, changed = apply_import(plan=plan, plan_of_changes=changes, user=job.user)
+        except ImportFailed as failure:
+            raise JobFailed(str(failure).rstrip(".")) from None
+        Job.objects.filter(pk=job.pk).update(parameters={"plan": plan.pk, "filename": changes.get("filename")})
+        return JobLink(f"the proposals of {plan.name}",
+                       reverse("reports:proposal_list", args=[plan.council.slug, plan.slug]),
+                       note=imported_message(changes.get("filename"), created, changed))
+
+    return make_once(job, make)
+
+
+IMPORT_CHANGES = register(Kind(
+    name="import_changes",
+    label="An import's changes, applied",
+    failure="The import could not be finished",
+    prepare=prepare_import,
+    run=import_job,
+    from_form=False,
 ))

@@ -38,7 +38,7 @@ def get_job_or_404(user, pk):
 def start(request, kind):
     """Start a job of ``kind`` with the fields posted; to its status page."""
     job_kind = KINDS.get(kind)
-    if job_kind is None:
+    if job_kind is None or not job_kind.from_form:
         raise Http404("No such kind of job.")
     # A field sent more than once (checkboxes) is its list of values.
     posted = {name: values if len(values) > 1 else values[0] for name, values in request.POST.lists()

@@ -397,3 +397,142 @@ def test_a_package_whose_plan_was_withdrawn_or_whose_starter_lost_the_role_while
     assert Job.objects.get(pk=demoted.pk).message == (
         f"The open-data package could not be made: you are no longer allowed to. {PUBLISHERS_ONLY.rstrip('.')}.")
     assert not Job.objects.exclude(result=None).exists()
+
+
+# A large import's confirm step
+
+
+@pytest.fixture
+def large_import(monkeypatch):
+    from workbooks import views as workbook_views
+
+    monkeypatch.setattr(workbook_views, "BACKGROUND_ABOVE", 2)  # the three edits below: a "large" import
+
+
+def previewed(client, plan):
+    from .test_import_helpers import edit_workbook, exported_workbook, upload
+    from .test_import_roundtrip import edit_three_figures
+
+    return upload(client, plan, edit_workbook(exported_workbook(client, plan), edit_three_figures))
+
+
+def test_a_large_imports_confirm_applies_it_in_a_job(large_import, officer, ce_plan, client_for):
+    from proposals.models import ChangeSet, Variation
+
+    from .conftest import proposal
+    from .test_import_helpers import confirm
+
+    client = client_for(officer)
+    response = previewed(client, ce_plan)
+    assert "This import writes 3 proposals, so it is applied in the background" in response.content.decode()
+    response = confirm(client, ce_plan, response)
+    job = Job.objects.get()
+    assert response["Location"] == reverse("jobs:status", args=[job.pk])
+    assert job.status == JobStatus.DONE and job.kind == "import_changes", job.message
+    assert Variation.objects.get(line__proposal=proposal(ce_plan, "33"), year__start_year=2020).amount_k == -30
+    assert set(ChangeSet.objects.filter(action=ChangeSet.Action.IMPORT).values_list("user", flat=True)) == {
+        officer.pk}
+    assert job.parameters == {"plan": ce_plan.pk, "filename": "proposals.xlsx"}  # the plan of changes is not kept
+    assert job.opens == reverse("reports:proposal_list", args=["cheshire-east", "2019-22"])
+    page = client.get(response["Location"]).content.decode()
+    assert "Finished. Imported proposals.xlsx: 0 proposals created and 3 changed." in page
+    assert f"Open the proposals of {escape(ce_plan.name)}" in page
+
+
+def test_a_small_imports_confirm_is_applied_while_the_page_waits(officer, ce_plan, client_for):
+    from .test_import_helpers import confirm
+
+    client = client_for(officer)
+    response = previewed(client, ce_plan)
+    assert "in the background" not in response.content.decode()
+    response = confirm(client, ce_plan, response)
+    assert response["Location"] == reverse("workbooks:import", args=["cheshire-east", "2019-22"])
+    assert not Job.objects.exists()
+
+
+def test_an_import_job_cannot_be_started_from_a_form(officer, ce_plan, client_for):
+    """Its plan of changes is the server's, never the browser's: /jobs/start/ does not know the kind."""
+    before = db_snapshot()
+    response = client_for(officer).post(reverse("jobs:start", args=["import_changes"]), {
+        **CE_PLAN, "plan_of_changes": '{"plan": %d, "created": [], "changed": []}' % ce_plan.pk})
+    assert response.status_code == 404 and not Job.objects.exists() and db_snapshot() == before
+
+
+@pytest.mark.parametrize("who, changes, message", [
+    ("officer", {"plan": -1, "created": [], "changed": []}, "This preview is for a different plan."),
+    ("officer", "not a plan of changes", "This preview is for a different plan."),
+    ("approver", None, "Only the council's finance officers can import proposals. Nothing was started."),
+    ("officer_cwac", None, kinds.NO_SUCH_PLAN),
+])
+def test_an_import_job_is_refused_before_it_exists(request, ce_plan, who, changes, message):
+    changes = {"plan": ce_plan.pk, "created": [], "changed": []} if changes is None else changes
+    user = request.getfixturevalue(who)
+    before = db_snapshot()
+    with pytest.raises(kinds.Refused, match=message):
+        kinds.IMPORT_CHANGES.prepare(user, {**CE_PLAN, "plan_of_changes": changes})
+    assert not Job.objects.exists() and db_snapshot() == before
+
+
+def test_a_large_import_refused_at_confirm_says_why_on_the_import_page(large_import, officer, ce_plan,
+                                                                      client_for):
+    from proposals.models import BudgetPlan
+
+    from .test_import_helpers import confirm
+
+    client = client_for(officer)
+    response = previewed(client, ce_plan)
+    BudgetPlan.objects.filter(pk=ce_plan.pk).update(is_closed=True)
+    before = db_snapshot()
+    followed = client.get(confirm(client, ce_plan, response)["Location"], follow=True)
+    assert "is closed" in followed.content.decode()
+    assert not Job.objects.exists() and db_snapshot() == before
+
+
+def import_job_for(officer, client, plan):
+    """A queued import job of the three edits, as the confirm step makes it."""
+    response = previewed(client, plan)
+    changes = client.session["workbooks_import"]["plan_of_changes"]
+    assert response.status_code == 200
+    return queued(kinds.IMPORT_CHANGES, officer, {**CE_PLAN, "plan_of_changes": changes})
+
+
+def test_an_import_job_run_again_imports_once(officer, ce_plan, client_for):
+    from proposals.models import ChangeSet, Proposal
+
+    job = import_job_for(officer, client_for(officer), ce_plan)
+    proposals = Proposal.objects.count()
+    assert run_job(job.pk) == JobStatus.DONE
+    imports = ChangeSet.objects.filter(action=ChangeSet.Action.IMPORT).count()
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, finished_at=None)  # its worker died: again
+    assert run_job(job.pk) == JobStatus.DONE
+    assert Proposal.objects.count() == proposals  # the three edits change proposals; none is made twice
+    assert ChangeSet.objects.filter(action=ChangeSet.Action.IMPORT).count() == imports == 3
+
+
+def test_an_import_whose_proposal_changed_or_whose_starter_lost_the_role_while_it_waited_fails(
+        officer, officer2, ce_plan, client_for):
+    from proposals.services import LineInput, save_proposal
+
+    from .conftest import proposal
+
+    client = client_for(officer)
+    demoted = import_job_for(officer, client, ce_plan)
+    Membership.objects.filter(user=officer).update(role=Role.APPROVER)
+    before = db_snapshot()
+    assert run_job(demoted.pk) == JobStatus.FAILED
+    assert Job.objects.get(pk=demoted.pk).message == (
+        "The import could not be finished: you are no longer allowed to. Only the council's finance officers can "
+        "import proposals.")
+    Membership.objects.filter(user=officer).update(role=Role.OFFICER)
+    moved_on = import_job_for(officer, client, ce_plan)
+    p41 = proposal(ce_plan, "41")
+    save_proposal(proposal=p41, user=officer2, fields={"title": "Growth in demand (revised)"},
+                  expected_version=p41.version,
+                  lines=[LineInput(service_budget=line.service_budget,
+                                   figures={v.year: v.amount_k for v in line.variations.all()})
+                         for line in p41.lines.all()])
+    before = db_snapshot()
+    assert run_job(moved_on.pk) == JobStatus.FAILED
+    assert "was changed in the portal after the preview. Nothing has been imported" in Job.objects.get(
+        pk=moved_on.pk).message
+    assert db_snapshot() == before

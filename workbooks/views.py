@@ -4,7 +4,8 @@ journey: upload -> preview -> confirm.
 Downloads are for anyone who may see the plan; importing is for the council's finance
 officers (and administrators). The preview's plan of changes is kept in the session
 under a one-time token; confirming applies exactly that, never figures sent back by
-the browser.
+the browser: while the page waits, or for more than ``BACKGROUND_ABOVE`` proposals in a
+background job that is handed the plan of changes from the session.
 """
 import base64
 import csv
@@ -20,6 +21,9 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from councils.access import councils_for
+from jobs.kinds import IMPORT_CHANGES
+from jobs.kinds import Refused as JobRefused
+from jobs.services import start_job
 from proposals import years as fy
 from proposals.models import Kind
 from proposals.permissions import can_import, can_manage_structure, get_plan_or_404
@@ -28,7 +32,7 @@ from reports.views import report_source
 
 from .exports import Export, FlatScope, flat_csv_rows, write_flat_csv, write_flat_export, write_workbook
 from .forms import ImportForm, MappingForm, used_width, word_field_name
-from .importing.apply import ImportFailed, apply_import
+from .importing.apply import ImportFailed, apply_import, imported_message
 from .importing.council import NO_TABLE, Options, kind_of_word, kind_words_of, preview_council, words_in
 from .importing.detect import BadChoice, NoTable, read_table
 from .importing.portal import has_portal_sheet, preview_portal
@@ -39,6 +43,7 @@ from .uploads import Refused, read_upload
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "workbooks_import"  # the preview's plan of changes, under a one-time token
 UPLOAD_KEY = "workbooks_import_upload"  # a council's own sheet between the upload and its preview
+BACKGROUND_ABOVE = 500  # proposals created and changed: a larger import is applied by a job
 MAPPING_KEYS = ("token", "layout", "sheet", "header_row", "unit", "signs", "basis", "outcome", "kind",
                 "service_budget", "create_missing")
 
@@ -183,7 +188,17 @@ def _start_preview(request, context, preview):
     token = secrets.token_urlsafe(24) if preview.can_apply else None
     if token:
         request.session[SESSION_KEY] = {"token": token, "plan_of_changes": preview.plan_of_changes()}
-    return render(request, "workbooks/preview.html", {**context, "preview": preview, "token": token})
+    return render(request, "workbooks/preview.html", {
+        **context, "preview": preview, "token": token,
+        "writes": len(preview.created) + len(preview.changed),
+        "in_background": bool(token) and in_background(request.session[SESSION_KEY]["plan_of_changes"]),
+    })
+
+
+def in_background(plan_of_changes):
+    """Whether confirming applies the changes in a background job (``jobs.kinds.IMPORT_CHANGES``)
+    rather than while the page waits: more than ``BACKGROUND_ABOVE`` proposals to write."""
+    return len(plan_of_changes["created"]) + len(plan_of_changes["changed"]) > BACKGROUND_ABOVE
 
 
 def _context(plan):
@@ -369,14 +384,19 @@ def import_confirm(request, council_slug, plan_slug):
         return redirect("workbooks:import", plan.council.slug, plan.slug)
     del request.session[SESSION_KEY]
     request.session.pop(UPLOAD_KEY, None)
+    changes = stored["plan_of_changes"]
+    if in_background(changes):
+        try:
+            job = start_job(user=request.user, kind=IMPORT_CHANGES, posted={
+                "council": plan.council.slug, "plan": plan.slug, "plan_of_changes": changes})
+        except JobRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("workbooks:import", plan.council.slug, plan.slug)
+        return redirect("jobs:status", job.pk)
     try:
-        created, changed = apply_import(plan=plan, plan_of_changes=stored["plan_of_changes"], user=request.user)
+        created, changed = apply_import(plan=plan, plan_of_changes=changes, user=request.user)
     except ImportFailed as failure:
         messages.error(request, str(failure))
         return redirect("workbooks:import", plan.council.slug, plan.slug)
-    messages.success(
-        request,
-        f"Imported {stored['plan_of_changes']['filename']}: {created} proposal{'s' if created != 1 else ''} created "
-        f"and {changed} changed. Each change is recorded in the proposal's history with you as its author.",
-    )
+    messages.success(request, imported_message(changes["filename"], created, changed))
     return redirect("workbooks:import", plan.council.slug, plan.slug)

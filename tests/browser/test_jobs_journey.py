@@ -1,7 +1,8 @@
 """The national export, as a user follows it: from All proposals they start the .xlsx,
 land on its status page (waiting, then a progress bar moving as the worker reports), and
 download the file when it is done. Axe on the page in each state; the page's own script
-(static/js/job-progress.js) does the updating, under the real CSP.
+(static/js/job-progress.js) does the updating, under the real CSP. And a job that makes
+records, a large plan's snapshot, to its "Open the snapshot".
 
 The jobs are queued with the dummy backend (queued, never run) and this test plays the
 worker: it runs the job itself, step by step, in the test's thread. A worker process
@@ -59,3 +60,27 @@ def test_a_national_export_from_its_progress_page_to_the_download(open_as, offic
     page.goto("/jobs/")
     page.get_by_role("link", name=job.label).wait_for()
     assert_accessible(page, "jobs-4-list-1280")
+
+
+def test_a_large_plans_snapshot_from_its_progress_page_to_the_snapshot(open_as, approver, ce_plan, settings,
+                                                                        monkeypatch):
+    """A job that makes records: the script offers "Open the snapshot" when it is done."""
+    from reports import snapshot_views
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    monkeypatch.setattr(snapshot_views, "BACKGROUND_ABOVE", 17)  # the seed plan's 18 proposals: "large"
+    page = open_as(approver)
+    page.goto(f"/c/{ce_plan.council.slug}/{ce_plan.slug}/snapshots/")
+    page.get_by_label("Name").fill("Cabinet 5 February 2019")
+    page.get_by_role("button", name="Take the snapshot").click()
+    page.wait_for_url("**/jobs/*/")
+    job = Job.objects.get(user=approver)
+    page.get_by_text("Waiting to start").wait_for()
+    assert run_job(job.pk) == JobStatus.DONE
+    link = page.get_by_role("link", name="Open the snapshot “Cabinet 5 February 2019”")
+    link.wait_for()
+    assert page.get_by_role("link", name="Download").count() == 0
+    assert_accessible(page, "jobs-5-snapshot-done-1280")
+    link.click()
+    page.wait_for_url("**/snapshots/#snapshot-cabinet-5-february-2019")
+    assert page.locator("#snapshot-cabinet-5-february-2019").inner_text().startswith("Cabinet 5 February 2019")

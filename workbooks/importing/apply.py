@@ -92,6 +92,12 @@ def _record_sheet_totals(plan: BudgetPlan, plan_of_changes: dict[str, Any], writ
         record_totals(plan=plan, user=user, source=source, totals=totals)
 
 
+def imported_message(filename, created, changed):
+    """What the person who imported is told once the changes are applied."""
+    return (f"Imported {filename}: {created} proposal{'s' if created != 1 else ''} created and {changed} changed. "
+            "Each change is recorded in the proposal's history with you as its author.")
+
+
 def apply_import(*, plan: BudgetPlan, plan_of_changes: dict[str, Any], user: Any) -> tuple[int, int]:
     """Apply a preview's ``plan_of_changes`` in one transaction, as ``user``. Returns
     (created, changed) counts. Raises ImportFailed (nothing changed) if a proposal moved
