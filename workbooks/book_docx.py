@@ -20,6 +20,7 @@ STYLES = {
     "Budget Proposal": ("Normal", 11, True, False),
     "Budget Description": ("Normal", 9, False, False),
     "Budget Governance": ("Normal", 8, False, False),
+    "Budget Line": ("Normal", 10, False, False),
     "Budget Figure": ("Normal", 10, False, False),
     "Budget Note": ("Normal", 9, False, True),
 }
@@ -44,6 +45,7 @@ def _styles(document):
         style.font.italic = italic
         style.paragraph_format.space_after = Pt(1)
         style.paragraph_format.space_before = Pt(0)
+    styles["Budget Figure"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     styles["Budget Proposal"].paragraph_format.keep_with_next = True
     styles["Budget Description"].paragraph_format.keep_with_next = True
     styles["Budget Governance"].paragraph_format.keep_with_next = True
@@ -78,8 +80,17 @@ def _style_ids(document):
     """{style name: its id} of the styles the tables use, looked up once. Setting a
     paragraph's style by name (python-docx's public setter) searches every style of the
     document each time: most of a national-size book's time (the bench's budget book row)."""
-    return {name: document.styles[name].style_id for name in ("Budget Figure", "Budget Proposal",
-                                                             "Budget Description", "Budget Governance")}
+    return {name: document.styles[name].style_id for name in (
+        "Budget Figure", "Budget Line", "Budget Proposal", "Budget Description", "Budget Governance",
+        "Budget Theme Note", "Budget Note", "Heading 1", "Heading 2")}
+
+
+def _paragraph(container, text, style_id):
+    """A new paragraph of ``text`` at the end of ``container`` (the document or a cell), in
+    the style whose id is ``style_id`` (_style_ids)."""
+    paragraph = container.add_paragraph(text)
+    paragraph._p.style = style_id
+    return paragraph
 
 
 def _span(row):
@@ -92,13 +103,28 @@ def _span(row):
     return row.cells[0]
 
 
-def _cell(cell, text, *, style="Budget Figure", bold=False, right=False, ids):
+def _cell(cell, text, style_id, *, bold=False):
+    """``text`` in ``cell``'s paragraph, in the style whose id is ``style_id``: the style
+    says the alignment, so a figure cell sets nothing else (README, Performance)."""
     paragraph = cell.paragraphs[0]
-    paragraph._p.style = ids[style]  # by id, looked up once (_style_ids)
+    paragraph._p.style = style_id  # by id, looked up once (_style_ids)
     run = paragraph.add_run(text)
-    run.bold = bold or None
-    if right:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if bold:
+        run.bold = True
+
+
+def _sized(row, widths):
+    """``row``'s cells, each given its column's width (Word reads the cell's, not the grid's)."""
+    cells = row.cells
+    for cell, width in zip(cells, widths, strict=True):
+        cell.width = width
+    return cells
+
+
+def _rows_of(theme):
+    """The table rows ``theme`` needs: the header, per proposal its heading row and a row
+    per line, the total."""
+    return 2 + sum(1 + len(proposal.lines) for proposal in theme.proposals)
 
 
 def write_book_docx(book, out):
@@ -127,53 +153,51 @@ def write_book_docx(book, out):
                            style="Budget Note")
     years = [year.label for year in book.years]
     widths = [Cm(26.7 - 2.6 * len(years))] + [Cm(2.6)] * len(years)
+    table_width = sum(widths, Cm(0))
     for outcome in book.outcomes:
-        document.add_heading(f"Outcome {outcome.code} – {outcome.title}", level=1)
+        _paragraph(document, f"Outcome {outcome.code} – {outcome.title}", ids["Heading 1"])
         if outcome.what_this_means:
-            document.add_paragraph(outcome.what_this_means, style="Budget Description")
+            _paragraph(document, outcome.what_this_means, ids["Budget Description"])
         for theme in outcome.themes:
-            document.add_heading(theme.name, level=2)
+            _paragraph(document, theme.name, ids["Heading 2"])
             if theme.description:
-                document.add_paragraph(theme.description, style="Budget Theme Note")
-            table = document.add_table(rows=1, cols=1 + len(years))
-            spanned = []
+                _paragraph(document, theme.description, ids["Budget Theme Note"])
+            table = document.add_table(rows=_rows_of(theme), cols=1 + len(years))
             table.style = "Table Grid"
             table.alignment = WD_TABLE_ALIGNMENT.LEFT
             table.autofit = False
-            head = table.rows[0]
-            _repeat_header(head)
-            _cell(head.cells[0], "Proposal", bold=True, ids=ids)
-            for index, label in enumerate(years, start=1):
-                _cell(head.cells[index], f"{label} {plan.unit_label}*", bold=True, right=True, ids=ids)
-            for proposal in theme.proposals:
-                row = table.add_row()
-                _no_split(row)
-                merged = _span(row)
-                spanned.append(merged)
-                _cell(merged, proposal.heading, style="Budget Proposal", ids=ids)
-                if proposal.description:
-                    merged.add_paragraph(proposal.description)._p.style = ids["Budget Description"]
-                if proposal.governance:
-                    merged.add_paragraph(proposal.governance_text)._p.style = ids["Budget Governance"]
-                for line in proposal.lines:
-                    row = table.add_row()
-                    _no_split(row)
-                    _cell(row.cells[0], line.words, ids=ids)
-                    for index, amount in enumerate(line.figures, start=1):
-                        _cell(row.cells[index], _figure(amount, unit), right=True, ids=ids)
-            row = table.add_row()
-            _cell(row.cells[0], f"Total – {theme.name}", bold=True, ids=ids)
-            for index, amount in enumerate(theme.totals, start=1):
-                _cell(row.cells[index], _figure(amount, unit), bold=True, right=True, ids=ids)
             for column, width in zip(table.columns, widths, strict=True):
                 column.width = width
-            for table_row in table.rows:
-                for cell, width in zip(table_row.cells, widths, strict=False):
-                    cell.width = width
-            for cell in spanned:
-                cell.width = sum(widths, Cm(0))  # a proposal's heading row: one cell the table's width
-            document.add_paragraph(book.note, style="Budget Note")
-        paragraph = document.add_paragraph(style="Budget Proposal")
-        paragraph.add_run(f"Total – Outcome {outcome.code}: " + "; ".join(
-            f"{label} {_figure(amount, unit)}" for label, amount in zip(years, outcome.totals, strict=True)))
+            rows = iter(table.rows)
+            head = next(rows)
+            _repeat_header(head)
+            cells = _sized(head, widths)
+            _cell(cells[0], "Proposal", ids["Budget Line"], bold=True)
+            for cell, label in zip(cells[1:], years, strict=True):
+                _cell(cell, f"{label} {plan.unit_label}*", ids["Budget Figure"], bold=True)
+            for proposal in theme.proposals:
+                row = next(rows)
+                _no_split(row)
+                merged = _span(row)
+                merged.width = table_width  # a proposal's heading row: one cell the table's width
+                _cell(merged, proposal.heading, ids["Budget Proposal"])
+                if proposal.description:
+                    _paragraph(merged, proposal.description, ids["Budget Description"])
+                if proposal.governance:
+                    _paragraph(merged, proposal.governance_text, ids["Budget Governance"])
+                for line in proposal.lines:
+                    row = next(rows)
+                    _no_split(row)
+                    cells = _sized(row, widths)
+                    _cell(cells[0], line.words, ids["Budget Line"])
+                    for cell, amount in zip(cells[1:], line.figures, strict=True):
+                        _cell(cell, _figure(amount, unit), ids["Budget Figure"])
+            cells = _sized(next(rows), widths)
+            _cell(cells[0], f"Total – {theme.name}", ids["Budget Line"], bold=True)
+            for cell, amount in zip(cells[1:], theme.totals, strict=True):
+                _cell(cell, _figure(amount, unit), ids["Budget Figure"], bold=True)
+            _paragraph(document, book.note, ids["Budget Note"])
+        totals = "; ".join(f"{label} {_figure(amount, unit)}"
+                           for label, amount in zip(years, outcome.totals, strict=True))
+        _paragraph(document, f"Total – Outcome {outcome.code}: {totals}", ids["Budget Proposal"])
     document.save(out)
