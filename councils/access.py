@@ -37,7 +37,7 @@ class CouncilRoles:
     def _memberships(self):
         if self._by_council is None:
             by_council = {}
-            if self.signed_in and not self.user.is_superuser:
+            if self.signed_in:
                 for council_id, role in self.user.memberships.values_list("council_id", "role"):
                     by_council.setdefault(council_id, set()).add(role)
             self._by_council = {council_id: frozenset(roles) for council_id, roles in by_council.items()}
@@ -58,6 +58,16 @@ class CouncilRoles:
                 self._all_council_ids = frozenset(Council.objects.values_list("pk", flat=True))
             return self._all_council_ids
         return frozenset(council_id for council_id, held in self._memberships().items() if held & set(roles))
+
+    def own_council_ids_with(self, *roles):
+        """Ids of the councils whose waiting work is this user's (the home page's queues and
+        the navigation's count): where one of ``roles`` is held. A site administrator may act
+        in every council, but only the councils they are a member of (in any role) are
+        theirs: counting every council's queue for them would be a national count on every
+        page, and no use to them (README, Performance)."""
+        if self.signed_in and self.user.is_superuser:
+            return frozenset(self._memberships())
+        return self.council_ids_with(*roles)
 
 
 def council_roles(user):

@@ -1,5 +1,8 @@
 """What needs me? The work waiting for a user, for their home page.
 
+Whose work it is: ``CouncilRoles.own_council_ids_with`` (a site administrator's queues are
+those of the councils they are a member of, not every council's).
+
 - **Approvers**: the proposals submitted for approval (or out to consultation) in the
   open plans of the councils where they approve, oldest first, each with when it was
   submitted, who wrote it, its net and whether this approver may approve it
@@ -79,7 +82,7 @@ def counts(user):
     if not getattr(user, "is_authenticated", False):
         return Counts()
     roles = council_roles(user)
-    approving, drafting = roles.council_ids_with(Role.APPROVER), roles.council_ids_with(Role.OFFICER)
+    approving, drafting = roles.own_council_ids_with(Role.APPROVER), roles.own_council_ids_with(Role.OFFICER)
     if not approving and not drafting:
         return Counts()
     wanted = {}
@@ -95,7 +98,7 @@ def counts(user):
 def awaiting_approval(user):
     """The proposals waiting for ``user``'s approval: a Queue whose items carry
     ``submitted_at`` and ``approval`` (the Decision: allowed, or why not)."""
-    council_ids = council_roles(user).council_ids_with(Role.APPROVER)
+    council_ids = council_roles(user).own_council_ids_with(Role.APPROVER)
     if not council_ids:
         return Queue([], 0)
     waiting = Proposal.objects.filter(_awaiting(council_ids)).annotate(submitted_at=_last_move("at"))
@@ -111,7 +114,7 @@ def my_drafts(user):
     returned to draft by someone else first: a Queue whose items carry ``returned_from``
     (the label of the status another person returned it from, or None), ``moved_by`` (their
     id) and ``moved_at``."""
-    council_ids = council_roles(user).council_ids_with(Role.OFFICER)
+    council_ids = council_roles(user).own_council_ids_with(Role.OFFICER)
     if not council_ids or not user.is_authenticated:
         return Queue([], 0)
     returned_from = [Status(s).label for s in (Status.SUBMITTED, Status.CONSULTATION, Status.APPROVED)]

@@ -52,3 +52,19 @@ def test_a_closed_plan_waits_for_nobody(queued, approver):
     type(queued).objects.filter(pk=queued.pk).update(is_closed=True)
     assert counts(approver).total == 0
     assert proposal(queued, "41").status == Status.SUBMITTED
+
+
+def test_a_site_administrators_queues_are_the_councils_they_belong_to(queued, admin_user, client_for):
+    """A site administrator may approve anywhere, but only the councils they are a member
+    of are their work: no national count on every page (README, Performance)."""
+    from councils.models import Council, Membership
+
+    assert counts(admin_user).total == 0 and awaiting_approval(admin_user).total == 0
+    assert "Waiting for you" not in client_for(admin_user).get("/proposals/").content.decode()
+    Membership.objects.create(user=admin_user, council=Council.objects.get(slug="cheshire-east"), role=Role.OFFICER)
+    del admin_user.council_roles  # roles are read once per request; this is a new one
+    found = counts(admin_user)
+    assert found.awaiting == awaiting_approval(admin_user).total == 15  # every role where they belong: approving too
+    assert found.drafts == my_drafts(admin_user).total == 0  # the drafts are the officer's, not theirs
+    html = client_for(admin_user).get("/proposals/").content.decode()
+    assert '<span class="nav-count">15</span>' in html
