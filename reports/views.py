@@ -12,9 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.urls.resolvers import RFC3986_SUBDELIMS
-from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
@@ -212,11 +210,10 @@ def _switch_links(request, name, labels, current):
 
 
 def _rollup_rows(request, plan, result):
-    """The table as rows of measures, each with its figures' cells as ready HTML: the
-    figure, and where proposals make it up, the link to them with its words for screen
-    readers. Built with one urlencode per row (the carried filters once), one reverse()
-    per page, and plain string joins per cell: a template node or urlencode per cell was
-    most of the page's time."""
+    """The table as rows of measures, each with its figures' cells for the template
+    (``reports/_rollup_cells.html``): the figure, and where proposals make it up, the link
+    to them and its words for screen readers. The links are built with one urlencode per
+    row (the carried filters once) and one reverse() per page, not one per cell."""
     list_url = reverse("reports:proposal_list", args=[plan.council.slug, plan.slug])
     group_filter = BY_FILTER[result.by]
     carried = [(name, value) for name in CARRIED for value in request.GET.getlist(name)
@@ -228,22 +225,21 @@ def _rollup_rows(request, plan, result):
     def href(row_part, year, measure):
         parts = [part for part in (row_part, year_parts.get(year), sign_parts.get(measure)) if part]
         joined = "&".join(parts)
-        url = base + ("&" if carried and joined else "") + joined
-        return escape(url)
+        return base + ("&" if carried and joined else "") + joined
 
-    def cells(filter_value, years, total, hidden_label):
-        """``hidden_label(measure label, year)`` -> the escaped words a link ends with."""
+    def cells(filter_value, years, total, words):
+        """``words(measure label, year)`` -> what a figure's link says to a screen reader."""
         row_part = urlencode([(group_filter, filter_value)]) if filter_value is not None else ""
         out = []
         for measure, label in downloads.MEASURES:
-            html = []
+            items = []
             for year, cell in [(y, years[y]) for y in result.year_labels] + [(None, total)]:
                 shown = money_html(getattr(cell, measure) if cell.profiled else None, plan.unit)
                 if _has_proposals(cell, measure):
-                    shown = (f'<a href="{href(row_part, year, measure)}">{shown}'
-                             f'<span class="visually-hidden"> – {hidden_label(label, year)}: show proposals</span></a>')
-                html.append(f'<td class="num">{shown}</td>')
-            out.append({"label": label, "measure": measure, "cells": mark_safe("".join(html))})  # nosec B308 B703 # every part escaped above
+                    items.append({"shown": shown, "url": href(row_part, year, measure), "words": words(label, year)})
+                else:
+                    items.append({"shown": shown})
+            out.append({"label": label, "measure": measure, "cells": items})
         return out
 
     rows = []
@@ -255,16 +251,13 @@ def _rollup_rows(request, plan, result):
         outcome_url = None
         if outcome_urls is not None:
             outcome_url = f"{outcome_urls[0]}{quote(row.key, safe=URL_SAFE)}{outcome_urls[1]}"  # as reverse() quotes
-        row_label = escape(row.label)
         rows.append({"label": row.label, "key": row.key, "outcome_url": outcome_url,
                      "measures": cells(row.filter_value, row.years, row.total,
-                                       lambda label, year, row_label=row_label:
-                                       f"{escape(label.lower())}, {row_label}, {escape(year or 'total')}")})
-    def total_label(measure, year):
-        return f"total {escape(measure.lower())}, {escape(year or 'over the period')}"
-
+                                       lambda label, year, row=row: f"{label.lower()}, {row.label}, {year or 'total'}"),
+                     })
     total = {"label": f"All {GROUPING_LABELS[result.by].lower()}s" if result.by != "service" else "All service budgets",
-             "measures": cells(None, result.totals, result.grand_total, total_label)}
+             "measures": cells(None, result.totals, result.grand_total,
+                               lambda label, year: f"total {label.lower()}, {year or 'over the period'}")}
     return {"rows": rows, "total": total}
 
 

@@ -1,4 +1,4 @@
-"""The roll-up's cells are written as HTML in Python (reports.views._rollup_rows): the
+"""The roll-up's cells (reports.views._rollup_rows, rendered by reports/_rollup_cells.html): the
 groups' names, however hostile, come out escaped, in the row heading and in each link's
 words for screen readers, whatever the grouping."""
 import pytest

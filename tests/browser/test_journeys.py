@@ -49,6 +49,7 @@ def proposal_url(p, suffix=""):
 def rollup_figures(page, group_text, measure):
     """{year label: Decimal} for one measure ("increase", "decrease", "net") of one group."""
     table = page.locator("table.rollup")
+    expect(table.locator("tbody.group").first).to_be_visible()  # .all() below does not wait for the page
     years = [th.inner_text().split("\n")[0].strip() for th in table.locator("thead th.num").all()]
     group = table.locator("tbody.group").filter(has_text=group_text)
     cells = group.locator(f"tr.measure-{measure} td.num").all()
