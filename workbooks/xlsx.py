@@ -158,9 +158,8 @@ def text_cell(ws, value, **style):
     program would read as a formula if retyped is marked with a quote prefix, as
     Excel does for text typed with a leading apostrophe."""
     text = clean_text(value)
-    cell = WriteOnlyCell(ws, value=None)
-    cell._value = text  # bypass openpyxl's guess: a leading "=" would make it a formula
-    cell.data_type = "s"
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"  # not openpyxl's guess: a leading "=" would make it a formula
     if looks_like_a_formula(text):
         cell.quotePrefix = True
     _style(cell, style)
