@@ -132,11 +132,12 @@ def compare(from_source, to_source, *, budget_names=None):
     if budget_names is None:
         budget_names = dict(plan.council.service_budgets.values_list("pk", "name"))
     changes = []
+    year_order = {year.pk: index for index, year in enumerate(years)}
     for pk in sorted(set(before) | set(after), key=lambda pk: _order(after.get(pk) or before.get(pk))):
         old, new = before.get(pk), after.get(pk)
         if old is None:
             changes.append(Change(ADDED, pk, new.label, new.outcome, old=None, new=STATUS_LABELS[new.status]))
-            changes += _figure_changes(pk, new, {}, new.figures, years, budget_names)
+            changes += _figure_changes(pk, new, {}, new.figures, year_order, years, budget_names)
             continue
         if new is None:
             changes.append(Change(REMOVED, pk, old.label, old.outcome, field="Removed from the plan",
@@ -147,10 +148,12 @@ def compare(from_source, to_source, *, budget_names=None):
             changes.append(Change(what, pk, new.label, new.outcome, field="Status",
                                   old=STATUS_LABELS[old.status], new=STATUS_LABELS[new.status]))
         for name, label in HEADER_FIELDS:
-            if old.shown(name) != new.shown(name):
+            # the stored values first: equal values show the same (most proposals do not change)
+            if getattr(old, name) != getattr(new, name) and old.shown(name) != new.shown(name):
                 changes.append(Change(HEADER, pk, new.label, new.outcome, field=label,
                                       old=old.shown(name), new=new.shown(name)))
-        changes += _figure_changes(pk, new, old.figures, new.figures, years, budget_names)
+        if old.figures != new.figures:
+            changes += _figure_changes(pk, new, old.figures, new.figures, year_order, years, budget_names)
     return Comparison(
         from_source=from_source, to_source=to_source, years=years, changes=changes,
         gap_before=gap_table(from_source, years=years), gap_after=gap_table(to_source, years=years),
@@ -161,12 +164,15 @@ def _order(side):
     return (side.outcome, side.reference is None, str(side.reference or ""), side.title, side.pk)
 
 
-def _figure_changes(pk, side, old, new, years, budget_names):
-    year_order = {year.pk: index for index, year in enumerate(years)}
-    by_pk = {year.pk: year for year in years}
-    keys = sorted(set(old) | set(new), key=lambda k: (budget_names.get(k[0], ""), year_order.get(k[1], 0)))
+def _figure_changes(pk, side, old, new, year_order, years, budget_names):
+    """The figures of one proposal that differ, by budget name then year (``year_order``:
+    {year id: index in ``years``})."""
+    keys = sorted((key for key in set(old) | set(new) if old.get(key) != new.get(key)),
+                  key=lambda k: (budget_names.get(k[0], ""), year_order.get(k[1], 0)))
+    label = side.label
     return [
-        Change(FIGURES, pk, side.label, side.outcome, field=budget_names.get(budget, f"Budget {budget}"),
-               year=by_pk.get(year), old=old.get((budget, year)), new=new.get((budget, year)))
-        for budget, year in keys if old.get((budget, year)) != new.get((budget, year))
+        Change(FIGURES, pk, label, side.outcome, field=budget_names.get(budget, f"Budget {budget}"),
+               year=years[year_order[year]] if year in year_order else None,
+               old=old.get((budget, year)), new=new.get((budget, year)))
+        for budget, year in keys
     ]

@@ -74,8 +74,11 @@ def wrapped_note(ws, row, text, *, first_column, last_column, widths):
 def lines_needed(text, width):
     """How many lines ``text`` wraps to in a column ``width`` units wide (at least 1)."""
     room = max(int(width * CHARACTER_WIDTH) - 1, 1)
+    text = str(text or "")
+    if len(text) <= room and "\n" not in text:
+        return 1  # most cells: no word can wrap in a line this long
     lines = 0
-    for paragraph in str(text or "").split("\n"):
+    for paragraph in text.split("\n"):
         line = 0
         for word in paragraph.split():
             line = len(word) if line == 0 else line + 1 + len(word)
