@@ -704,6 +704,11 @@ def bench_rounds_state(cast, size, rounds):
                   note="view through the test Client vs raw SQL GROUP BY of the snapshot's figures")
     row["queries"] = page_queries(cast.reader_client, url)
     rows.append(row)
+    floor = reverse("bench_floor_rollup", args=[plan.pk]) + f"?snapshot={final.pk}"
+    rows.append(compare(f"{size}: roll-up page as at a snapshot, vs its floor", lambda: fetch(cast.reader_client, url),
+                        lambda: fetch(cast.reader_client, floor), target=1.5, rounds=rounds,
+                        note="view vs its floor (issue 16): a signed-in request, the snapshot's sums by raw SQL "
+                             "and a bare template of the same rows (bench/views.py floor_rollup ?snapshot=)"))
     budget_names = dict(plan.council.service_budgets.values_list("pk", "name"))
     rows.append(compare(
         f"{size}: what changed between the plan's two snapshots (compare())",

@@ -55,15 +55,19 @@ FLOOR_ROLLUP = engines["django"].from_string(
 rowspan="3">{{ group.label }}</th>{% endif %}<th scope="row">{{ label }}</th>{% for c in cells %}<td>{{ c }}</td>
 {% endfor %}</tr>{% endfor %}</tbody>{% endfor %}</table></body></html>"""
 )
-ROLLUP_FLOOR_SQL = """
+# The outcome × year sums, over the plan's figures now or a snapshot's copies of them.
+_FLOOR_SUMS = """
 SELECT o.id, o.code, o.title, o.position, v.year_id,
        COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k > 0), 0),
        COALESCE(SUM(v.amount_k) FILTER (WHERE v.amount_k < 0), 0)
-FROM proposals_variation v JOIN proposals_impactline l ON l.id = v.line_id
-JOIN proposals_proposal p ON p.id = l.proposal_id JOIN outcomes_outcome o ON o.id = p.outcome_id
-WHERE p.plan_id = %s AND p.status NOT IN ('rejected', 'withdrawn')
+FROM proposals_{figure} v JOIN proposals_{line} l ON l.id = v.line_id
+JOIN proposals_{proposal} p ON p.id = l.proposal_id JOIN outcomes_outcome o ON o.id = p.outcome_id
+WHERE p.{scope} = %s AND p.status NOT IN ('rejected', 'withdrawn')
 GROUP BY o.id, o.code, o.title, o.position, v.year_id ORDER BY o.position, o.code
 """
+ROLLUP_FLOOR_SQL = _FLOOR_SUMS.format(figure="variation", line="impactline", proposal="proposal", scope="plan_id")
+SNAPSHOT_ROLLUP_FLOOR_SQL = _FLOOR_SUMS.format(figure="snapshotfigure", line="snapshotline",
+                                               proposal="snapshotproposal", scope="snapshot_id")
 YEARS_SQL = "SELECT id, start_year FROM proposals_planyear WHERE plan_id = %s ORDER BY start_year"
 
 
@@ -77,11 +81,14 @@ def _raw(sql, params):
 
 def floor_rollup(request, plan_id):
     """The roll-up page's floor: the plan's years and the outcome × year sums by raw SQL,
-    pivoted into investment, saving and net rows per outcome, in a bare template."""
+    pivoted into investment, saving and net rows per outcome, in a bare template.
+    ``?snapshot=ID``: the same as at that snapshot (the as-at page's floor)."""
     years = _raw(YEARS_SQL, [plan_id])
     position = {year_id: i for i, (year_id, _start) in enumerate(years)}
     groups = {}
-    for outcome_id, code, title, _pos, year_id, up, down in _raw(ROLLUP_FLOOR_SQL, [plan_id]):
+    snapshot = request.GET.get("snapshot")
+    sums = _raw(SNAPSHOT_ROLLUP_FLOOR_SQL, [int(snapshot)]) if snapshot else _raw(ROLLUP_FLOOR_SQL, [plan_id])
+    for outcome_id, code, title, _pos, year_id, up, down in sums:
         cells = groups.setdefault(outcome_id, {"label": f"Outcome {code} – {title}",
                                                "sums": [[0, 0] for _ in years]})
         if year_id in position:

@@ -99,25 +99,60 @@ class Source:
             found = SnapshotProposal.objects.filter(snapshot=self.snapshot)
         return found if self.statuses is None else found.filter(status__in=self.statuses)
 
+    def scope(self, table):
+        """(model, filter keywords) of this source's rows of ``table``: "figures" (its
+        proposals' figures, Variation or SnapshotFigure) or "gap_lines" (GapLine or
+        SnapshotGapLine). The one rule for what a source holds; ``figures()``,
+        ``gap_lines()`` and ``Shape`` all apply it."""
+        now = self.snapshot is None
+        if table == "figures":
+            if now:
+                model, where = Variation, {"line__proposal__plan": self.plan}
+            else:
+                model, where = SnapshotFigure, {"line__proposal__snapshot": self.snapshot}
+            if self.statuses is not None:
+                where["line__proposal__status__in"] = self.statuses
+            return model, where
+        if table == "gap_lines":
+            return (GapLine, {"plan": self.plan}) if now else (SnapshotGapLine, {"snapshot": self.snapshot})
+        raise ValueError(f"Unknown table {table!r}")
+
     def figures(self):
         """Every figure of the plan's proposals (Variation or SnapshotFigure)."""
-        if self.snapshot is None:
-            found = Variation.objects.filter(line__proposal__plan=self.plan)
-        else:
-            found = SnapshotFigure.objects.filter(line__proposal__snapshot=self.snapshot)
-        return found if self.statuses is None else found.filter(line__proposal__status__in=self.statuses)
+        model, where = self.scope("figures")
+        return model.objects.filter(**where)
 
     def gap_lines(self):
         """The gap lines (GapLine or SnapshotGapLine), in order; each has ``figures``."""
-        if self.snapshot is None:
-            return GapLine.objects.filter(plan=self.plan)
-        return SnapshotGapLine.objects.filter(snapshot=self.snapshot)
+        model, where = self.scope("gap_lines")
+        return model.objects.filter(**where)
 
     def gap_figures(self):
         """Every figure of the gap lines (GapFigure or SnapshotGapFigure)."""
         if self.snapshot is None:
             return GapFigure.objects.filter(line__plan=self.plan)
         return SnapshotGapFigure.objects.filter(line__snapshot=self.snapshot)
+
+
+class Shape:
+    """A report's query over one table of a source (see ``Source.scope``), built once per
+    model by ``build(every row of the model)`` and narrowed to a source on each call
+    (``shape.of(source)``): ``QuerySet.filter()`` clones the built query, so Django
+    resolves its fields, joins and sums once per process, not once per call (README,
+    "Why some queries are written as they are"). ``build`` must give a queryset whose
+    joins the scope's filters reuse (forward foreign keys, or the table's own fields)."""
+
+    def __init__(self, table, build):
+        self.table = table
+        self.build = build
+        self._built = {}
+
+    def of(self, source):
+        model, where = source.scope(self.table)
+        shape = self._built.get(model)
+        if shape is None:
+            shape = self._built[model] = self.build(model.objects.all())
+        return shape.filter(**where)
 
 
 def _date_text(day):

@@ -17,6 +17,7 @@ from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast
 
 from proposals.models import Status
+from proposals.snapshots import Shape
 
 from .rollup import VIEWS
 
@@ -28,6 +29,22 @@ GROUPS = (
 )
 GROUP_OF_STATUS = {status: key for key, _label, statuses in GROUPS for status in statuses}
 GROUP_LABELS = {key: label for key, label, _statuses in GROUPS}
+
+
+# The proposals' figures summed by (status, year), one shape per view (built once).
+SUMS = {
+    view: Shape("figures", lambda figures, amount=amount: (
+        figures.filter(line__proposal__status__in=list(GROUP_OF_STATUS)).order_by()
+        .values_list("line__proposal__status", "year_id")
+        .annotate(total=Cast(Sum(amount), BigIntegerField()))
+    ))
+    for view, amount in VIEWS.items()
+}
+# The gap's lines with their figures, in order.
+GAP_ROWS = Shape("gap_lines", lambda lines: (
+    lines.order_by("position", "pk").values_list("pk", "name", "sign", "source", "figures__year_id",
+                                                 "figures__amount_k")
+))
 
 
 @dataclass
@@ -85,14 +102,8 @@ def gap_table(source, view="cumulative", years=None):
         raise ValueError(f"Unknown view {view!r}")
     plan = source.plan
     years = list(plan.years.all()) if years is None else list(years)
-    amount = VIEWS[view]
-    sums = (
-        source.figures().filter(line__proposal__status__in=list(GROUP_OF_STATUS)).order_by()
-        .values_list("line__proposal__status", "year_id")
-        .annotate(total=Cast(Sum(amount), BigIntegerField()))
-    )
     by_group: dict = {}
-    for status, year_id, total in sums:
+    for status, year_id, total in SUMS[view].of(source):
         key = (GROUP_OF_STATUS[status], year_id)
         by_group[key] = by_group.get(key, 0) + total
     lines, shown_gap = _gap_before(source, years, view)
@@ -138,10 +149,7 @@ def gap_before(source, years, view="cumulative"):
 def _gap_rows(source):
     """(line id, name, sign, source note, year id, £k) per gap figure, and one row with no
     year for a line without figures, in the lines' order (one query)."""
-    return (
-        source.gap_lines().order_by("position", "pk")
-        .values_list("pk", "name", "sign", "source", "figures__year_id", "figures__amount_k")
-    )
+    return GAP_ROWS.of(source)
 
 
 def bridge_steps(row):

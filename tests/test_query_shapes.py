@@ -1,0 +1,85 @@
+"""Query shapes built once and narrowed per call (proposals.snapshots.Shape, the delivery
+summary's GROUPED and TREND): each gives exactly the rows of the same query built the
+plain way for that call, now and as at a snapshot, with and without a status filter,
+and a second source never sees the first's rows."""
+import pytest
+from django.core.management import call_command
+from django.db.models import BigIntegerField, Sum
+from django.db.models.functions import Cast
+
+from delivery import summary
+from delivery.models import DeliveryReturn, MonitoringPeriod
+from proposals.models import BudgetPlan, Snapshot
+from proposals.snapshots import Shape, Source
+from reports import gap
+from reports.rollup import VIEWS
+from tests.conftest import generated_councils
+
+
+@pytest.fixture
+def plans(db):
+    call_command("generate_demo", councils=2, outcomes=2, proposals=12, lines=2, years=3, seed=5,
+                 stdout=open("/dev/null", "w"))
+    return list(BudgetPlan.objects.filter(council__in=generated_councils()).order_by("pk"))
+
+
+def plain_sums(source, view):
+    return (source.figures().filter(line__proposal__status__in=list(gap.GROUP_OF_STATUS)).order_by()
+            .values_list("line__proposal__status", "year_id")
+            .annotate(total=Cast(Sum(VIEWS[view]), BigIntegerField())))
+
+
+def plain_gap_rows(source):
+    return (source.gap_lines().order_by("position", "pk")
+            .values_list("pk", "name", "sign", "source", "figures__year_id", "figures__amount_k"))
+
+
+def sources(plans):
+    for plan in plans:
+        snapshot = Snapshot.objects.filter(plan=plan).order_by("taken_on").first()
+        assert snapshot is not None  # generate_demo gives every plan two
+        for statuses in (None, ("approved",), ("approved", "submitted")):
+            yield Source(plan, statuses=statuses)
+            yield Source(plan, snapshot, statuses=statuses)
+
+
+def test_the_gap_shapes_give_the_plain_queries_rows_for_every_source(plans):
+    seen = set()
+    for source in sources(plans):
+        for view in VIEWS:
+            shaped = sorted(gap.SUMS[view].of(source))
+            assert shaped == sorted(plain_sums(source, view))
+            seen.add(tuple(shaped))
+        assert list(gap.GAP_ROWS.of(source)) == list(plain_gap_rows(source))
+    assert len(seen) > 4  # the sources' sums differ: a shape is not stuck on its first source
+
+
+def test_a_shape_is_built_once_per_model_and_never_run_itself(plans):
+    built = []
+    shape = Shape("figures", lambda figures: built.append(figures.model) or figures.order_by().values_list("pk"))
+    now, snapshot = Source(plans[0]), Source(plans[0], Snapshot.objects.filter(plan=plans[0]).first())
+    for _ in range(3):
+        assert set(shape.of(now)) == set(now.figures().values_list("pk"))
+        assert set(shape.of(snapshot)) == set(snapshot.figures().values_list("pk"))
+    assert [model.__name__ for model in built] == ["Variation", "SnapshotFigure"]
+    assert all(base._result_cache is None for base in shape._built.values())
+
+
+def test_an_unknown_table_is_refused(plans):
+    with pytest.raises(ValueError, match="Unknown table 'proposals'"):
+        Source(plans[0]).scope("proposals")
+
+
+def test_the_delivery_shapes_give_the_plain_queries_rows_for_every_period(plans):
+    periods = list(MonitoringPeriod.objects.filter(plan__in=plans, returns__isnull=False).distinct())
+    assert {p.plan_id for p in periods} == {plan.pk for plan in plans}
+    for period in periods:
+        plain = (DeliveryReturn.objects.filter(period=period).order_by().values(*summary.GROUP_FIELDS)
+                 .annotate(**summary.SUMS))
+        key = lambda row: tuple(str(row[name]) for name in summary.GROUP_FIELDS)  # noqa: E731
+        assert sorted(summary.GROUPED.filter(period=period), key=key) == sorted(plain, key=key)
+        trend = [(row["pk"], row["sum_target"], row["sum_forecast"])
+                 for row in summary.TREND.filter(plan_id=period.plan_id)]
+        plain_trend = [(p.pk, p.sum_target, p.sum_forecast) for p in MonitoringPeriod.objects.filter(
+            plan_id=period.plan_id).annotate(**summary.PERIOD_SUMS).order_by("year__start_year", "quarter")]
+        assert trend == plain_trend
