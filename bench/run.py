@@ -1085,6 +1085,7 @@ def bench_tricks(cast, size, rounds):
 
     sheets = workbook_cells(fetch(cast.reader_client, workbook))
     assert workbook_cells(plain_workbook()) == sheets, "the plain workbook's cells differ"
+    rows += filter_choices(cast, size, rounds)
     rows.append(compare(f"{size}: cabinet workbook, openpyxl's public cell API (plain), vs bare",
                         plain_workbook, lambda: bare_write_only(sheets), target=2, rounds=rounds,
                         note="workbooks:export with bench/plain.py's PlainCells vs bare openpyxl write-only"))
@@ -1092,6 +1093,32 @@ def bench_tricks(cast, size, rounds):
                         lambda: fetch(cast.reader_client, workbook), plain_workbook, target=0.9, rounds=rounds,
                         note="kept only if it saves 10% (ratio <= 0.9) and the plain version misses its target"))
     return rows
+
+
+def filter_choices(cast, size, rounds):
+    """The report pages' filter choices: ``ReportChoices.load``'s one UNION query (the
+    plan, checked against the user's councils, and its council's plans, outcomes, themes,
+    budgets, years and snapshots) against the plain way, ``get_plan_or_404`` then
+    ``ReportChoices.for_plan``'s querysets, which must give the same choices."""
+    from proposals.permissions import get_plan_or_404
+    from reports.filters import ReportChoices
+
+    slugs = (cast.council.slug, cast.plan.slug)
+
+    def plain():
+        plan = get_plan_or_404(cast.reader, *slugs)
+        return plan, ReportChoices.for_plan(plan)
+
+    def keys(loaded):
+        plan, choices = loaded
+        return plan.pk, [[item.pk for item in getattr(choices, name)]
+                         for name in ("plans", "outcomes", "themes", "budgets", "years", "snapshots")]
+
+    assert keys(ReportChoices.load(cast.reader, *slugs)) == keys(plain()), "the plain choices differ"
+    return [compare(f"{size}: filter choices, one UNION query vs the plain querysets",
+                    lambda: ReportChoices.load(cast.reader, *slugs), plain, target=1.1, rounds=rounds * 4,
+                    note="kept for the pages' query budgets (one query instead of eight), not for speed, "
+                         "so long as it costs no more than the plain way: README, 'Speed tricks'")]
 
 
 def run_size(size):
