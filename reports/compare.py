@@ -115,19 +115,23 @@ def _sides(source):
     ):
         sides[pk] = Side(pk, reference, title, kind, status, outcome_id, code, theme or "", description)
     line_key = "line__proposal__proposal_id" if snapshot else "line__proposal_id"
+    figures = {pk: side.figures for pk, side in sides.items()}
     for pk, budget_id, year_id, amount in (
         source.figures().order_by().values_list(line_key, "line__service_budget_id", "year_id", "amount_k")
     ):
-        if pk in sides:
-            sides[pk].figures[(budget_id, year_id)] = amount
+        found = figures.get(pk)
+        if found is not None:
+            found[(budget_id, year_id)] = amount
     return sides
 
 
-def compare(from_source, to_source, *, budget_names=None):
+def compare(from_source, to_source, *, budget_names=None, years=None, to_gap=None):
     """The Comparison of ``from_source`` (earlier) with ``to_source`` (later, or now).
-    ``budget_names``: {service budget id: name} if the caller has them (else one query)."""
+    If the caller has them (else a query each): ``budget_names``, {service budget id:
+    name}; ``years``, the plan's PlanYears in order; ``to_gap``, ``to_source``'s
+    cumulative gap table over those years."""
     plan = to_source.plan
-    years = list(plan.years.all())
+    years = list(plan.years.all()) if years is None else list(years)
     before, after = _sides(from_source), _sides(to_source)
     if budget_names is None:
         budget_names = dict(plan.council.service_budgets.values_list("pk", "name"))
@@ -156,7 +160,8 @@ def compare(from_source, to_source, *, budget_names=None):
             changes += _figure_changes(pk, new, old.figures, new.figures, year_order, years, budget_names)
     return Comparison(
         from_source=from_source, to_source=to_source, years=years, changes=changes,
-        gap_before=gap_table(from_source, years=years), gap_after=gap_table(to_source, years=years),
+        gap_before=gap_table(from_source, years=years),
+        gap_after=gap_table(to_source, years=years) if to_gap is None else to_gap,
     )
 
 

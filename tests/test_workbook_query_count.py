@@ -95,3 +95,16 @@ def test_the_flat_list_costs_one_query_at_any_size(ce_plan, writer):
     assert count() == 1
     grow(ce_plan, 40)
     assert count() == 1
+
+
+def test_with_a_snapshot_the_changes_sheet_adds_a_fixed_number_of_queries(ce_plan, commissioner, client_for):
+    from proposals.snapshots import take_snapshot
+
+    client = client_for(commissioner)
+    take_snapshot(plan=ce_plan, user=SYSTEM, name="Cabinet 5 February 2019")
+    small = request_queries(client, ce_plan)
+    grow(ce_plan, 40)
+    # the 7 above (the filter choices name the snapshot), and the Changes sheet against
+    # it: both sides' proposals and figures (4), the service budgets' names (1) and the
+    # snapshot's gap (2). The current gap is the Gap sheet's, and the years the export's.
+    assert request_queries(client, ce_plan) == small == 7 + 7

@@ -162,7 +162,7 @@ def write_workbook(*, export, out, years=None, now=None):
     gap = gap_table(source, "cumulative", years=years)
     extra = [("Gap", lambda ws, title, arrays: write_gap_sheet(ws, title, gap, arrays))]
     if export.since is not None:
-        changes = compare(Source(plan, export.since), source)
+        changes = compare(Source(plan, export.since), source, years=years, to_gap=gap)
         extra.append((changes_sheet_name(export.since),
                       lambda ws, title, arrays: write_changes_sheet(ws, title, changes, arrays)))
     xlsx.write_cabinet_workbook(
