@@ -6,6 +6,7 @@ accessible equivalent; the SVG carries a title and description saying so.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from proposals.money import MILLIONS, format_in
 
@@ -17,8 +18,11 @@ TOP = 20
 BOTTOM = 60
 
 
-@dataclass
-class Bar:
+class Bar(NamedTuple):
+    """A bar, its geometry to a tenth of a pixel. A tuple, so the templates unpack it
+    (``{% for x, y, width, height, css, label in chart.bars %}``): a loop variable is a
+    plain context lookup, where ``bar.x`` costs an attribute resolution per attribute."""
+
     x: float
     y: float
     width: float
@@ -26,8 +30,9 @@ class Bar:
     css: str
     label: str
 
-    def __post_init__(self):
-        self.x, self.y, self.width, self.height = (round(v, 1) for v in (self.x, self.y, self.width, self.height))
+    @classmethod
+    def at(cls, x, y, width, height, css, label):
+        return cls(round(x, 1), round(y, 1), round(width, 1), round(height, 1), css, label)
 
 
 @dataclass
@@ -166,13 +171,13 @@ def build_chart(result, unit=MILLIONS):
             chart.labels.append(Label(PLOT_LEFT - 8, top + 10, year, "year", anchor="end"))
             words = f"{row.key if result.by == 'outcome' else row.label}, {year}"
             if cell.increase:
-                chart.bars.append(Bar(x_of(0), top, x_of(cell.increase) - x_of(0), 12, "bar-increase",
+                chart.bars.append(Bar.at(x_of(0), top, x_of(cell.increase) - x_of(0), 12, "bar-increase",
                                       f"{words}: investment {format_in(cell.increase, unit)}"))
             if cell.decrease:
-                chart.bars.append(Bar(x_of(cell.decrease), top, x_of(0) - x_of(cell.decrease), 12, "bar-decrease",
+                chart.bars.append(Bar.at(x_of(cell.decrease), top, x_of(0) - x_of(cell.decrease), 12, "bar-decrease",
                                       f"{words}: saving {format_in(cell.decrease, unit)}"))
             if cell.profiled:
-                chart.bars.append(Bar(x_of(cell.net) - 1.5, top - 2, 3, 16, "bar-net",
+                chart.bars.append(Bar.at(x_of(cell.net) - 1.5, top - 2, 3, 16, "bar-net",
                                       f"{words}: net {format_in(cell.net, unit)}"))
         y += band + GROUP_GAP
     chart.height = int(y)
@@ -241,7 +246,7 @@ def build_bridge(steps, unit=MILLIONS):
         else:
             css, words = "bar-decrease", f"{step.label}: closes the gap by {format_in(step.start - step.end, unit)}"
         height = max(y_of(low) - y_of(high), 1)
-        chart.bars.append(Bar(x, y_of(high), bar_width, height, css, words))
+        chart.bars.append(Bar.at(x, y_of(high), bar_width, height, css, words))
         short = step.label if len(step.label) <= 22 else step.label[:21] + "…"
         chart.group_labels.append((round(LEFT + (index + 0.5) * slot, 1), short))
     return chart
@@ -280,7 +285,7 @@ def build_percent_bars(points):
             chart.value_labels.append((centre, chart.zero_y - 6, "no returns"))
             continue
         low, high = sorted((Decimal(0), value))
-        chart.bars.append(Bar(centre - bar_width / 2, y_of(high), bar_width, max(y_of(low) - y_of(high), 1),
+        chart.bars.append(Bar.at(centre - bar_width / 2, y_of(high), bar_width, max(y_of(low) - y_of(high), 1),
                               "bar-total", f"{label}: {value}% of the target forecast"))
         chart.value_labels.append((centre, y_of(high) - 6, f"{value}%"))
     return chart
