@@ -1096,10 +1096,11 @@ def bench_tricks(cast, size, rounds):
 
 
 def filter_choices(cast, size, rounds):
-    """The report pages' filter choices: ``ReportChoices.load``'s one UNION query (the
-    plan, checked against the user's councils, and its council's plans, outcomes, themes,
-    budgets, years and snapshots) against the plain way, ``get_plan_or_404`` then
-    ``ReportChoices.for_plan``'s querysets, which must give the same choices."""
+    """The report pages' filter choices: ``ReportChoices.load``'s one hand-written UNION
+    query (the council and its plans, outcomes, themes and budgets, the plan's years and
+    snapshots; access from the user's memberships) against the plain way,
+    ``get_plan_or_404`` then ``ReportChoices.for_plan``'s querysets, which must give the
+    same choices."""
     from proposals.permissions import get_plan_or_404
     from reports.filters import ReportChoices
 
@@ -1115,10 +1116,9 @@ def filter_choices(cast, size, rounds):
                          for name in ("plans", "outcomes", "themes", "budgets", "years", "snapshots")]
 
     assert keys(ReportChoices.load(cast.reader, *slugs)) == keys(plain()), "the plain choices differ"
-    return [compare(f"{size}: filter choices, one UNION query vs the plain querysets",
-                    lambda: ReportChoices.load(cast.reader, *slugs), plain, target=1.1, rounds=rounds * 4,
-                    note="kept for the pages' query budgets (one query instead of eight), not for speed, "
-                         "so long as it costs no more than the plain way: README, 'Speed tricks'")]
+    return [compare(f"{size}: filter choices, one hand-written UNION query (the trick) vs the plain querysets",
+                    lambda: ReportChoices.load(cast.reader, *slugs), plain, target=0.9, rounds=rounds * 4,
+                    note="kept only if it saves 10% (ratio <= 0.9): README, 'Speed tricks'")]
 
 
 def run_size(size):

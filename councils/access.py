@@ -51,6 +51,12 @@ class CouncilRoles:
             return frozenset(Role.values)
         return self._memberships().get(council_id, frozenset())
 
+    def may_see(self, council_id):
+        """Whether the user may see the council with id ``council_id``'s data: the same
+        rule as ``Council.objects.visible_to`` (an administrator, or any role in it), from
+        the memberships already read."""
+        return bool(self.in_council(council_id))
+
     def council_ids_with(self, *roles):
         """Ids of the councils where one of ``roles`` is held (for an administrator, every council)."""
         if self.signed_in and self.user.is_superuser:

@@ -88,13 +88,15 @@ def pages(plan):
 
 
 # Whole request: session + user (2), then per page below.
-# Roll-up: the plan with its council, years and the filters' choices, access checked (one
-# UNION ALL: ReportChoices.load), and the grouped sum (2): the groups' labels come from
+# Roll-up: the plan with its council, years and the filters' choices (one UNION ALL:
+# ReportChoices.load), access checked from the user's memberships, which the page reads
+# once for its navigation too, and the grouped sum (2): the groups' labels come from
 # the choices already loaded (rollup(groups=...)), not from the sum, because grouping by
 # them made the sum ~2x slower at national size (see reports/rollup.py); and the gap's
 # figures the totals are set against (1).
 # List: the plan and choices (1), count, page, totals (3). Downloads: the plan and
-# choices, and the figures (2). Proposal page: plan, proposal, years, lines, their
+# choices, the user's memberships (a download has no navigation to share them with), and
+# the figures (3). Proposal page: plan, proposal, years, lines, their
 # figures, the net per year (6), its delivery returns (1), plus whatever the shared actions
 # include asks for.
 # Outcome page: plan, outcome, measures and their values (2), years, proposals with their figures, the totals (7),
@@ -103,13 +105,13 @@ def pages(plan):
 PINNED = {
     "rollup": 6,
     "rollup_incremental_by_service": 6,
-    "rollup_csv": 4,
-    "rollup_xlsx": 4,
+    "rollup_csv": 5,
+    "rollup_xlsx": 5,
     "list_25": 7,
     "list_100": 7,
     "list_filtered": 7,
-    "list_csv": 4,
-    "list_xlsx": 4,
+    "list_csv": 5,
+    "list_xlsx": 5,
     "proposal": None,  # pinned in test_the_proposal_page_query_count_does_not_grow
     "outcome": 11,
 }

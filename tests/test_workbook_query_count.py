@@ -59,11 +59,11 @@ def test_the_workbook_costs_five_queries_at_any_size(ce_plan):
 def test_the_whole_download_request_is_pinned_at_two_sizes(ce_plan, commissioner, client_for):
     client = client_for(commissioner)
     # session and user; then the plan with its filter choices and years (one UNION
-    # query, the access check included), the summary's grouped sum and the streamed
-    # proposals, and the Gap sheet's two.
+    # query), the user's memberships (the access check), the summary's grouped sum and
+    # the streamed proposals, and the Gap sheet's two.
     small = request_queries(client, ce_plan)
     grow(ce_plan, 40)
-    assert request_queries(client, ce_plan) == small == 7
+    assert request_queries(client, ce_plan) == small == 8
 
 
 def test_the_flat_download_request_is_pinned_at_two_sizes(ce_plan, commissioner, client_for):
@@ -78,8 +78,8 @@ def test_the_flat_download_request_is_pinned_at_two_sizes(ce_plan, commissioner,
 
     small = count()
     grow(ce_plan, 40)
-    # session, user, the plan with its choices, the streamed rows
-    assert count() == small == 4
+    # session, user, the plan with its choices, the user's memberships, the streamed rows
+    assert count() == small == 5
 
 
 @pytest.mark.parametrize("writer", [write_flat_export, write_flat_csv])
@@ -104,7 +104,7 @@ def test_with_a_snapshot_the_changes_sheet_adds_a_fixed_number_of_queries(ce_pla
     take_snapshot(plan=ce_plan, user=SYSTEM, name="Cabinet 5 February 2019")
     small = request_queries(client, ce_plan)
     grow(ce_plan, 40)
-    # the 7 above (the filter choices name the snapshot), and the Changes sheet against
+    # the 8 above (the filter choices name the snapshot), and the Changes sheet against
     # it: both sides' proposals and figures (4), the service budgets' names (1) and the
     # snapshot's gap (2). The current gap is the Gap sheet's, and the years the export's.
-    assert request_queries(client, ce_plan) == small == 7 + 7
+    assert request_queries(client, ce_plan) == small == 8 + 7
