@@ -76,6 +76,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bench import views as bench_views  # noqa: E402
 from councils.models import Council, Membership, Role  # noqa: E402
 from proposals.models import (  # noqa: E402 - Snapshot: the as-at rows
     BudgetPlan,
@@ -720,20 +721,9 @@ def bench_rounds_state(cast, size, rounds):
     return rows
 
 
-DELIVERY_SQL = [
-    """SELECT r.rating, p.outcome_id, o.code, o.title, o.position, p.theme_id, t.name, t.position,
-              r.service_budget_id, b.name, COUNT(r.id), SUM(r.target_k), SUM(r.slippage_in_k), SUM(r.forecast_k)
-       FROM delivery_deliveryreturn r JOIN proposals_proposal p ON p.id = r.proposal_id
-       JOIN outcomes_outcome o ON o.id = p.outcome_id LEFT JOIN proposals_theme t ON t.id = p.theme_id
-       LEFT JOIN proposals_servicebudget b ON b.id = r.service_budget_id
-       WHERE r.period_id = %s
-       GROUP BY r.rating, p.outcome_id, o.code, o.title, o.position, p.theme_id, t.name, t.position,
-                r.service_budget_id, b.name""",
-    """SELECT m.id, m.quarter, y.start_year, COUNT(r.id), SUM(r.target_k), SUM(r.slippage_in_k), SUM(r.forecast_k)
-       FROM delivery_monitoringperiod m JOIN proposals_planyear y ON y.id = m.year_id
-       LEFT JOIN delivery_deliveryreturn r ON r.period_id = m.id
-       WHERE m.plan_id = %s GROUP BY m.id, m.quarter, y.start_year ORDER BY y.start_year, m.quarter""",
-]
+# The delivery summary's sums by every grouping, and the trend (bench/views.py, whose
+# floor of the page reads them too).
+DELIVERY_SQL = [bench_views.DELIVERY_GROUPS_SQL, bench_views.DELIVERY_TREND_SQL]
 
 
 def bench_delivery(cast, size, rounds):
@@ -757,9 +747,14 @@ def bench_delivery(cast, size, rounds):
                   lambda: [raw(DELIVERY_SQL[0], [period.pk]), raw(DELIVERY_SQL[1], [period.plan_id])],
                   target=3, rounds=rounds,
                   note="view through the test Client vs the same raw SQL (a signed-in request's own cost "
-                       "is in the measured side: issue 16's fair floor is not built yet)")
+                       "is in the measured side: the next row is against the page's floor)")
     row["queries"] = page_queries(cast.reader_client, url)
     rows.append(row)
+    floor = reverse("bench_floor_delivery", args=[period.pk])
+    rows.append(compare(f"{size}: delivery summary page, vs its floor", lambda: fetch(cast.reader_client, url),
+                        lambda: fetch(cast.reader_client, floor), target=1.5, rounds=rounds,
+                        note="view vs its floor (issue 16): a signed-in request, the same sums, trend and returns "
+                             "by raw SQL, and a bare template of the same tables (bench/views.py floor_delivery)"))
     return rows
 
 

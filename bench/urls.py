@@ -9,6 +9,7 @@ urlpatterns = [
     path("bench/minimal-list/", views.minimal_list, name="bench_minimal_list_all"),
     path("bench/floor-rollup/<int:plan_id>/", views.floor_rollup, name="bench_floor_rollup"),
     path("bench/floor-list/<int:plan_id>/", views.floor_list, name="bench_floor_list"),
+    path("bench/floor-delivery/<int:period_id>/", views.floor_delivery, name="bench_floor_delivery"),
     path("", include("budget_portal.urls")),
 ]
 

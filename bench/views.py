@@ -145,3 +145,69 @@ def floor_list(request, plan_id):
     labels = [f"{start}/{(start + 1) % 100:02d}" for _id, start in years]
     return HttpResponse(FLOOR_LIST.render({"years": labels, "rows": rows, "count": count,
                                            "totals": shown_totals}, request))
+
+
+FLOOR_DELIVERY = engines["django"].from_string(
+    """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Delivery</title></head><body>
+{% for heading, groups in groupings %}<table><caption>{{ heading }}</caption><tbody>{% for label, cells in groups %}
+<tr><th scope="row">{{ label }}</th>{% for c in cells %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+{% endfor %}<table><caption>Trend</caption><tbody>{% for label, cells in trend %}<tr><th scope="row">{{ label }}</th>
+{% for c in cells %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+<table><caption>Returns</caption><tbody>{% for r in returns %}<tr><td>{{ r.0 }}</td><td>{{ r.1 }}</td><td>{{ r.2 }}</td>
+<td>{{ r.3 }}</td>{% for c in r.4 %}<td>{{ c }}</td>{% endfor %}<td>{{ r.5 }}</td><td>{{ r.6 }}</td></tr>{% endfor %}
+</tbody></table></body></html>"""
+)
+DELIVERY_GROUPS_SQL = """
+SELECT r.rating, p.outcome_id, o.code, o.title, o.position, p.theme_id, t.name, t.position,
+       r.service_budget_id, b.name, COUNT(r.id), SUM(r.target_k), SUM(r.slippage_in_k), SUM(r.forecast_k)
+FROM delivery_deliveryreturn r JOIN proposals_proposal p ON p.id = r.proposal_id
+JOIN outcomes_outcome o ON o.id = p.outcome_id LEFT JOIN proposals_theme t ON t.id = p.theme_id
+LEFT JOIN proposals_servicebudget b ON b.id = r.service_budget_id
+WHERE r.period_id = %s
+GROUP BY r.rating, p.outcome_id, o.code, o.title, o.position, p.theme_id, t.name, t.position,
+         r.service_budget_id, b.name
+"""
+DELIVERY_TREND_SQL = """
+SELECT m.id, m.quarter, y.start_year, COUNT(r.id), SUM(r.target_k), SUM(r.slippage_in_k), SUM(r.forecast_k)
+FROM delivery_monitoringperiod m JOIN proposals_planyear y ON y.id = m.year_id
+LEFT JOIN delivery_deliveryreturn r ON r.period_id = m.id
+WHERE m.plan_id = %s GROUP BY m.id, m.quarter, y.start_year ORDER BY y.start_year, m.quarter
+"""
+DELIVERY_RETURNS_SQL = """
+SELECT p.reference, p.title, o.code, r.rating, r.target_k, r.slippage_in_k, r.forecast_k, r.commentary,
+       r.lead_officer
+FROM delivery_deliveryreturn r JOIN proposals_proposal p ON p.id = r.proposal_id
+JOIN outcomes_outcome o ON o.id = p.outcome_id
+WHERE r.period_id = %s ORDER BY o.position, o.code, p.position, p.id
+"""
+
+
+def floor_delivery(request, period_id):
+    """The delivery summary page's floor: the period's returns summed by rating, outcome,
+    theme and service budget (one grouped query, added up in Python as the page must),
+    the plan's trend, and the period's returns, by raw SQL, in a bare template."""
+    plan_id = _raw("SELECT plan_id FROM delivery_monitoringperiod WHERE id = %s", [period_id])[0][0]
+
+    def figures(totals):
+        returns, target, slipped, forecast = totals
+        shortfall = forecast - target - slipped
+        share = f"{forecast * 100 / (target + slipped):.1f}%" if target + slipped else "–"
+        return [returns, format_m(target), format_m(slipped), format_m(forecast), format_m(shortfall), share]
+
+    groups = {name: {} for name in ("rating", "outcome", "theme", "service")}
+    for rating, _o, code, title, _op, _theme_id, theme, _tp, _budget_id, budget, *sums in _raw(
+            DELIVERY_GROUPS_SQL, [period_id]):
+        for name, key in (("rating", rating), ("outcome", f"Outcome {code} – {title}"),
+                          ("theme", theme or "No theme"), ("service", budget or "No service budget")):
+            found = groups[name].setdefault(key, [0, 0, 0, 0])
+            for index, value in enumerate(sums):
+                found[index] += value or 0
+    groupings = [(name, [(label, figures(totals)) for label, totals in sorted(found.items())])
+                 for name, found in groups.items()]
+    trend = [(f"{start}/{(start + 1) % 100:02d} Q{quarter}", figures([value or 0 for value in sums]))
+             for _id, quarter, start, *sums in _raw(DELIVERY_TREND_SQL, [plan_id])]
+    returns = [(f"[{ref}]" if ref else "[NEW]", title, code, rating,
+                [format_m(v) for v in (target, slipped, forecast, forecast - target - slipped)], commentary, lead)
+               for ref, title, code, rating, target, slipped, forecast, commentary, lead in _raw(
+                   DELIVERY_RETURNS_SQL, [period_id])]
+    return HttpResponse(FLOOR_DELIVERY.render({"groupings": groupings, "trend": trend, "returns": returns}, request))

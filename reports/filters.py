@@ -336,7 +336,7 @@ def _choice_rows(council_slug, plan_slug):
                CAST(x.taken_at AS text), {no_text}, {no_text}
           FROM {tables["snapshot"]} x JOIN p ON x.plan_id = p.id
         ORDER BY k, n, t1
-    """  # table names from the models' _meta and constants only: every value is a parameter
+    """  # nosec B608 # table names from the models' _meta and constants only: every value is a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, [council_slug, plan_slug])
         return cursor.fetchall()
