@@ -102,8 +102,8 @@ class Source:
     def scope(self, table):
         """(model, filter keywords) of this source's rows of ``table``: "figures" (its
         proposals' figures, Variation or SnapshotFigure) or "gap_lines" (GapLine or
-        SnapshotGapLine). The one rule for what a source holds; ``figures()``,
-        ``gap_lines()`` and ``Shape`` all apply it."""
+        SnapshotGapLine). The one rule for which of those rows a source holds;
+        ``figures()``, ``gap_lines()`` and ``Shape`` all apply it."""
         now = self.snapshot is None
         if table == "figures":
             if now:
@@ -126,12 +126,6 @@ class Source:
         """The gap lines (GapLine or SnapshotGapLine), in order; each has ``figures``."""
         model, where = self.scope("gap_lines")
         return model.objects.filter(**where)
-
-    def gap_figures(self):
-        """Every figure of the gap lines (GapFigure or SnapshotGapFigure)."""
-        if self.snapshot is None:
-            return GapFigure.objects.filter(line__plan=self.plan)
-        return SnapshotGapFigure.objects.filter(line__snapshot=self.snapshot)
 
 
 class Shape:
