@@ -15,6 +15,7 @@ LINE_HEIGHT = 13.5  # points, one line of the 10pt text the sheets' rows are in
 CHARACTER_WIDTH = 1.05  # characters of 10pt text a column-width unit holds, in the widest common font
 NOTE_CHARACTER_WIDTH = 1.25  # the same for a note's italic text across many columns (fewer spaces lost to wrapping)
 HEADER_LENGTH = 80  # characters of a page header's or footer's part
+HEADER_SIZE = 9  # points, the header's and footer's text
 SPACER_HEIGHT = 7  # points: a blank row between blocks
 
 
@@ -25,6 +26,18 @@ def _header_text(text):
     if len(text) > HEADER_LENGTH:
         text = text[:HEADER_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" –-:,") + "…"
     return text.replace("&", "&&")
+
+
+def header_footer(title, sheet):
+    """The page header's and footer's parts, {"header": [(place, text)], "footer": …},
+    place "L", "C" or "R": the council, the sheet and "As at …" above; the council, plan
+    and sheet, and "Page x of y" below. Each writer (openpyxl here, workbooks.streamed)
+    sets these."""
+    return {
+        "header": [("L", _header_text(title.council)), ("C", _header_text(sheet)),
+                   ("R", _header_text(f"As at {title.as_at}"))],
+        "footer": [("L", _header_text(f"{title.council}: {title.plan} – {sheet}")), ("R", "Page &P of &N")],
+    }
 
 
 def print_setup(ws, *, title, sheet, header_row, hidden_columns=()):
@@ -40,16 +53,13 @@ def print_setup(ws, *, title, sheet, header_row, hidden_columns=()):
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins = MARGINS
     ws.print_options.horizontalCentered = False
-    ws.oddHeader.left.text = _header_text(title.council)
-    ws.oddHeader.left.size = 9
-    ws.oddHeader.center.text = _header_text(sheet)
-    ws.oddHeader.center.size = 9
-    ws.oddHeader.right.text = _header_text(f"As at {title.as_at}")
-    ws.oddHeader.right.size = 9
-    ws.oddFooter.left.text = _header_text(f"{title.council}: {title.plan} – {sheet}")
-    ws.oddFooter.left.size = 9
-    ws.oddFooter.right.text = "Page &P of &N"
-    ws.oddFooter.right.size = 9
+    places = {"L": "left", "C": "center", "R": "right"}
+    parts = header_footer(title, sheet)
+    for header, where in ((ws.oddHeader, "header"), (ws.oddFooter, "footer")):
+        for place, text in parts[where]:
+            part = getattr(header, places[place])
+            part.text = text
+            part.size = HEADER_SIZE
     if header_row:
         ws.print_title_rows = f"{header_row}:{header_row}"
     for column in hidden_columns:
@@ -64,11 +74,18 @@ def finish_print(ws, *, last_row, last_column):
 def wrapped_note(ws, row, text, *, first_column, last_column, widths):
     """Merge ``row`` from ``first_column`` to ``last_column`` for a long note and give the
     row the height its wrapped text needs, ``widths`` being the columns' widths."""
-    width = sum(widths[first_column - 1:last_column]) * NOTE_CHARACTER_WIDTH
-    lines = max(1, -(-len(str(text)) // max(int(width), 1)))
-    ws.row_dimensions[row].height = LINE_HEIGHT * lines + 3
+    ws.row_dimensions[row].height = note_height(text, first_column=first_column, last_column=last_column,
+                                                widths=widths)
     if last_column > first_column:
         ws.merged_cells.add(f"{get_column_letter(first_column)}{row}:{get_column_letter(last_column)}{row}")
+
+
+def note_height(text, *, first_column, last_column, widths):
+    """The height in points of a row holding ``text`` wrapped across the columns
+    ``first_column`` to ``last_column`` (1-based), ``widths`` being the columns' widths."""
+    width = sum(widths[first_column - 1:last_column]) * NOTE_CHARACTER_WIDTH
+    lines = max(1, -(-len(str(text)) // max(int(width), 1)))
+    return LINE_HEIGHT * lines + 3
 
 
 def lines_needed(text, width):
@@ -93,9 +110,16 @@ def fit_row(ws, row, texts):
     """Give ``row`` the height its wrapped cells need: ``texts`` [(text, column width)].
     Spreadsheet programs do not always grow a row for wrapped text they did not write
     themselves, and LibreOffice does not, so printed rows would overprint the next."""
+    height = fit_height(texts)
+    if height is not None:
+        ws.row_dimensions[row].height = height
+
+
+def fit_height(texts):
+    """The height in points a row needs for its wrapped cells, ``texts`` [(text, column
+    width)]; None for one line (the default height)."""
     lines = max((lines_needed(text, width) for text, width in texts), default=1)
-    if lines > 1:
-        ws.row_dimensions[row].height = LINE_HEIGHT * lines
+    return LINE_HEIGHT * lines if lines > 1 else None
 
 
 def spacer(ws, row):

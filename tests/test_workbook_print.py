@@ -71,7 +71,8 @@ def test_the_print_setup_of_every_sheet(seed, client_for, commissioner):
     for ws in book.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.page_setup.paperSize in ("9", 9), ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, "1"), ws.title
+        # fitToWidth absent is the standard's default, 1 (XlsxWriter leaves it out)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1, "1"), ws.title
         assert ws.page_setup.fitToHeight in (0, "0"), ws.title
         assert ws.print_title_rows, ws.title
         assert "Page &P of &N" in ws.oddFooter.right.text

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.db.models import Q, Sum
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from proposals import governance
 from proposals import years as fy
@@ -29,6 +27,7 @@ from . import xlsx
 from .changes_sheet import sheet_name as changes_sheet_name
 from .changes_sheet import write_changes_sheet
 from .gap_sheet import write_gap_sheet
+from .streamed import Book
 
 FLAT_LEADING = ["Council", "Plan", "Reference", "Title", "Outcome", "Theme", "Kind", "Status", "Service budget"]
 FLAT_TRAILING = ["Proposal id", "Version"]
@@ -160,11 +159,11 @@ def write_workbook(*, export, out, years=None, now=None):
         included=export.included, as_at=stamp,
     )
     gap = gap_table(source, "cumulative", years=years)
-    extra = [("Gap", lambda ws, title, arrays: write_gap_sheet(ws, title, gap, arrays))]
+    extra = [("Gap", lambda sheet, title: write_gap_sheet(sheet, title, gap))]
     if export.since is not None:
         changes = compare(Source(plan, export.since), source, years=years, to_gap=gap)
         extra.append((changes_sheet_name(export.since),
-                      lambda ws, title, arrays: write_changes_sheet(ws, title, changes, arrays)))
+                      lambda sheet, title: write_changes_sheet(sheet, title, changes)))
     xlsx.write_cabinet_workbook(
         out=out, title=title, years=[year.label for year in years],
         proposals=proposal_records(export.proposals, years, plan), summary=summary,
@@ -270,25 +269,22 @@ def write_flat_export(*, proposals=None, years=None, out, plan=None, scope=None,
     (PlanYears in order). One query. ``watch``, if given, wraps the rows as they are
     written (a background job counts them for its progress bar) and yields them on.
 
-    Written for speed: each distinct text or figure is made into a cell once (xlsx.Cells)
-    and figures carry the only style, so the file costs little more than openpyxl
-    writing bare values."""
+    Streamed (workbooks.streamed): each distinct text or figure is made into a cell once
+    per sheet, and the figures' one style is a format made once."""
     scope = scope or _flat_scope(proposals, years, plan)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Proposals")
+    book = Book(out)
+    sheet = book.sheet("Proposals")
     header = flat_header(scope.labels)
-    widths = FLAT_WIDTHS + [xlsx.YEAR_WIDTH] * len(scope.labels) + [11, 9]
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    cells = xlsx.Cells(ws)
-    ws.append([cells.text(name, FLAT_HEADER) for name in header])
-    text, number, append = cells.text, cells.number, ws.append
+    sheet.widths(FLAT_WIDTHS + [xlsx.YEAR_WIDTH] * len(scope.labels) + [11, 9])
+    sheet.freeze(2)
+    text, number, plain, append = sheet.text, sheet.number, sheet.plain, sheet.append
+    append([text(name, FLAT_HEADER) for name in header])
+    plain_style = xlsx.PLAIN
     rows = flat_rows(scope) if watch is None else watch(flat_rows(scope))
     for row in rows:
-        # Ids and versions are plain numbers: openpyxl writes them as it would bare values.
-        append([*map(text, row[:9]), *map(number, row[9]), row[10], row[11]])
-    wb.save(out)
+        append([*(text(value, plain_style) for value in row[:9]), *(number(amount, plain_style) for amount in row[9]),
+                plain(row[10], plain_style), plain(row[11], plain_style)])
+    book.close()
 
 
 FLAT_HEADER = xlsx.Style(font=xlsx.BOLD, fill=xlsx.HEADER_FILL)

@@ -18,6 +18,7 @@ the rest are fixed here. Every message states the limit it names.
 import csv
 import io
 import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from xml.parsers import expat
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reports.spreadsheet_text import from_formula_safe
 
@@ -140,12 +142,33 @@ def _read_workbook(data):
         for ws in wb.worksheets:
             ws.reset_dimensions()  # never trust a declared size: a hostile one pads every row
             rows = ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-            tables.append(Table(name=ws.title, rows=[(n, list(values)) for n, values in enumerate(rows, start=1)]))
+            tables.append(Table(name=ws.title, rows=[(n, [_text(value) if isinstance(value, str) else value
+                                                          for value in values])
+                                                     for n, values in enumerate(rows, start=1)]))
     except Exception:
         raise Refused(NOT_A_SPREADSHEET) from None
     finally:
         wb.close()
     return tables
+
+
+# OOXML's escapes in text: "_x000D_" is a carriage return, and "_x005F_" before
+# something that looks like an escape makes it literal ("_x005F_x000D_" is "_x000D_").
+OOXML_ESCAPE = re.compile(r"_x005[Ff](_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(match):
+    return match.group(1) or chr(int(match.group(2), 16))
+
+
+def _text(value):
+    """A text cell's value as its writer meant it: Excel and XlsxWriter (the portal's own
+    workbooks) write a control character as "_x000D_" and a literal "_x000D_" as
+    "_x005F_x000D_"; openpyxl reads them as written. Characters a cell cannot hold (NUL
+    and the other XML-forbidden controls) are dropped."""
+    if "_x" not in value:
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", OOXML_ESCAPE.sub(_unescaped, value))
 
 
 def _open_zip(data):
