@@ -8,10 +8,14 @@ The page, the monitoring workbook and ``manage.py delivery`` all read this.
 """
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, partial
 
+from django.db import connection
 from django.db.models import Count, Sum
 
+from outcomes.models import Outcome
 from proposals import years as fy
+from proposals.models import PlanYear, Proposal, ServiceBudget, Theme
 
 from .models import RATING_MEANING, RATING_ORDER, DeliveryReturn, MonitoringPeriod, period_slug
 
@@ -89,19 +93,75 @@ class Summary:
                 ("theme", "By theme", self.by_theme), ("service", "By service budget", self.by_service)]
 
 
-# The fields the one grouped query reads: what each group is keyed by and named by.
-GROUP_FIELDS = ("rating", "proposal__outcome_id", "proposal__outcome__code", "proposal__outcome__title",
-                "proposal__outcome__position", "proposal__theme_id", "proposal__theme__name",
-                "proposal__theme__position", "service_budget_id", "service_budget__name")
-# The trend's sums, annotated on each period (named apart from its "returns" relation).
-PERIOD_SUMS = {"sum_returns": Count("returns"), "sum_target": Sum("returns__target_k"),
-               "sum_slippage": Sum("returns__slippage_in_k"), "sum_forecast": Sum("returns__forecast_k")}
-# The two queries' shapes, built once: each call only filters them (a clone), which saves
-# Django resolving the same fields, joins and sums on every call (about half the ORM's
-# time; README, "Why some queries are written as they are"). Never evaluated themselves.
-GROUPED = DeliveryReturn.objects.order_by().values(*GROUP_FIELDS).annotate(**SUMS)
-TREND = (MonitoringPeriod.objects.values("pk", "quarter", "year__start_year").annotate(**PERIOD_SUMS)
-         .order_by("year__start_year", "quarter"))
+def _column(alias, model, name):
+    """ "r.target_k": the column of ``model``'s field ``name`` (``"pk"``: its primary key), as ``alias``."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    return f"{alias}.{field.column}"
+
+
+def _join(model, alias, name, to):
+    """The join along the foreign key ``name`` of ``model`` (as ``alias``) to the model it
+    names (as ``to``): inner where the key is required, left where it may be empty, as the
+    ORM joins it."""
+    key = model._meta.get_field(name)
+    kind = "LEFT JOIN" if key.null else "JOIN"
+    return (f"{kind} {key.related_model._meta.db_table} {to} "
+            f"ON {to}.{key.target_field.column} = {alias}.{key.column}")
+
+
+@cache
+def summary_sql():
+    """(grouped, trend): the SQL of the summary's two queries, written once per process from
+    the models' ``_meta`` (tables, columns and joins), each taking one parameter (the period's
+    id; the plan's). They give exactly the rows of the same queries in the ORM
+    (tests/test_delivery_summary_sql.py builds them): the sums are cast to bigint because
+    PostgreSQL's SUM of a bigint is a numeric (the ORM turns it into an int in Python);
+    figures are at most MAX_ABS_K (£10bn), far from its limit."""
+    r, p, o = partial(_column, "r", DeliveryReturn), partial(_column, "p", Proposal), partial(_column, "o", Outcome)
+    t, b = partial(_column, "t", Theme), partial(_column, "b", ServiceBudget)
+    m, y = partial(_column, "m", MonitoringPeriod), partial(_column, "y", PlanYear)
+    sums = ", ".join([f"COUNT({r('pk')})", *(f"CAST(SUM({r(name)}) AS bigint)"
+                                              for name in ("target_k", "slippage_in_k", "forecast_k"))])
+    groups = ", ".join([r("rating"), p("outcome"), o("code"), o("title"), o("position"), p("theme"), t("name"),
+                        t("position"), r("service_budget"), b("name")])
+    grouped = f"""
+        SELECT {groups}, {sums}
+          FROM {DeliveryReturn._meta.db_table} r {_join(DeliveryReturn, "r", "proposal", "p")}
+               {_join(Proposal, "p", "outcome", "o")} {_join(Proposal, "p", "theme", "t")}
+               {_join(DeliveryReturn, "r", "service_budget", "b")}
+         WHERE {r("period")} = %s
+         GROUP BY {groups}
+    """  # nosec B608 # tables and columns from the models' _meta only: the one value is a parameter
+    period = ", ".join([m("pk"), m("quarter"), y("start_year")])
+    trend = f"""
+        SELECT {period}, {sums}
+          FROM {MonitoringPeriod._meta.db_table} m {_join(MonitoringPeriod, "m", "year", "y")}
+               LEFT JOIN {DeliveryReturn._meta.db_table} r ON {r("period")} = {m("pk")}
+         WHERE {m("plan")} = %s
+         GROUP BY {period}
+         ORDER BY {y("start_year")}, {m("quarter")}
+    """  # nosec B608 # tables and columns from the models' _meta only: the one value is a parameter
+    return grouped, trend
+
+
+def _rows(sql, value):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        return cursor.fetchall()
+
+
+def grouped_rows(period_id):
+    """The period's returns summed by rating, outcome, theme and service budget at once: a
+    tuple per group: rating, outcome (id, code, title, position), theme (id, name,
+    position), service budget (id, name), then (returns, target, slippage in, forecast),
+    in no particular order. One query."""
+    return _rows(summary_sql()[0], period_id)
+
+
+def trend_rows(plan_id):
+    """The plan's periods, oldest first, each (id, quarter, start year, returns, target,
+    slippage in, forecast), the sums None without returns. One query."""
+    return _rows(summary_sql()[1], plan_id)
 
 
 @dataclass(frozen=True)
@@ -120,53 +180,55 @@ class TrendPeriod:
         return period_slug(self.start_year, self.quarter)
 
 
-def _add_to(groups, key, make, totals):
-    """Add ``totals`` to the group ``key`` of ``groups`` ({key: [order, Group]}), made by
-    ``make()`` -> (order, label) the first time."""
+def _add(groups, key, order, label, returns, target, slippage, forecast):
+    """Add the sums to the group ``key`` of ``groups`` ({key: [order, label, four sums]})."""
     found = groups.get(key)
     if found is None:
-        order, label = make()
-        groups[key] = [order, Group(key, label, totals)]
+        groups[key] = [order, label, returns, target, slippage, forecast]
     else:
-        found[1].totals = found[1].totals + totals
+        found[2] += returns
+        found[3] += target
+        found[4] += slippage
+        found[5] += forecast
 
 
 def _in_order(groups):
-    return [group for _order, group in sorted(groups.values(), key=lambda item: item[0])]
+    """The Groups of ``groups``, by their order; a None key (no theme, no budget) is "none"."""
+    return [Group("none" if key is None else str(key), label, Totals(*sums))
+            for key, (_order, label, *sums) in sorted(groups.items(), key=lambda item: item[1][0])]
 
 
 def delivery_summary(period):
     """The Summary of ``period`` (with its plan and year loaded). Two queries whatever the
     size: the period's returns summed by rating, outcome, theme and service budget at once
     (each grouping and the totals are added up from those sums, so all agree), and the
-    plan's periods with their sums for the trend."""
-    rating_totals = {rating: Totals() for rating in RATING_ORDER}
-    outcomes: dict[str, list] = {}
-    themes: dict[str, list] = {}
-    services: dict[str, list] = {}
-    for row in GROUPED.filter(period=period):
-        totals = Totals.of(row)
-        rating_totals[row["rating"]] = rating_totals.get(row["rating"], Totals()) + totals
-        code, title = row["proposal__outcome__code"], row["proposal__outcome__title"]
-        _add_to(outcomes, str(row["proposal__outcome_id"]), lambda code=code, title=title, row=row: (
-            (row["proposal__outcome__position"], code), f"Outcome {code} – {title}"), totals)
-        theme_id, theme_name, theme_position = (row["proposal__theme_id"], row["proposal__theme__name"],
-                                                row["proposal__theme__position"])
-        label = theme_name or "No theme"
-        _add_to(themes, "none" if theme_id is None else str(theme_id), lambda label=label, p=theme_position: (
-            (p is None, p or 0, label), label), totals)
-        budget_id = row["service_budget_id"]
-        label = row["service_budget__name"] or "No service budget"
-        _add_to(services, "none" if budget_id is None else str(budget_id), lambda label=label: ((label,), label),
-                totals)
-    by_rating = [Group(rating.value, rating.label, rating_totals[rating], RATING_MEANING[rating])
+    plan's periods with their sums for the trend (``summary_sql``)."""
+    ratings = {rating: [0, 0, 0, 0] for rating in RATING_ORDER}
+    outcomes: dict = {}
+    themes: dict = {}
+    services: dict = {}
+    for (rating, outcome_id, code, title, outcome_position, theme_id, theme_name, theme_position, budget_id,
+         budget_name, returns, target, slippage, forecast) in grouped_rows(period.pk):
+        found = ratings.get(rating)
+        if found is not None:  # always, but for a rating the database's check would refuse
+            found[0] += returns
+            found[1] += target
+            found[2] += slippage
+            found[3] += forecast
+        _add(outcomes, outcome_id, (outcome_position, code), f"Outcome {code} – {title}",
+             returns, target, slippage, forecast)
+        theme = theme_name or "No theme"
+        _add(themes, theme_id, (theme_position is None, theme_position or 0, theme), theme,
+             returns, target, slippage, forecast)
+        budget = budget_name or "No service budget"
+        _add(services, budget_id, (budget,), budget, returns, target, slippage, forecast)
+    by_rating = [Group(rating.value, rating.label, Totals(*ratings[rating]), RATING_MEANING[rating])
                  for rating in RATING_ORDER]
-    trend = [(TrendPeriod(row["pk"], row["year__start_year"], row["quarter"]),
-              Totals(*(row[name] or 0 for name in PERIOD_SUMS))) for row in TREND.filter(plan_id=period.plan_id)]
+    trend = [(TrendPeriod(pk, start_year, quarter), Totals(returns, target or 0, slippage or 0, forecast or 0))
+             for pk, quarter, start_year, returns, target, slippage, forecast in trend_rows(period.plan_id)]
     return Summary(
         period=period, totals=sum((group.totals for group in by_rating), Totals()), by_rating=by_rating,
-        by_outcome=_in_order(outcomes), by_theme=_in_order(themes), by_service=_in_order(services),
-        trend=trend,
+        by_outcome=_in_order(outcomes), by_theme=_in_order(themes), by_service=_in_order(services), trend=trend,
     )
 
 

@@ -1,6 +1,6 @@
-"""Query shapes built once and narrowed per call (proposals.snapshots.Shape, the delivery
-summary's GROUPED and TREND): each gives exactly the rows of the same query built the
-plain way for that call, now and as at a snapshot, with and without a status filter,
+"""Query shapes built once and narrowed per call (proposals.snapshots.Shape) and the
+delivery summary's hand-written SQL: each gives exactly the rows of the same query built
+the plain way for that call, now and as at a snapshot, with and without a status filter,
 and a second source never sees the first's rows."""
 import pytest
 from django.core.management import call_command
@@ -8,12 +8,13 @@ from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast
 
 from delivery import summary
-from delivery.models import DeliveryReturn, MonitoringPeriod
+from delivery.models import MonitoringPeriod
 from proposals.models import BudgetPlan, Snapshot
 from proposals.snapshots import Shape, Source
 from reports import gap
 from reports.rollup import VIEWS
 from tests.conftest import generated_councils
+from tests.test_delivery_summary_sql import plain_grouped, plain_trend, typed
 
 
 @pytest.fixture
@@ -70,16 +71,11 @@ def test_an_unknown_table_is_refused(plans):
         Source(plans[0]).scope("proposals")
 
 
-def test_the_delivery_shapes_give_the_plain_queries_rows_for_every_period(plans):
+def test_the_delivery_summary_queries_give_the_plain_queries_rows_for_every_period(plans):
+    """The summary's hand-written SQL (delivery.summary.summary_sql) over generated data:
+    every period of every generated plan, against the plain ORM queries."""
     periods = list(MonitoringPeriod.objects.filter(plan__in=plans, returns__isnull=False).distinct())
     assert {p.plan_id for p in periods} == {plan.pk for plan in plans}
     for period in periods:
-        plain = (DeliveryReturn.objects.filter(period=period).order_by().values(*summary.GROUP_FIELDS)
-                 .annotate(**summary.SUMS))
-        key = lambda row: tuple(str(row[name]) for name in summary.GROUP_FIELDS)  # noqa: E731
-        assert sorted(summary.GROUPED.filter(period=period), key=key) == sorted(plain, key=key)
-        trend = [(row["pk"], row["sum_target"], row["sum_forecast"])
-                 for row in summary.TREND.filter(plan_id=period.plan_id)]
-        plain_trend = [(p.pk, p.sum_target, p.sum_forecast) for p in MonitoringPeriod.objects.filter(
-            plan_id=period.plan_id).annotate(**summary.PERIOD_SUMS).order_by("year__start_year", "quarter")]
-        assert trend == plain_trend
+        assert typed(summary.grouped_rows(period.pk)) == typed(plain_grouped(period))
+        assert summary.trend_rows(period.plan_id) == list(plain_trend(period.plan_id))
