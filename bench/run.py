@@ -744,10 +744,12 @@ def bench_rounds_state(cast, size, rounds):
     budget_names = dict(plan.council.service_budgets.values_list("pk", "name"))
     rows.append(compare(
         f"{size}: what changed between the plan's two snapshots (compare())",
-        lambda: compare_sources(Source(plan, draft), Source(plan, final), budget_names=budget_names),
+        lambda: compare_sources(Source(plan, draft), Source(plan, final), budget_names=budget_names, years=years),
         lambda: [raw(sql, [snap.pk]) for snap in (draft, final) for sql in COMPARE_SQL + SNAPSHOT_GAP_SQL],
         target=1.5, rounds=rounds,
-        note="reports.compare.compare vs raw SQL reading the same headers and figures of both snapshots",
+        note="reports.compare.compare vs raw SQL reading the same headers and figures of both snapshots and their "
+             "gaps (sums and lines); compare() is given the budgets' names and the plan's years, as the cabinet "
+             "workbook gives them (the raw SQL reads neither)",
     ))
     return rows
 
