@@ -106,19 +106,16 @@ def lines_needed(text, width):
     return max(lines, 1)
 
 
-def fit_row(ws, row, texts):
-    """Give ``row`` the height its wrapped cells need: ``texts`` [(text, column width)].
-    Spreadsheet programs do not always grow a row for wrapped text they did not write
-    themselves, and LibreOffice does not, so printed rows would overprint the next."""
-    height = fit_height(texts)
-    if height is not None:
-        ws.row_dimensions[row].height = height
+def max_lines(texts):
+    """The most lines any of ``texts`` [(text, column width)] wraps to (at least 1): a
+    row's wrapped cells need that many, as spreadsheet programs do not always grow a row for
+    wrapped text they did not write themselves (LibreOffice does not), so printed rows
+    would overprint the next."""
+    return max((lines_needed(text, width) for text, width in texts), default=1)
 
 
-def fit_height(texts):
-    """The height in points a row needs for its wrapped cells, ``texts`` [(text, column
-    width)]; None for one line (the default height)."""
-    lines = max((lines_needed(text, width) for text, width in texts), default=1)
+def height_of(lines):
+    """The height in points of a row of ``lines`` lines of text; None for one (the default)."""
     return LINE_HEIGHT * lines if lines > 1 else None
 
 

@@ -192,12 +192,7 @@ class Sheet:
                 ws.write_blank(index, column, None, fmt)
 
     def height(self, row, points):
-        self._heights[row] = points
-
-    def fit(self, row, texts):
-        """``row``'s height for its wrapped cells: ``texts`` [(text, column width)]
-        (printing.fit_height)."""
-        points = printing.fit_height(texts)
+        """``row``'s height in points (None leaves it the default)."""
         if points is not None:
             self._heights[row] = points
 

@@ -30,6 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from reports import printing
 from reports.spreadsheet_text import looks_like_a_formula
 
 from .streamed import MONEY_FORMAT, Book, clean_text, to_m  # noqa: F401 - MONEY_FORMAT, to_m: the writers' names
@@ -333,12 +334,15 @@ class _OutcomeSheet:
         governance = list(record.governance) or [""] * len(GOVERNANCE_COLUMNS)
         trailing = [*(text(value, GOVERNANCE_CELL) for value in governance),
                     s.plain(record.id, LINE_ID), s.plain(record.version, LINE_ID)]
-        wrapped = [(record.title, WIDTHS["Title"]), (record.kind, WIDTHS["Kind"]), (record.theme, WIDTHS["Theme"]),
-                   (record.status, WIDTHS["Status"]),
-                   *((value, WIDTHS[name]) for name, value in zip(GOVERNANCE_COLUMNS, governance, strict=True))]
+        # Each row as tall as its wrapped cells need: the proposal's, worked out once, or its line's budget.
+        wrapped = printing.max_lines([
+            (record.title, WIDTHS["Title"]), (record.kind, WIDTHS["Kind"]), (record.theme, WIDTHS["Theme"]),
+            (record.status, WIDTHS["Status"]),
+            *((value, WIDTHS[name]) for name, value in zip(GOVERNANCE_COLUMNS, governance, strict=True))])
+        budget_width = WIDTHS["Service budget"]
         for line in lines:
             row = s.row + 1
-            s.fit(row, [*wrapped, (line.service_budget, WIDTHS["Service budget"])])
+            s.height(row, printing.height_of(max(wrapped, printing.lines_needed(line.service_budget, budget_width))))
             figures = line.figures
             s.append([
                 *leading, text(line.service_budget, LINE_WRAP),
