@@ -43,6 +43,9 @@ CHOICES = {"key_decision": YesNo, "consultation_needed": Needed, "eia_needed": N
 LENGTHS = {"portfolio_holder": GOVERNANCE_NAME_LENGTH, "lead_officer": GOVERNANCE_NAME_LENGTH,
            "eia_url": EIA_URL_LENGTH, "consultation_outcome": OUTCOME_LENGTH}
 DATES = ("consultation_start", "consultation_end")
+# Each choice's label by its value, read once: an enum's ``.values`` and ``(value).label``
+# are worked out anew on every call (the cabinet workbook asks for five per proposal).
+CHOICE_LABELS = {name: dict(choices.choices) for name, choices in CHOICES.items()}
 APPROVABLE_EIA = (EiaStatus.COMPLETED, EiaStatus.NOT_NEEDED)
 
 
@@ -120,8 +123,9 @@ def display(record, name):
     value = getattr(record, name)
     if value in (None, ""):
         return ""
-    if name in CHOICES:
-        return CHOICES[name](value).label if value in CHOICES[name].values else str(value)
+    labels = CHOICE_LABELS.get(name)
+    if labels is not None:
+        return labels[value] if value in labels else str(value)
     if name in DATES:
         return day_text(value)
     return str(value)
