@@ -14,6 +14,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -59,9 +60,14 @@ def recover(job):
             enqueue(job)
         return
     message = WORKER_LOST.format(attempts=job.attempts, s="" if job.attempts == 1 else "s")
-    if still_stale.update(status=JobStatus.FAILED, **Job.finished_now(), message=job.failure(message)):
+    # The job and its task are marked failed together: a worker stopped between the two
+    # would otherwise leave the task "running" for ever beside a failed job.
+    with transaction.atomic():
+        failed = still_stale.update(status=JobStatus.FAILED, **Job.finished_now(), message=job.failure(message))
+        if failed:
+            _abandon_task(job.task_id)
+    if failed:
         logger.error("Job %s (%s) lost its worker %s times; marked failed", job.pk, job.kind, job.attempts)
-        _abandon_task(job.task_id)
 
 
 def _is_database_task(task_id):
