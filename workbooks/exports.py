@@ -264,7 +264,7 @@ def _flat_scope(proposals, years, plan):
 
 
 def write_flat_export(*, proposals=None, years=None, out, plan=None, scope=None, watch=None):
-    """The flat proposal list as a one-sheet workbook, streamed (write-only), to ``out``:
+    """The flat proposal list as a one-sheet workbook, streamed (workbooks.streamed), to ``out``:
     for a ``scope`` (FlatScope), or for the ``plan``'s ``proposals`` and its ``years``
     (PlanYears in order). One query. ``watch``, if given, wraps the rows as they are
     written (a background job counts them for its progress bar) and yields them on.

@@ -159,7 +159,7 @@ def export_all_csv(request):
     from the database in chunks and written as they come, so memory stays flat however
     many councils there are. Two queries (the plans' years, the rows) after the session's.
     The same list as .xlsx is made by a background job (jobs.kinds.national_export):
-    openpyxl assembles a workbook's zip only as it saves, so it cannot be streamed.
+    a workbook's zip is assembled only when it is closed, so it cannot be streamed.
 
     A user with a role in no council gets the header row alone: the download is "what
     you may see", which is nothing, and a 404 would say no more (the address names no
