@@ -93,26 +93,24 @@ class Source:
 
     def proposals(self):
         """The plan's proposals (or their copies in the snapshot), unfiltered, unordered."""
-        if self.snapshot is None:
-            found = Proposal.objects.for_plan(self.plan)
-        else:
-            found = SnapshotProposal.objects.filter(snapshot=self.snapshot)
-        return found if self.statuses is None else found.filter(status__in=self.statuses)
+        model, where = self.scope("proposals")
+        return model.objects.filter(**where)
 
     def scope(self, table):
-        """(model, filter keywords) of this source's rows of ``table``: "figures" (its
-        proposals' figures, Variation or SnapshotFigure) or "gap_lines" (GapLine or
-        SnapshotGapLine). The one rule for which of those rows a source holds;
-        ``figures()``, ``gap_lines()`` and ``Shape`` all apply it."""
+        """(model, filter keywords) of this source's rows of ``table``: "proposals"
+        (Proposal or SnapshotProposal), "figures" (its proposals' figures, Variation or
+        SnapshotFigure) or "gap_lines" (GapLine or SnapshotGapLine). The one rule for
+        which of those rows a source holds; ``proposals()``, ``figures()``,
+        ``gap_lines()`` and ``Shape`` all apply it."""
         now = self.snapshot is None
-        if table == "figures":
-            if now:
-                model, where = Variation, {"line__proposal__plan": self.plan}
-            else:
-                model, where = SnapshotFigure, {"line__proposal__snapshot": self.snapshot}
+        if table in ("proposals", "figures"):
+            model, where = (Proposal, {"plan": self.plan}) if now else (SnapshotProposal, {"snapshot": self.snapshot})
             if self.statuses is not None:
-                where["line__proposal__status__in"] = self.statuses
-            return model, where
+                where["status__in"] = self.statuses
+            if table == "proposals":
+                return model, where
+            # A figure belongs to the source when its line's proposal does.
+            return figure_model(model), {f"line__proposal__{name}": value for name, value in where.items()}
         if table == "gap_lines":
             return (GapLine, {"plan": self.plan}) if now else (SnapshotGapLine, {"snapshot": self.snapshot})
         raise ValueError(f"Unknown table {table!r}")

@@ -25,7 +25,7 @@ from django.db.models import OuterRef, Subquery
 from outcomes.models import Outcome
 from proposals.models import NOT_COUNTED, Kind, Proposal, SnapshotFigure, SnapshotProposal, Status, Theme
 from proposals.references import display_reference
-from proposals.snapshots import FIGURE_MODEL, Shape
+from proposals.snapshots import Shape
 
 from .gap import gap_table
 
@@ -121,38 +121,15 @@ HEADER_ROW = ("reference", "title", "kind", "status",
               Subquery(Outcome.objects.filter(pk=OuterRef("outcome_id")).order_by().values("code")),
               Subquery(Theme.objects.filter(pk=OuterRef("theme_id")).order_by().values("name")),
               "description")
-PROPOSAL_OF_FIGURE = {figures: proposals for proposals, figures in FIGURE_MODEL.items()}
 LIVE_ID = {Proposal: "pk", SnapshotProposal: "proposal_id"}
-# A side's figures as rows (live proposal id, service budget id, year id, £k).
+# A side's header rows and its figures as rows (live proposal id, service budget id,
+# year id, £k), each query built once per model and narrowed to a side (Source.scope).
+HEADER_ROWS = Shape("proposals", lambda proposals: proposals.order_by().values_list(
+    LIVE_ID[proposals.model], *HEADER_ROW))
 FIGURE_ROWS = Shape("figures", lambda figures: figures.order_by().values_list(
     "line__proposal__proposal_id" if figures.model is SnapshotFigure else "line__proposal_id",
     "line__service_budget_id", "year_id", "amount_k",
 ))
-
-
-class HeaderRows:
-    """The header rows' query, built once per proposal model and narrowed to a side on
-    each call, as ``proposals.snapshots.Shape`` narrows the figures' (README, "Why some
-    queries are written as they are"). A side's proposals are those of its figures' scope
-    (``Source.scope``, the one rule), whose filters all go through ``line__proposal__``."""
-
-    PREFIX = "line__proposal__"
-
-    def __init__(self):
-        self._built = {}
-
-    def of(self, source):
-        figures, where = source.scope("figures")
-        model = PROPOSAL_OF_FIGURE[figures]
-        shape = self._built.get(model)
-        if shape is None:
-            shape = self._built[model] = model.objects.order_by().values_list(LIVE_ID[model], *HEADER_ROW)
-        if not all(name.startswith(self.PREFIX) for name in where):
-            raise ValueError(f"A figures scope not through the proposal: {sorted(where)}")
-        return shape.filter(**{name.removeprefix(self.PREFIX): value for name, value in where.items()})
-
-
-HEADER_ROWS = HeaderRows()
 
 
 def _rows(source):

@@ -263,9 +263,3 @@ def test_the_row_queries_give_the_plain_queries_rows_for_every_source(ce_plan, c
         assert now[2] == "Approved since" and then[edited.pk][2] == edited.title
         assert edited.pk in compare_module._rows(Source(plan, statuses=("approved",)))[0]
     assert ids[ce_plan.pk] and ids[cwac_plan.pk] and not ids[ce_plan.pk] & ids[cwac_plan.pk]
-
-
-def test_a_figures_scope_the_header_rows_cannot_follow_is_refused(ce_plan, monkeypatch):
-    monkeypatch.setattr(Source, "scope", lambda self, table: (Variation, {"line__service_budget": 1}))
-    with pytest.raises(ValueError, match="not through the proposal"):
-        compare_module.HEADER_ROWS.of(Source(ce_plan))

@@ -67,8 +67,8 @@ def test_a_shape_is_built_once_per_model_and_never_run_itself(plans):
 
 
 def test_an_unknown_table_is_refused(plans):
-    with pytest.raises(ValueError, match="Unknown table 'proposals'"):
-        Source(plans[0]).scope("proposals")
+    with pytest.raises(ValueError, match="Unknown table 'lines'"):
+        Source(plans[0]).scope("lines")
 
 
 def test_the_delivery_summary_queries_give_the_plain_queries_rows_for_every_period(plans):

@@ -216,10 +216,6 @@ class Sheet:
             self._widths[index] = width
             self._column(index)
 
-    def width(self, column, width):
-        self._widths[column] = width
-        self._column(column)
-
     def _column(self, column):
         options = {"hidden": True} if column in self._hidden else None
         self.ws.set_column(column - 1, column - 1, self._widths.get(column), None, options)

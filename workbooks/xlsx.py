@@ -167,14 +167,6 @@ def number_cell(ws, amount_k, **style):
     return cell
 
 
-def formula_cell(ws, formula, **style):
-    cell = WriteOnlyCell(ws, value=formula)
-    cell.data_type = "f"
-    cell.number_format = MONEY_FORMAT
-    _style(cell, style)
-    return cell
-
-
 def _style(cell, style):
     for name, value in style.items():
         setattr(cell, name, value)
