@@ -139,3 +139,28 @@ def test_the_docx_prints_within_its_pages(seed, client_for, commissioner, soffic
         text = re.sub(r"\s+", " ", "\n".join(pages))
         assert "Independent Living Fund - Attrition Factor Reductions (Revenue Savings) [33]" in text
         assert "Impact on External Care Costs Service Budget = -0.027 -0.027 -0.027" in text
+
+
+def test_docx_cells_keep_tabs_breaks_spaces_and_their_styles(ce_plan, client_for, commissioner):
+    # A cell's paragraph is a copy of its style's template unless its text holds a tab or
+    # a line break, which python-docx's own text setter turns into w:tab and w:br.
+    Proposal.objects.filter(plan=ce_plan, reference="33").update(title="Tabbed\there,\r\nbroken ")
+    Proposal.objects.filter(plan=ce_plan, reference="45").update(title="  spaced  ")
+    document = Document(io.BytesIO(docx_of(client_for(commissioner), ce_plan)))
+    cells = {cell.text: cell for table in document.tables for row in table.rows for cell in row.cells}
+    heading = next(text for text in cells if text.startswith("Tabbed"))
+    assert heading.startswith("Tabbed\there,\n\nbroken ")  # "\r\n": two breaks, as python-docx writes them
+    assert cells[heading].paragraphs[0].style.name == "Budget Proposal"
+    assert cells[heading].paragraphs[0]._p.xpath(".//w:tab")  # a real tab, not one in the text
+    spaced = next(text for text in cells if "[45]" in text)
+    assert spaced.startswith("  spaced  ")
+    assert cells[spaced].paragraphs[0].style.name == "Budget Proposal"
+    # Figures right-aligned by their style; the header and total rows bold.
+    table = document.tables[0]
+    header, total = table.rows[0].cells, table.rows[-1].cells
+    assert [p.style.name for c in header[1:] for p in c.paragraphs] == ["Budget Figure"] * (len(header) - 1)
+    assert all(run.bold for c in [*header, *total] for p in c.paragraphs for run in p.runs)
+    assert total[0].text.startswith("Total – ")
+    line = next(row.cells for row in table.rows if row.cells[0].text.startswith("Impact on "))
+    assert line[0].paragraphs[0].style.name == "Budget Line"
+    assert not any(run.bold for c in line for p in c.paragraphs for run in p.runs)

@@ -3,6 +3,8 @@ landscape A4, named styles a council can restyle ("Budget Outcome", "Budget Them
 "Budget Proposal", "Budget Governance", "Budget Impact"), real Word tables whose header row repeats on every
 page, the document's language and title set, headings as Word headings (so the document
 has an outline a screen reader can move through)."""
+from copy import deepcopy
+
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
@@ -77,19 +79,58 @@ def _no_split(row):
 
 
 def _style_ids(document):
-    """{style name: its id} of the styles the tables use, looked up once. Setting a
-    paragraph's style by name (python-docx's public setter) searches every style of the
-    document each time: most of a national-size book's time (the bench's budget book row)."""
+    """{style name: its id} of the styles the book uses, looked up once. Setting a
+    paragraph's or table's style by name (python-docx's public setters) searches every
+    style of the document each time: most of a national-size book's time (the bench's
+    budget book row)."""
     return {name: document.styles[name].style_id for name in (
         "Budget Figure", "Budget Line", "Budget Proposal", "Budget Description", "Budget Governance",
-        "Budget Theme Note", "Budget Note", "Heading 1", "Heading 2")}
+        "Budget Theme Note", "Budget Note", "Heading 1", "Heading 2", "Table Grid")}
+
+
+def _properties(style_id):
+    """A paragraph's properties naming the style ``style_id``: made once per style and
+    copied into each new paragraph, as python-docx's setter looks for where to insert
+    them among some thirty possible siblings every time."""
+    properties = OxmlElement("w:pPr")
+    style = OxmlElement("w:pStyle")
+    style.set(qn("w:val"), style_id)
+    properties.append(style)
+    return properties
+
+
+def _templates(ids):
+    """{(style name, bold): an empty paragraph of that style holding one run}, the cells'
+    paragraphs (_cell), made once per document."""
+    out = {}
+    for name in ("Budget Figure", "Budget Line", "Budget Proposal"):
+        for bold in (False, True):
+            paragraph = OxmlElement("w:p")
+            paragraph.append(_properties(ids[name]))
+            run = OxmlElement("w:r")
+            if bold:
+                run_properties = OxmlElement("w:rPr")
+                run_properties.append(OxmlElement("w:b"))
+                run.append(run_properties)
+            text = OxmlElement("w:t")
+            text.set(XML_SPACE, "preserve")
+            run.append(text)
+            paragraph.append(run)
+            out[name, bold] = paragraph
+    return out
+
+
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+# Text a run's text setter turns into elements (a tab, a line break): such a cell's text
+# takes python-docx's own path.
+SPECIAL = frozenset("\t\n\r")
 
 
 def _paragraph(container, text, style_id):
     """A new paragraph of ``text`` at the end of ``container`` (the document or a cell), in
     the style whose id is ``style_id`` (_style_ids)."""
     paragraph = container.add_paragraph(text)
-    paragraph._p.style = style_id
+    paragraph._p.insert(0, _properties(style_id))  # a new paragraph has no properties yet
     return paragraph
 
 
@@ -103,11 +144,18 @@ def _span(row):
     return row.cells[0]
 
 
-def _cell(cell, text, style_id, *, bold=False):
-    """``text`` in ``cell``'s paragraph, in the style whose id is ``style_id``: the style
-    says the alignment, so a figure cell sets nothing else (README, Performance)."""
+def _cell(cell, text, templates, name, *, bold=False):
+    """``text`` as ``cell``'s paragraph (a new cell's empty one is replaced), in the style
+    ``name``: a copy of its template (_templates), whose style says the alignment, so a
+    figure cell sets nothing else (README, Performance)."""
+    tc = cell._tc  # python-docx has no public way to give a cell a ready-made paragraph
+    if SPECIAL.isdisjoint(text):
+        paragraph = deepcopy(templates[name, bold])
+        paragraph[-1][-1].text = text  # the run's w:t
+        tc.replace(tc.p_lst[0], paragraph)
+        return
     paragraph = cell.paragraphs[0]
-    paragraph._p.style = style_id  # by id, looked up once (_style_ids)
+    paragraph._p.insert(0, deepcopy(templates[name, bold][0]))
     run = paragraph.add_run(text)
     if bold:
         run.bold = True
@@ -133,6 +181,7 @@ def write_book_docx(book, out):
     document = Document()
     _styles(document)
     ids = _style_ids(document)
+    cells_like = _templates(ids)
     _language(document)
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -163,7 +212,7 @@ def write_book_docx(book, out):
             if theme.description:
                 _paragraph(document, theme.description, ids["Budget Theme Note"])
             table = document.add_table(rows=_rows_of(theme), cols=1 + len(years))
-            table.style = "Table Grid"
+            table._tbl.tblStyle_val = ids["Table Grid"]  # by id, looked up once (_style_ids)
             table.alignment = WD_TABLE_ALIGNMENT.LEFT
             table.autofit = False
             for column, width in zip(table.columns, widths, strict=True):
@@ -172,15 +221,15 @@ def write_book_docx(book, out):
             head = next(rows)
             _repeat_header(head)
             cells = _sized(head, widths)
-            _cell(cells[0], "Proposal", ids["Budget Line"], bold=True)
+            _cell(cells[0], "Proposal", cells_like, "Budget Line", bold=True)
             for cell, label in zip(cells[1:], years, strict=True):
-                _cell(cell, f"{label} {plan.unit_label}*", ids["Budget Figure"], bold=True)
+                _cell(cell, f"{label} {plan.unit_label}*", cells_like, "Budget Figure", bold=True)
             for proposal in theme.proposals:
                 row = next(rows)
                 _no_split(row)
                 merged = _span(row)
                 merged.width = table_width  # a proposal's heading row: one cell the table's width
-                _cell(merged, proposal.heading, ids["Budget Proposal"])
+                _cell(merged, proposal.heading, cells_like, "Budget Proposal")
                 if proposal.description:
                     _paragraph(merged, proposal.description, ids["Budget Description"])
                 if proposal.governance:
@@ -189,13 +238,13 @@ def write_book_docx(book, out):
                     row = next(rows)
                     _no_split(row)
                     cells = _sized(row, widths)
-                    _cell(cells[0], line.words, ids["Budget Line"])
+                    _cell(cells[0], line.words, cells_like, "Budget Line")
                     for cell, amount in zip(cells[1:], line.figures, strict=True):
-                        _cell(cell, _figure(amount, unit), ids["Budget Figure"])
+                        _cell(cell, _figure(amount, unit), cells_like, "Budget Figure")
             cells = _sized(next(rows), widths)
-            _cell(cells[0], f"Total – {theme.name}", ids["Budget Line"], bold=True)
+            _cell(cells[0], f"Total – {theme.name}", cells_like, "Budget Line", bold=True)
             for cell, amount in zip(cells[1:], theme.totals, strict=True):
-                _cell(cell, _figure(amount, unit), ids["Budget Figure"], bold=True)
+                _cell(cell, _figure(amount, unit), cells_like, "Budget Figure", bold=True)
             _paragraph(document, book.note, ids["Budget Note"])
         totals = "; ".join(f"{label} {_figure(amount, unit)}"
                            for label, amount in zip(years, outcome.totals, strict=True))
