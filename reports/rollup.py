@@ -136,14 +136,15 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     # PostgreSQL sort them all (on disk, at national size) instead of hashing. The years
     # asked for are picked out of the grouped rows below (year is a group key, so the sums
     # are the same): a "year IN (...)" of every plan's years costs each figure a lookup.
-    # Only figures are wanted (an inner join: every grouped row has at least one).
-    wanted = Q(**{f"{FIGURE}isnull": False})
+    # A proposal or line without figures groups under no year, which no year asked for
+    # picks out below: so no "has a figure" filter is needed (it cost its building, and
+    # the sum no time), and every grouped row picked has a figure.
+    grouped = proposals.order_by()
     if figures is not None:
-        wanted &= _from_proposal(figures)
+        # One filter() call: the figure and line conditions share one join.
+        grouped = grouped.filter(Q(**{f"{FIGURE}isnull": False}) & _from_proposal(figures))
     grouped = (
-        proposals.order_by()
-        .filter(wanted)  # one filter() call: the figure and line conditions share one join
-        .values_list(group, f"{FIGURE}year")
+        grouped.values_list(group, f"{FIGURE}year")
         .annotate(
             increase=_sum(amount, where=Q(**{f"{amount}__gt": 0})),
             decrease=_sum(amount, where=Q(**{f"{amount}__lt": 0})),

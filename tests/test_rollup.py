@@ -108,6 +108,21 @@ def test_a_group_missing_from_the_callers_groups_is_still_shown(ce_plan, django_
     assert result.rows == rollup(plan=ce_plan, proposals=proposals, by="service", years=years).rows
 
 
+@pytest.mark.parametrize("by", ["outcome", "service", "theme", "kind"])
+def test_proposals_and_lines_without_figures_add_no_group_and_nothing(ce_plan, by):
+    before = rollup(plan=ce_plan, proposals=Proposal.objects.for_plan(ce_plan).counted(), by=by)
+    outcome = Outcome.objects.create(council=ce_plan.council, code="9", title="Nothing yet", position=9)
+    theme = Theme.objects.create(council=ce_plan.council, name="Empty theme", position=99)
+    budget = ServiceBudget.objects.create(council=ce_plan.council, name="Unprofiled budget")
+    common = {"title": "Not profiled", "kind": Kind.PRESSURE, "outcome": outcome, "theme": theme}
+    create_proposal(plan=ce_plan, user=SYSTEM, fields={**common, "reference": "N1"}, lines=[])
+    create_proposal(plan=ce_plan, user=SYSTEM, fields={**common, "reference": "N2"},
+                    lines=[LineInput(service_budget=budget, figures={})])
+    after = rollup(plan=ce_plan, proposals=Proposal.objects.for_plan(ce_plan).counted(), by=by)
+    assert after.rows == before.rows and after.totals == before.totals
+    assert not any(row.label in ("Outcome 9 – Nothing yet", "Empty theme", "Unprofiled budget") for row in after.rows)
+
+
 # Property: on any fully-profiled plan, incremental is the difference of cumulative.
 
 figures = st.lists(st.integers(min_value=-50_000, max_value=50_000), min_size=3, max_size=3)
