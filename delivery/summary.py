@@ -13,6 +13,7 @@ from functools import cache, partial
 from django.db import connection
 from django.db.models import Count, Sum
 
+from budget_portal.sql import column, join
 from outcomes.models import Outcome
 from proposals import years as fy
 from proposals.models import PlanYear, Proposal, ServiceBudget, Theme
@@ -93,22 +94,6 @@ class Summary:
                 ("theme", "By theme", self.by_theme), ("service", "By service budget", self.by_service)]
 
 
-def _column(alias, model, name):
-    """ "r.target_k": the column of ``model``'s field ``name`` (``"pk"``: its primary key), as ``alias``."""
-    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-    return f"{alias}.{field.column}"
-
-
-def _join(model, alias, name, to):
-    """The join along the foreign key ``name`` of ``model`` (as ``alias``) to the model it
-    names (as ``to``): inner where the key is required, left where it may be empty, as the
-    ORM joins it."""
-    key = model._meta.get_field(name)
-    kind = "LEFT JOIN" if key.null else "JOIN"
-    return (f"{kind} {key.related_model._meta.db_table} {to} "
-            f"ON {to}.{key.target_field.column} = {alias}.{key.column}")
-
-
 @cache
 def summary_sql():
     """(grouped, trend): the SQL of the summary's two queries, written once per process from
@@ -117,25 +102,25 @@ def summary_sql():
     (tests/test_delivery_summary_sql.py builds them): the sums are cast to bigint because
     PostgreSQL's SUM of a bigint is a numeric (the ORM turns it into an int in Python);
     figures are at most MAX_ABS_K (£10bn), far from its limit."""
-    r, p, o = partial(_column, "r", DeliveryReturn), partial(_column, "p", Proposal), partial(_column, "o", Outcome)
-    t, b = partial(_column, "t", Theme), partial(_column, "b", ServiceBudget)
-    m, y = partial(_column, "m", MonitoringPeriod), partial(_column, "y", PlanYear)
+    r, p, o = partial(column, "r", DeliveryReturn), partial(column, "p", Proposal), partial(column, "o", Outcome)
+    t, b = partial(column, "t", Theme), partial(column, "b", ServiceBudget)
+    m, y = partial(column, "m", MonitoringPeriod), partial(column, "y", PlanYear)
     sums = ", ".join([f"COUNT({r('pk')})", *(f"CAST(SUM({r(name)}) AS bigint)"
                                               for name in ("target_k", "slippage_in_k", "forecast_k"))])
     groups = ", ".join([r("rating"), p("outcome"), o("code"), o("title"), o("position"), p("theme"), t("name"),
                         t("position"), r("service_budget"), b("name")])
     grouped = f"""
         SELECT {groups}, {sums}
-          FROM {DeliveryReturn._meta.db_table} r {_join(DeliveryReturn, "r", "proposal", "p")}
-               {_join(Proposal, "p", "outcome", "o")} {_join(Proposal, "p", "theme", "t")}
-               {_join(DeliveryReturn, "r", "service_budget", "b")}
+          FROM {DeliveryReturn._meta.db_table} r {join(DeliveryReturn, "r", "proposal", "p")}
+               {join(Proposal, "p", "outcome", "o")} {join(Proposal, "p", "theme", "t")}
+               {join(DeliveryReturn, "r", "service_budget", "b")}
          WHERE {r("period")} = %s
          GROUP BY {groups}
     """  # nosec B608 # tables and columns from the models' _meta only: the one value is a parameter
     period = ", ".join([m("pk"), m("quarter"), y("start_year")])
     trend = f"""
         SELECT {period}, {sums}
-          FROM {MonitoringPeriod._meta.db_table} m {_join(MonitoringPeriod, "m", "year", "y")}
+          FROM {MonitoringPeriod._meta.db_table} m {join(MonitoringPeriod, "m", "year", "y")}
                LEFT JOIN {DeliveryReturn._meta.db_table} r ON {r("period")} = {m("pk")}
          WHERE {m("plan")} = %s
          GROUP BY {period}

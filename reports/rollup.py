@@ -14,12 +14,15 @@ thousands (ints).
   column is the *full-year effect*.
 """
 from dataclasses import dataclass, field
+from functools import cache
 
-from django.db.models import BigIntegerField, Q, Sum
-from django.db.models.functions import Cast
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 
+from budget_portal.sql import column, join
 from outcomes.models import Outcome
 from proposals.models import Kind, PlanYear, ServiceBudget, Theme
+from proposals.snapshots import figure_model as figure_model_of
 
 GROUPINGS = {
     "outcome": "line__proposal__outcome",
@@ -27,9 +30,11 @@ GROUPINGS = {
     "theme": "line__proposal__theme",
     "kind": "line__proposal__kind",
 }
-# The same groupings reached from Proposal, and the path from a proposal to its figures.
-PROPOSAL_GROUPINGS = {"outcome": "outcome", "service": "lines__service_budget", "theme": "theme", "kind": "kind"}
-FIGURE = "lines__variations__"
+# The proposal's field each grouping groups by (by service budget: the figure's line's).
+PROPOSAL_GROUPINGS: dict[str, tuple[str, ...]] = {"outcome": ("outcome",), "service": (), "theme": ("theme",),
+                                                  "kind": ("kind",)}
+# A figure's line's proposal and budget, and its year: what the grouped sum reads of a figure.
+FIGURE_FIELDS = ("line__proposal", "line__service_budget", "year")
 # Where each group's label comes from: the model, the order its groups come in (the
 # budget book's; pk only settles ties) and the fields the label is made of. Kinds are
 # labelled from Kind.choices, without a query.
@@ -107,9 +112,15 @@ class Rollup:
 def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figures=None, groups=None):
     """Roll up the figures of ``proposals`` (a queryset, already filtered) for ``plan``.
 
-    ``figures`` is an optional Q over Variation narrowing which figures count (e.g. only
-    the lines on one service budget), so a roll-up filtered by service budget adds up
-    that budget's lines, not the whole of every proposal that touches it.
+    ``proposals`` gives each proposal once: a filter on its lines or figures goes through
+    ``pk__in`` (as the report filters do), since a join to them would repeat a proposal
+    per line, and its figures with it (a DISTINCT to guard against that cost the
+    all-councils roll-up 6%).
+
+    ``figures`` is an optional Q over Variation (SnapshotFigure for a snapshot's
+    proposals) narrowing which figures count (e.g. only the lines on one service budget),
+    so a roll-up filtered by service budget adds up that budget's lines, not the whole of
+    every proposal that touches it.
 
     ``years`` may hold the years of several plans (a roll-up across councils): figures
     are then added up by financial year label.
@@ -126,35 +137,12 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     if view not in VIEWS:
         raise ValueError(f"Unknown view {view!r}")
     years = list(plan.years.all()) if years is None else list(years)
-    # Summed through the proposals' own joins (proposal -> line -> figure), so their
-    # filters apply to the joined row rather than through a semi-join on proposal ids
-    # (README, Performance).
-    amount = FIGURE + VIEWS[view]
-    group = PROPOSAL_GROUPINGS[by]
-    # Grouped by (group, year) alone, as narrow as the raw GROUP BY: grouping by the labels
-    # too carried the outcome's and council's text through every joined figure and made
-    # PostgreSQL sort them all (on disk, at national size) instead of hashing. The years
-    # asked for are picked out of the grouped rows below (year is a group key, so the sums
-    # are the same): a "year IN (...)" of every plan's years costs each figure a lookup.
-    # A proposal or line without figures groups under no year, which no year asked for
-    # picks out below: so no "has a figure" filter is needed (it cost its building, and
-    # the sum no time), and every grouped row picked has a figure.
-    grouped = proposals.order_by()
-    if figures is not None:
-        # One filter() call: the figure and line conditions share one join.
-        grouped = grouped.filter(Q(**{f"{FIGURE}isnull": False}) & _from_proposal(figures))
-    grouped = (
-        grouped.values_list(group, f"{FIGURE}year")
-        .annotate(
-            increase=_sum(amount, where=Q(**{f"{amount}__gt": 0})),
-            decrease=_sum(amount, where=Q(**{f"{amount}__lt": 0})),
-        )
-    )
     label_by_pk = {year.pk: year.label for year in years}  # labels computed once: thousands of rows at scale
     years = _distinct_by_label(years)
     labels = [year.label for year in years]
     cells: dict[object, dict[str, Cell]] = {}  # grouped value -> {year label: Cell}
-    for group_value, year_pk, increase, decrease in grouped if label_by_pk else ():  # no years: no query
+    grouped = grouped_rows(proposals, by, view, figures) if label_by_pk else ()  # no years: no query
+    for group_value, year_pk, increase, decrease in grouped:
         year_label = label_by_pk.get(year_pk)
         if year_label is None:
             continue  # a year not asked for
@@ -179,29 +167,61 @@ def rollup(*, plan, proposals, by="outcome", view="cumulative", years=None, figu
     return Rollup(plan=plan, by=by, view=view, years=years, rows=rows, totals=totals, grand_total=grand_total)
 
 
-def _sum(amount, where=None):
-    """SUM of a BigIntegerField, 0 if none, as a bigint: PostgreSQL's SUM(bigint) is a
-    numeric, which comes back as a Decimal per value (tens of thousands at national size)
-    for Django to turn back into an int. Exact: the sums of figures of at most £10bn
-    each stay far inside a bigint."""
-    return Cast(Sum(amount, filter=where, default=0), BigIntegerField())
+def grouped_rows(proposals, by, view, figures=None):
+    """(group, year id, increase, decrease) for each group and year the figures of
+    ``proposals`` have, ``figures`` (a Q over Variation, or over SnapshotFigure for a
+    snapshot's proposals) narrowing which count. One query, in no particular order.
+
+    Written by hand around the two querysets it is given, each compiled by Django: the
+    ORM's grouped query over the proposals' joins took longer to build and compile
+    (about 1 ms) than an as-at roll-up of a 400-proposal plan takes to run (README, "Why
+    some queries are written as they are"). The proposals' query (and the narrowed
+    figures') become common table expressions that both PostgreSQL and SQLite fold into
+    the join, so the database runs the same join as by hand: proposals → lines →
+    figures, grouped by (group, year), as narrow as the raw GROUP BY. A proposal without
+    figures groups under nothing, so every row has a figure (``Cell.profiled``).
+
+    The sums are cast to bigint because PostgreSQL's SUM of a bigint is a numeric (a
+    Decimal per value in Python); figures are at most £10bn each, far inside a bigint."""
+    figure_model = figure_model_of(proposals.model)
+    group = PROPOSAL_GROUPINGS[by]
+    try:
+        chosen, params = _compiled(proposals.order_by().values_list("pk", *group))
+        if figures:
+            narrowed = figure_model._default_manager.using(proposals.db).filter(figures).order_by()
+            figures_sql, figure_params = _compiled(narrowed.values_list(*FIGURE_FIELDS, VIEWS[view]))
+        else:
+            figures_sql, figure_params = _figures_sql(figure_model, VIEWS[view]), ()
+    except EmptyResultSet:  # e.g. proposals.none(), or pk__in=[]: nothing to add up
+        return []
+    sql = f"""
+        WITH p (proposal_id{", group_id" if group else ""}) AS ({chosen}),
+             v (proposal_id, budget_id, year_id, amount) AS ({figures_sql})
+        SELECT {"p.group_id" if group else "v.budget_id"}, v.year_id,
+               CAST(COALESCE(SUM(CASE WHEN v.amount > 0 THEN v.amount END), 0) AS bigint),
+               CAST(COALESCE(SUM(CASE WHEN v.amount < 0 THEN v.amount END), 0) AS bigint)
+          FROM p JOIN v ON v.proposal_id = p.proposal_id
+         GROUP BY 1, 2
+    """  # nosec B608 # two querysets compiled by Django, with their parameters, and names from _meta
+    with connections[proposals.db].cursor() as cursor:
+        cursor.execute(sql, (*params, *figure_params))
+        return cursor.fetchall()
 
 
-def _from_proposal(q):
-    """A Q over Variation ("line__service_budget", "amount_k__gt") rewritten to reach
-    the same figures from Proposal ("lines__service_budget", "lines__variations__amount_k__gt")."""
-    if q.negated:
-        raise ValueError("A negated figure filter cannot be rolled up through the proposals.")
-    rewritten = Q()
-    rewritten.connector = q.connector
-    for child in q.children:
-        if isinstance(child, Q):
-            rewritten.children.append(_from_proposal(child))
-            continue
-        key, value = child
-        path = "lines" + key[len("line"):] if key == "line" or key.startswith("line__") else FIGURE + key
-        rewritten.children.append((path, value))
-    return rewritten
+def _compiled(queryset):
+    """(SQL, parameters) of ``queryset``, compiled for its database as iterating it would
+    compile it (``Query.sql_with_params()`` compiles for the default database)."""
+    return queryset.query.get_compiler(using=queryset.db).as_sql()
+
+
+@cache
+def _figures_sql(figure_model, amount):
+    """Every figure of ``figure_model`` as (its line's proposal, its line's budget, year,
+    ``amount``): the narrowed figures' query, unnarrowed, written once per process."""
+    line = figure_model._meta.get_field("line").related_model
+    return (f"SELECT {column('l', line, 'proposal')}, {column('l', line, 'service_budget')}, "
+            f"{column('f', figure_model, 'year')}, {column('f', figure_model, amount)} "
+            f"FROM {figure_model._meta.db_table} f {join(figure_model, 'f', 'line', 'l')}")  # nosec B608 # _meta
 
 
 def _distinct_by_label(years):

@@ -1,17 +1,17 @@
 """Query shapes built once and narrowed per call (proposals.snapshots.Shape) and the
-delivery summary's hand-written SQL: each gives exactly the rows of the same query built
-the plain way for that call, now and as at a snapshot, with and without a status filter,
-and a second source never sees the first's rows."""
+hand-written SQL of the delivery summary and the roll-up's grouped sum: each gives exactly
+the rows of the same query built the plain way for that call, now and as at a snapshot,
+with and without a status filter, and a second source never sees the first's rows."""
 import pytest
 from django.core.management import call_command
-from django.db.models import BigIntegerField, Sum
+from django.db.models import BigIntegerField, Q, Sum
 from django.db.models.functions import Cast
 
 from delivery import summary
 from delivery.models import MonitoringPeriod
 from proposals.models import BudgetPlan, Snapshot
-from proposals.snapshots import Shape, Source
-from reports import gap
+from proposals.snapshots import Shape, Source, figure_model
+from reports import gap, rollup
 from reports.rollup import VIEWS
 from tests.conftest import generated_councils
 from tests.test_delivery_summary_sql import plain_grouped, plain_trend, typed
@@ -79,3 +79,53 @@ def test_the_delivery_summary_queries_give_the_plain_queries_rows_for_every_peri
     for period in periods:
         assert typed(summary.grouped_rows(period.pk)) == typed(plain_grouped(period))
         assert summary.trend_rows(period.plan_id) == list(plain_trend(period.plan_id))
+
+
+def plain_rollup_rows(proposals, by, view, figures):
+    """The roll-up's grouped sum built the plain way: the figures of those proposals (a
+    semi-join on their ids), narrowed, summed by the grouping's path and year in the ORM."""
+    amount = VIEWS[view]
+    chosen = figure_model(proposals.model).objects.filter(line__proposal__in=proposals)
+    if figures is not None:
+        chosen = chosen.filter(figures)
+    return (chosen.order_by().values_list(rollup.GROUPINGS[by], "year")
+            .annotate(increase=Cast(Sum(amount, filter=Q(**{f"{amount}__gt": 0}), default=0), BigIntegerField()),
+                      decrease=Cast(Sum(amount, filter=Q(**{f"{amount}__lt": 0}), default=0), BigIntegerField())))
+
+
+def narrowings(plan):
+    budget = plan.council.service_budgets.order_by("pk").first()
+    yield None
+    yield Q()  # what the roll-up page passes when nothing narrows the figures
+    yield Q(line__service_budget=budget)
+    yield Q(amount_k__gt=0)
+    yield Q(line__service_budget=budget) & Q(increment_k__lt=0)
+    yield ~Q(amount_k__gt=0)  # negated: no longer refused
+    yield Q(line__service_budget=budget) | Q(amount_k__lt=-100)
+
+
+def test_the_rollup_sum_gives_the_plain_querys_rows_for_every_source_grouping_view_and_narrowing(plans):
+    seen = set()
+    for source in sources(plans):
+        proposals = source.proposals()
+        for by in rollup.GROUPINGS:
+            for view in VIEWS:
+                for figures in narrowings(source.plan):
+                    rows = sorted(rollup.grouped_rows(proposals, by, view, figures), key=repr)
+                    assert rows == sorted(plain_rollup_rows(proposals, by, view, figures), key=repr), (
+                        source, by, view, figures)
+                    assert all(type(value) is int for row in rows for value in row[2:])  # not Decimal, float
+                    seen.add(tuple(rows))
+    assert len(seen) > 100  # the sources, groupings, views and narrowings give different rows
+
+
+def test_the_rollup_sum_of_a_filtered_list_and_of_no_proposals(plans):
+    plan = plans[0]
+    proposals = Source(plan).proposals()
+    some = proposals.filter(kind="revenue_savings") | proposals.filter(title__icontains="a%_")
+    assert sorted(rollup.grouped_rows(some, "outcome", "cumulative"), key=repr) == sorted(
+        plain_rollup_rows(some, "outcome", "cumulative", None), key=repr)
+    for nothing in (proposals.none(), proposals.filter(pk__in=[])):
+        assert rollup.grouped_rows(nothing, "outcome", "cumulative") == []
+        result = rollup.rollup(plan=plan, proposals=nothing)
+        assert result.rows == [] and result.grand_total == rollup.Cell()
