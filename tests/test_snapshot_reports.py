@@ -136,6 +136,36 @@ def test_the_workbook_and_the_command_as_at_the_snapshot(client_for, commissione
         call_command("rollup", "--council", "cheshire-east", "--as-at", "nope", stdout=StringIO())
 
 
+def test_the_flat_downloads_as_at_the_snapshot_are_the_plans_flat_list_when_it_was_taken(
+        client_for, commissioner, approver, officer, ce_plan):
+    """Every line and figure of the snapshot's copies, under the live proposals' ids (as
+    an import matches them), byte for byte the flat list of the moment it was taken."""
+    client = client_for(commissioner)
+
+    def flat(fmt, **params):
+        response = get(client, "workbooks:export_flat", ce_plan, fmt, **params)
+        assert response.status_code == 200
+        return b"".join(response.streaming_content)
+
+    def cells(content):
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        return [row for row in book.worksheets[0].iter_rows(values_only=True)]
+
+    # An earlier snapshot first: the second's copies then have ids no live proposal has.
+    take_snapshot(plan=ce_plan, user=approver, name="Draft budget")
+    before_csv, before_xlsx = flat("csv"), cells(flat("xlsx"))
+    p41 = proposal(ce_plan, "41")
+    take_snapshot(plan=ce_plan, user=approver, name="Cabinet 5 February 2019")
+    assert not SnapshotProposal.objects.filter(snapshot__slug=CABINET, pk=p41.pk).exists()
+    y2019 = ce_plan.years.get(start_year=2019)
+    save_proposal(proposal=p41, user=officer, fields={}, lines=lines_of(p41, lambda line, f: {**f, y2019: 4_000}),
+                  expected_version=p41.version)
+    assert flat("csv") != before_csv
+    assert flat("csv", as_at=CABINET) == before_csv
+    assert cells(flat("xlsx", as_at=CABINET)) == before_xlsx
+    assert str(p41.pk) in before_csv.decode("utf-8-sig") and "3.500" in before_csv.decode("utf-8-sig")
+
+
 def test_the_database_refuses_to_change_or_delete_a_snapshot(ce_plan, approver):
     snapshot = take_snapshot(plan=ce_plan, user=approver, name="Cabinet 5 February 2019")
     for statement in ("UPDATE proposals_snapshotfigure SET amount_k = 1",

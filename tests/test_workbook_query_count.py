@@ -1,6 +1,8 @@
 """The export's queries do not grow with the plan: pinned at two data sizes."""
 import io
+import math
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +12,7 @@ from outcomes.models import Outcome
 from proposals.models import BudgetPlan, Proposal, ServiceBudget, Theme
 from proposals.permissions import SYSTEM
 from proposals.services import LineInput, create_proposal
+from workbooks import exports
 from workbooks.exports import Export, write_flat_csv, write_flat_export, write_workbook
 
 
@@ -79,23 +82,41 @@ def test_the_flat_download_request_is_pinned_at_two_sizes(ce_plan, commissioner,
 
     small = count()
     grow(ce_plan, 40)
-    # session, user, the plan with its choices, the user's memberships, the streamed rows
-    assert count() == small == 5
+    # session, user, the plan with its choices, the user's memberships, the streamed
+    # proposals, their lines
+    assert count() == small == 6
 
 
 @pytest.mark.parametrize("writer", [write_flat_export, write_flat_csv])
-def test_the_flat_list_costs_one_query_at_any_size(ce_plan, writer):
+def test_the_flat_list_costs_two_queries_per_chunk_of_proposals(ce_plan, writer, monkeypatch):
+    """The proposals in one streamed query, their lines in one per exports.CHUNK of them:
+    with chunks of 7, the same file in 1 + ceil(proposals / 7) queries, rows in the same
+    order across every chunk boundary."""
     years = list(ce_plan.years.all())
 
-    def count():
+    def written():
         out = io.StringIO() if writer is write_flat_csv else io.BytesIO()
         with CaptureQueriesContext(connection) as ctx:
             writer(proposals=Proposal.objects.for_plan(ce_plan), years=years, out=out)
-        return len(ctx.captured_queries)
+        return len(ctx.captured_queries), rows_of(out)
 
-    assert count() == 1
+    def rows_of(out):
+        if writer is write_flat_csv:
+            return out.getvalue().splitlines()
+        book = openpyxl.load_workbook(io.BytesIO(out.getvalue()), read_only=True)
+        return [row for row in book.worksheets[0].iter_rows(values_only=True)]
+
+    queries, rows = written()
+    assert queries == 2
     grow(ce_plan, 40)
-    assert count() == 1
+    queries, rows = written()
+    assert queries == 2
+    proposals = Proposal.objects.for_plan(ce_plan).count()
+    assert proposals > 7 * 3 and len(rows) > proposals  # a header row, a row per line
+    monkeypatch.setattr(exports, "CHUNK", 7)
+    chunked_queries, chunked_rows = written()
+    assert chunked_rows == rows
+    assert chunked_queries == 1 + math.ceil(proposals / 7)
 
 
 def test_with_a_snapshot_the_changes_sheet_adds_a_fixed_number_of_queries(ce_plan, commissioner, client_for):
